@@ -1,0 +1,206 @@
+package org.safehouse.server;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.safehouse.server.account.Role;
+import org.safehouse.server.admin.AdminClient;
+import org.safehouse.server.config.ConfigFile;
+import org.safehouse.server.config.Durations;
+import org.safehouse.server.config.ServerConfig;
+import org.safehouse.server.transport.TlsMaterial;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code safehouse-server.jar serve|admin ...}: the commands an NGO admin types. */
+@Command(
+    name = "safehouse-server",
+    mixinStandardHelpOptions = true,
+    subcommands = {Main.Serve.class, Main.Admin.class},
+    description = "Safehouse relay server.")
+public final class Main implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("error: " + ex.getMessage() + " (run with --help for usage)");
+          err.flush();
+          return 2;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          PrintWriter err = c.getErr();
+          err.println("error: " + ex.getMessage());
+          err.flush();
+          return 1;
+        });
+    return cl.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    System.err.println("error: give a command: serve or admin (run with --help for usage)");
+    return 2;
+  }
+
+  @Command(name = "serve", description = "Run the relay.")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--data", description = "data folder (default ./safehouse-data)")
+    String data;
+
+    @Option(names = "--listen", description = "HOST:PORT to listen on (default 127.0.0.1:7443)")
+    String listen;
+
+    @Option(names = "--config", description = "config file (key = value lines; see README)")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+      ServerConfig cfg;
+      try {
+        cfg = ConfigFile.load(config, data, listen);
+      } catch (ConfigFile.ConfigException e) {
+        System.err.println("error: " + e.getMessage());
+        return 2;
+      }
+      SafehouseServer server;
+      try {
+        server = SafehouseServer.start(cfg, Clock.systemUTC());
+      } catch (IOException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runnable stop =
+          () -> {
+            server.close();
+            stopped.countDown();
+          };
+      onSignal("TERM", stop);
+      onSignal("INT", stop);
+      String mode =
+          cfg.tlsEnabled() ? "TLS 1.3, " + TlsMaterial.provider() : "plaintext, behind a TLS proxy";
+      System.out.println(
+          "Safehouse relay listening on "
+              + cfg.listen().host()
+              + ":"
+              + server.port()
+              + " ("
+              + mode
+              + ")");
+      System.out.println("Pin: " + server.pin());
+      server
+          .firstAdminInvite()
+          .ifPresent(
+              link -> {
+                System.out.println(
+                    "First admin invite (single use, expires in "
+                        + Durations.format(cfg.inviteExpiry())
+                        + "; give it only to the admin):");
+                System.out.println(link);
+              });
+      System.out.flush();
+      stopped.await();
+      return 0;
+    }
+
+    @SuppressWarnings("sun.misc.Signal")
+    private static void onSignal(String name, Runnable action) {
+      try {
+        sun.misc.Signal.handle(
+            new sun.misc.Signal(name),
+            s -> {
+              Thread t = new Thread(action, "shutdown");
+              t.start();
+            });
+      } catch (IllegalArgumentException e) {
+        Runtime.getRuntime().addShutdownHook(new Thread(action));
+      }
+    }
+  }
+
+  @Command(
+      name = "admin",
+      description = "Talk to the running server on this machine.",
+      subcommands = {Admin.Invite.class, Admin.Stats.class})
+  static final class Admin implements Callable<Integer> {
+    @Option(
+        names = "--data",
+        description = "data folder of the running server (default ./safehouse-data)")
+    String data;
+
+    @Option(names = "--config", description = "config file, to find the data folder")
+    Path config;
+
+    @Override
+    public Integer call() {
+      System.err.println(
+          "error: give an admin command: invite or stats (run with --help for usage)");
+      return 2;
+    }
+
+    int request(String line) throws Exception {
+      ServerConfig cfg;
+      try {
+        cfg = ConfigFile.load(config, data, null);
+      } catch (ConfigFile.ConfigException e) {
+        System.err.println("error: " + e.getMessage());
+        return 2;
+      }
+      try {
+        List<String> out = AdminClient.request(cfg.adminSocket(), line);
+        out.forEach(System.out::println);
+        return 0;
+      } catch (AdminClient.AdminException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
+      } catch (IOException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
+      }
+    }
+
+    @Command(name = "invite", description = "Print a new single-use invite link.")
+    static final class Invite implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Option(names = "--role", required = true, description = "admin, caseworker or client")
+      String role;
+
+      @Override
+      public Integer call() throws Exception {
+        try {
+          Role.parse(role);
+        } catch (IllegalArgumentException e) {
+          System.err.println("error: " + e.getMessage());
+          return 2;
+        }
+        return admin.request("invite " + role.toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+
+    @Command(
+        name = "stats",
+        description = "Print counts: accounts, devices, queued and expired messages.")
+    static final class Stats implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("stats");
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package org.safehouse.server;
+
+import java.util.Objects;
+
+/**
+ * An expected refusal of a request: part of the protocol, answered with a stable error code. The
+ * transport translates it in one place; services throw it.
+ */
+public final class Refusal extends Exception {
+  /** Why a request was refused; each maps to one wire error code. */
+  public enum Reason {
+    BAD_REQUEST,
+    INVITE_INVALID,
+    AUTH_FAILED,
+    UNKNOWN_RECIPIENT,
+    DEVICE_MISMATCH
+  }
+
+  private final Reason reason;
+  private final int[] deviceIds;
+
+  public Refusal(Reason reason, String message) {
+    this(reason, message, new int[0]);
+  }
+
+  private Refusal(Reason reason, String message, int[] deviceIds) {
+    super(message, null, false, false);
+    this.reason = Objects.requireNonNull(reason);
+    this.deviceIds = deviceIds;
+  }
+
+  /** The recipient's current devices differ from the copies sent. */
+  public static Refusal deviceMismatch(int[] currentDevices) {
+    return new Refusal(
+        Reason.DEVICE_MISMATCH,
+        "send exactly one copy to each of the recipient's current devices",
+        currentDevices.clone());
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+
+  /** With {@link Reason#DEVICE_MISMATCH}: the recipient's current devices. */
+  public int[] deviceIds() {
+    return deviceIds.clone();
+  }
+}

@@ -1,0 +1,259 @@
+package org.safehouse.server;
+
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.safehouse.server.account.Authenticator;
+import org.safehouse.server.account.Enrollment;
+import org.safehouse.server.account.InviteLink;
+import org.safehouse.server.account.Invites;
+import org.safehouse.server.account.Role;
+import org.safehouse.server.admin.AdminSocket;
+import org.safehouse.server.config.HostPort;
+import org.safehouse.server.config.ServerConfig;
+import org.safehouse.server.message.ExpirySweeper;
+import org.safehouse.server.message.InProcessDeliveryHub;
+import org.safehouse.server.message.MessageService;
+import org.safehouse.server.message.RoutingPolicy;
+import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.transport.RelayServer;
+import org.safehouse.server.transport.Services;
+import org.safehouse.server.transport.TlsMaterial;
+
+/**
+ * The composition root: builds the store, then the services, then the network and admin sides, with
+ * plain constructors, and takes them down in the reverse order.
+ */
+public final class SafehouseServer implements AutoCloseable {
+  private final ServerConfig config;
+  private final RelayStore store;
+  private final ExecutorService readers;
+  private final ScheduledExecutorService scheduler;
+  private final Invites invites;
+  private final ExpirySweeper sweeper;
+  private final String pin;
+  private final HostPort publicAddress;
+  private final InviteLink firstAdminInvite;
+  private RelayServer relay;
+  private AdminSocket admin;
+
+  private SafehouseServer(
+      ServerConfig config,
+      RelayStore store,
+      ExecutorService readers,
+      ScheduledExecutorService scheduler,
+      Invites invites,
+      ExpirySweeper sweeper,
+      String pin,
+      HostPort publicAddress,
+      InviteLink firstAdminInvite) {
+    this.config = config;
+    this.store = store;
+    this.readers = readers;
+    this.scheduler = scheduler;
+    this.invites = invites;
+    this.sweeper = sweeper;
+    this.pin = pin;
+    this.publicAddress = publicAddress;
+    this.firstAdminInvite = firstAdminInvite;
+  }
+
+  /**
+   * Opens the store, creates the TLS key on first start, binds the listen address and the admin
+   * socket, and starts the expiry sweeper.
+   *
+   * @throws IOException with a one-line explanation: folder in use, address in use, bad
+   *     certificate, unwritable folder
+   */
+  public static SafehouseServer start(ServerConfig config, Clock clock) throws IOException {
+    prepareDataDir(config.dataDir());
+    TlsMaterial tls = tlsMaterial(config);
+    SslContext ssl = config.tlsEnabled() ? tls.serverContext() : null;
+    SecureRandom random = new SecureRandom();
+    RelayStore store = RelayStore.open(config.storeDir());
+    ExecutorService readers = Executors.newFixedThreadPool(4, named("store-reader"));
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(named("expiry-sweeper"));
+    SafehouseServer server = null;
+    try {
+      Invites invites = new Invites(store, clock, random, config.inviteExpiry());
+      ExpirySweeper sweeper = new ExpirySweeper(store, clock);
+      InProcessDeliveryHub hub = new InProcessDeliveryHub();
+      MessageService messages =
+          new MessageService(
+              store,
+              clock,
+              new RoutingPolicy(),
+              hub,
+              config.retentionDefault(),
+              config.retentionMax());
+      Services services =
+          new Services(
+              store,
+              new Enrollment(store, clock, random),
+              new Authenticator(store),
+              messages,
+              hub,
+              readers,
+              clock,
+              config.limits());
+      RelayServer relay = RelayServer.start(config.listenSocketAddress(), ssl, services, random);
+      HostPort publicAddress = config.publicAddress();
+      if (publicAddress.equals(config.listen()) && config.listen().port() == 0) {
+        publicAddress = new HostPort(config.listen().host(), relay.port());
+      }
+      InviteLink first = firstStart(store, invites, publicAddress, tls.pin());
+      server =
+          new SafehouseServer(
+              config, store, readers, scheduler, invites, sweeper, tls.pin(), publicAddress, first);
+      server.relay = relay;
+      server.admin =
+          AdminSocket.start(config.adminSocket(), invites, store, publicAddress, tls.pin());
+      long every = config.sweepInterval().toMillis();
+      scheduler.scheduleWithFixedDelay(sweeper::sweepAndLog, every, every, TimeUnit.MILLISECONDS);
+      return server;
+    } catch (IOException | RuntimeException e) {
+      if (server != null) {
+        server.close();
+      } else {
+        scheduler.shutdownNow();
+        readers.shutdownNow();
+        store.close();
+      }
+      throw e;
+    }
+  }
+
+  private static void prepareDataDir(Path dir) throws IOException {
+    try {
+      if (!Files.exists(dir)) {
+        Files.createDirectories(
+            dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+      if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+        throw new IOException("the data folder " + dir + " is not a writable folder; check --data");
+      }
+    } catch (IOException e) {
+      if (e.getMessage() != null && e.getMessage().contains("data folder")) {
+        throw e;
+      }
+      throw new IOException(
+          "cannot create the data folder " + dir + "; check --data and permissions", e);
+    }
+  }
+
+  private static TlsMaterial tlsMaterial(ServerConfig config) throws IOException {
+    if (!config.tlsEnabled()) {
+      return TlsMaterial.pinOnly(config.tlsCert());
+    }
+    ServerConfig defaults = ServerConfig.defaults(config.dataDir());
+    boolean ownFiles =
+        config.tlsCert().equals(defaults.tlsCert()) && config.tlsKey().equals(defaults.tlsKey());
+    return TlsMaterial.loadOrCreate(config.tlsCert(), config.tlsKey(), ownFiles);
+  }
+
+  private static InviteLink firstStart(
+      RelayStore store, Invites invites, HostPort publicAddress, String pin) throws IOException {
+    if (store.initialized()) {
+      return null;
+    }
+    try {
+      byte[] code =
+          store
+              .write(
+                  tx -> {
+                    byte[] c = invites.create(tx, Role.ADMIN);
+                    store.markInitialized(tx);
+                    return c;
+                  })
+              .get(30, TimeUnit.SECONDS);
+      return new InviteLink(publicAddress, pin, code);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while creating the first admin invite", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("cannot create the first admin invite", e);
+    }
+  }
+
+  private static ThreadFactory named(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  public int port() {
+    return relay.port();
+  }
+
+  public String pin() {
+    return pin;
+  }
+
+  public HostPort publicAddress() {
+    return publicAddress;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** The admin invite created on the very first start of this data folder, if this was it. */
+  public Optional<InviteLink> firstAdminInvite() {
+    return Optional.ofNullable(firstAdminInvite);
+  }
+
+  /** Creates an invite as {@code admin invite} does. */
+  public InviteLink createInvite(Role role) throws IOException {
+    try {
+      return new InviteLink(publicAddress, pin, invites.create(role).get(30, TimeUnit.SECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("cannot create an invite", e);
+    }
+  }
+
+  public ExpirySweeper sweeper() {
+    return sweeper;
+  }
+
+  public RelayStore store() {
+    return store;
+  }
+
+  /**
+   * Graceful stop: stop accepting, close connections, let the writer finish every queued write,
+   * close the store.
+   */
+  @Override
+  public void close() {
+    if (relay != null) {
+      relay.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    scheduler.shutdownNow();
+    store.close();
+    readers.shutdownNow();
+  }
+}

@@ -1,0 +1,194 @@
+package org.safehouse.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads the server's config file: one {@code key = value} per line, {@code #} starts a comment.
+ * Unknown keys are an error, so a typo never silently falls back to a default. See the README for
+ * every key and its default.
+ */
+public final class ConfigFile {
+  static final Set<String> KEYS =
+      Set.of(
+          "listen",
+          "public-address",
+          "data",
+          "tls.enabled",
+          "tls.cert",
+          "tls.key",
+          "retention.default",
+          "retention.max",
+          "invite.expiry",
+          "sweeper.interval",
+          "limits.max-frame-bytes",
+          "limits.handshake-timeout",
+          "limits.upgrade-timeout",
+          "limits.idle-timeout",
+          "limits.requests-per-second",
+          "limits.max-connections",
+          "limits.delivery-window");
+
+  private ConfigFile() {}
+
+  /** Thrown for a config that cannot be read or has a bad value; the message says which. */
+  public static final class ConfigException extends Exception {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Builds the configuration from an optional file plus command-line overrides, which win.
+   *
+   * @param file the config file, or null for none
+   * @param dataOverride {@code --data}, or null
+   * @param listenOverride {@code --listen}, or null
+   * @throws ConfigException if the file cannot be read or a value is invalid
+   */
+  public static ServerConfig load(Path file, String dataOverride, String listenOverride)
+      throws ConfigException {
+    Properties p = new Properties();
+    if (file != null) {
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        p.load(r);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new ConfigException(
+            "cannot read config file " + file + " (" + e.getMessage() + "); check the path");
+      }
+    }
+    Set<String> unknown = new TreeSet<>();
+    for (String k : p.stringPropertyNames()) {
+      if (!KEYS.contains(k)) {
+        unknown.add(k);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException(
+          "unknown key(s) in " + file + ": " + unknown + "; see README.md for the valid keys");
+    }
+    if (dataOverride != null) {
+      p.setProperty("data", dataOverride);
+    }
+    if (listenOverride != null) {
+      p.setProperty("listen", listenOverride);
+    }
+    try {
+      return build(p);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException((file == null ? "" : "in " + file + ": ") + e.getMessage());
+    }
+  }
+
+  private static ServerConfig build(Properties p) {
+    Path data = Path.of(p.getProperty("data", ServerConfig.DEFAULT_DATA).trim());
+    ServerConfig d = ServerConfig.defaults(data);
+    Limits l = d.limits();
+    HostPort listen = hostPort(p, "listen", d.listen());
+    Limits limits =
+        new Limits(
+            integer(p, "limits.max-frame-bytes", l.maxFrameBytes()),
+            duration(p, "limits.handshake-timeout", l.handshakeTimeout()),
+            duration(p, "limits.upgrade-timeout", l.upgradeTimeout()),
+            duration(p, "limits.idle-timeout", l.idleTimeout()),
+            integer(p, "limits.requests-per-second", l.requestsPerSecond()),
+            integer(p, "limits.max-connections", l.maxConnections()),
+            integer(p, "limits.delivery-window", l.deliveryWindow()));
+    return new ServerConfig(
+        listen,
+        hostPort(p, "public-address", listen),
+        data,
+        bool(p, "tls.enabled", d.tlsEnabled()),
+        path(p, "tls.cert", d.tlsCert()),
+        path(p, "tls.key", d.tlsKey()),
+        duration(p, "retention.default", d.retentionDefault()),
+        duration(p, "retention.max", d.retentionMax()),
+        duration(p, "invite.expiry", d.inviteExpiry()),
+        limits,
+        duration(p, "sweeper.interval", d.sweepInterval()));
+  }
+
+  private static String value(Properties p, String key) {
+    String v = p.getProperty(key);
+    return v == null ? null : v.trim();
+  }
+
+  private static HostPort hostPort(Properties p, String key, HostPort dflt) {
+    String v = value(p, key);
+    try {
+      return v == null ? dflt : HostPort.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage());
+    }
+  }
+
+  private static java.time.Duration duration(Properties p, String key, java.time.Duration dflt) {
+    String v = value(p, key);
+    try {
+      return v == null ? dflt : Durations.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage());
+    }
+  }
+
+  private static int integer(Properties p, String key, int dflt) {
+    String v = value(p, key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + v + "' is not a whole number");
+    }
+  }
+
+  private static boolean bool(Properties p, String key, boolean dflt) {
+    String v = value(p, key);
+    if (v == null) {
+      return dflt;
+    }
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(key + ": '" + v + "' must be true or false");
+    };
+  }
+
+  private static Path path(Properties p, String key, Path dflt) {
+    String v = value(p, key);
+    return v == null || v.isEmpty() ? dflt : Path.of(v);
+  }
+
+  /** The documented defaults, as a config file. */
+  public static String defaultsText() {
+    ServerConfig d = ServerConfig.defaults(Path.of(ServerConfig.DEFAULT_DATA));
+    Limits l = d.limits();
+    return String.join(
+        "\n",
+        "listen = " + d.listen(),
+        "# public-address = (the listen address)",
+        "data = " + ServerConfig.DEFAULT_DATA,
+        "tls.enabled = true",
+        "# tls.cert = DATA/tls/cert.pem",
+        "# tls.key = DATA/tls/key.pem",
+        "retention.default = " + Durations.format(d.retentionDefault()),
+        "retention.max = " + Durations.format(d.retentionMax()),
+        "invite.expiry = " + Durations.format(d.inviteExpiry()),
+        "sweeper.interval = " + Durations.format(d.sweepInterval()),
+        "limits.max-frame-bytes = " + l.maxFrameBytes(),
+        "limits.handshake-timeout = " + Durations.format(l.handshakeTimeout()),
+        "limits.upgrade-timeout = " + Durations.format(l.upgradeTimeout()),
+        "limits.idle-timeout = " + Durations.format(l.idleTimeout()),
+        "limits.requests-per-second = " + l.requestsPerSecond(),
+        "limits.max-connections = " + l.maxConnections(),
+        "limits.delivery-window = " + l.deliveryWindow(),
+        "");
+  }
+}

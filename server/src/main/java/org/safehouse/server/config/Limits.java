@@ -1,0 +1,61 @@
+package org.safehouse.server.config;
+
+import java.time.Duration;
+
+/**
+ * Transport limits, all enforced before a frame is parsed.
+ *
+ * @param maxFrameBytes largest WebSocket frame payload accepted; larger closes the connection
+ * @param handshakeTimeout time allowed for the TLS handshake
+ * @param upgradeTimeout time allowed from TCP accept to a completed WebSocket upgrade
+ * @param idleTimeout a connection that sends nothing (not even a pong) for this long is closed; a
+ *     ping is sent after half of it
+ * @param requestsPerSecond sustained requests per connection; bursts of twice this are allowed
+ * @param maxConnections total open connections; more are closed at accept
+ * @param deliveryWindow unacknowledged deliveries in flight per device
+ */
+public record Limits(
+    int maxFrameBytes,
+    Duration handshakeTimeout,
+    Duration upgradeTimeout,
+    Duration idleTimeout,
+    int requestsPerSecond,
+    int maxConnections,
+    int deliveryWindow) {
+
+  public Limits {
+    if (maxFrameBytes < 1024 || maxFrameBytes > 16 * 1024 * 1024) {
+      throw new IllegalArgumentException(
+          "limits.max-frame-bytes must be between 1024 and 16777216, was " + maxFrameBytes);
+    }
+    ServerConfig.requirePositive("limits.handshake-timeout", handshakeTimeout);
+    ServerConfig.requirePositive("limits.upgrade-timeout", upgradeTimeout);
+    ServerConfig.requirePositive("limits.idle-timeout", idleTimeout);
+    if (idleTimeout.toMillis() < 2) {
+      throw new IllegalArgumentException("limits.idle-timeout must be at least 2ms");
+    }
+    if (requestsPerSecond < 1) {
+      throw new IllegalArgumentException(
+          "limits.requests-per-second must be at least 1, was " + requestsPerSecond);
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException(
+          "limits.max-connections must be at least 1, was " + maxConnections);
+    }
+    if (deliveryWindow < 1 || deliveryWindow > 10_000) {
+      throw new IllegalArgumentException(
+          "limits.delivery-window must be between 1 and 10000, was " + deliveryWindow);
+    }
+  }
+
+  public static Limits defaults() {
+    return new Limits(
+        64 * 1024,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(120),
+        100,
+        10_000,
+        64);
+  }
+}

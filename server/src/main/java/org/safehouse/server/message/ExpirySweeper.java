@@ -1,0 +1,68 @@
+package org.safehouse.server.message;
+
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.store.WriteOp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes expired copies and expired invites. It reads the expiry index from where the last sweep
+ * stopped, so one sweep costs in proportion to what expired, not to what is stored.
+ */
+public final class ExpirySweeper {
+  private static final Logger log = LoggerFactory.getLogger(ExpirySweeper.class);
+  private static final int MAX_PER_COMMIT = 20_000;
+
+  private final RelayStore store;
+  private final Clock clock;
+  // Touched only on the writer thread.
+  private long watermark;
+
+  public ExpirySweeper(RelayStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** Removes everything expired as of now; completes with the number of copies removed. */
+  public CompletableFuture<Long> sweep() {
+    return sweepFrom(0L);
+  }
+
+  private CompletableFuture<Long> sweepFrom(long removedSoFar) {
+    return store
+        .write(
+            WriteOp.relaxed(
+                tx -> {
+                  long now = clock.millis();
+                  long[] last = {watermark};
+                  int removed = tx.sweepExpired(watermark, now, MAX_PER_COMMIT, t -> last[0] = t);
+                  tx.afterCommit(() -> watermark = last[0]);
+                  if (removed < MAX_PER_COMMIT) {
+                    tx.deleteExpiredInvites(now);
+                  }
+                  return removed;
+                }))
+        .thenCompose(
+            removed -> {
+              long total = removedSoFar + removed;
+              return removed < MAX_PER_COMMIT
+                  ? CompletableFuture.completedFuture(total)
+                  : sweepFrom(total);
+            });
+  }
+
+  /** Runs {@link #sweep} and logs only a count. */
+  public void sweepAndLog() {
+    sweep()
+        .whenComplete(
+            (n, e) -> {
+              if (e != null) {
+                log.warn("expiry sweep failed: {}", e.toString());
+              } else if (n > 0) {
+                log.info("removed {} expired messages", n);
+              }
+            });
+  }
+}

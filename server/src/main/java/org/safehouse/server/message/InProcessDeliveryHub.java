@@ -1,0 +1,38 @@
+package org.safehouse.server.message;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.safehouse.server.account.DeviceAddress;
+
+/** The {@link DeliveryHub} of a single server. */
+public final class InProcessDeliveryHub implements DeliveryHub {
+  private final ConcurrentHashMap<DeviceAddress, Listener> listeners = new ConcurrentHashMap<>();
+
+  @Override
+  public void register(DeviceAddress device, Listener listener) {
+    Listener previous = listeners.put(device, listener);
+    if (previous != null && previous != listener) {
+      previous.replaced();
+    }
+  }
+
+  @Override
+  public void unregister(DeviceAddress device, Listener listener) {
+    listeners.remove(device, listener);
+  }
+
+  @Override
+  public void stored(List<StoredMessage> messages) {
+    for (StoredMessage m : messages) {
+      Listener l = listeners.get(m.recipient());
+      if (l != null) {
+        l.stored(m);
+      }
+    }
+  }
+
+  /** Connected devices, for stats. */
+  public int connectedDevices() {
+    return listeners.size();
+  }
+}

@@ -1,0 +1,121 @@
+package org.safehouse.server.message;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.safehouse.server.Refusal;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.AccountRecord;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.store.WriteOp;
+
+/** Accepts sends (stored durably before they are acknowledged) and acknowledgements. */
+public final class MessageService {
+  /** One ciphertext for one recipient device. */
+  public record Copy(int deviceId, byte[] ciphertext) {}
+
+  /** What was stored: how many copies, and the expiry applied after the server's cap. */
+  public record Sent(int stored, Duration ttl) {}
+
+  public static final int MESSAGE_ID_BYTES = 16;
+
+  private final RelayStore store;
+  private final Clock clock;
+  private final RoutingPolicy policy;
+  private final DeliveryHub hub;
+  private final Duration defaultTtl;
+  private final Duration maxTtl;
+
+  public MessageService(
+      RelayStore store,
+      Clock clock,
+      RoutingPolicy policy,
+      DeliveryHub hub,
+      Duration defaultTtl,
+      Duration maxTtl) {
+    this.store = store;
+    this.clock = clock;
+    this.policy = policy;
+    this.hub = hub;
+    this.defaultTtl = defaultTtl;
+    this.maxTtl = maxTtl;
+  }
+
+  /**
+   * Stores one copy per recipient device in one durable commit; completes only after the write-
+   * ahead log is synced, then pushes the copies to connected recipients.
+   *
+   * @param ttlSeconds 0 for the server default; capped at the server maximum
+   * @return fails with a {@link Refusal}: {@code UNKNOWN_RECIPIENT} for an unknown or unreachable
+   *     account (one answer for both), {@code DEVICE_MISMATCH} if the copies do not match the
+   *     recipient's devices, {@code BAD_REQUEST} for a malformed request
+   */
+  public CompletableFuture<Sent> send(
+      DeviceAddress sender,
+      AccountId recipient,
+      List<Copy> copies,
+      long ttlSeconds,
+      byte[] clientMessageId) {
+    if (clientMessageId.length != MESSAGE_ID_BYTES) {
+      return CompletableFuture.failedFuture(
+          new Refusal(Refusal.Reason.BAD_REQUEST, "client_message_id must be 16 bytes"));
+    }
+    if (copies.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          new Refusal(Refusal.Reason.BAD_REQUEST, "a send needs at least one copy"));
+    }
+    Duration ttl = ttlSeconds <= 0 ? defaultTtl : Duration.ofSeconds(ttlSeconds);
+    Duration applied = ttl.compareTo(maxTtl) > 0 ? maxTtl : ttl;
+    return store.write(
+        tx -> {
+          Optional<AccountRecord> to = tx.account(recipient);
+          Optional<AccountRecord> from = tx.account(sender.account());
+          if (to.isEmpty() || from.isEmpty() || !policy.mayReach(from.get(), to.get())) {
+            throw new Refusal(Refusal.Reason.UNKNOWN_RECIPIENT, "no such recipient");
+          }
+          int[] wanted = to.get().deviceIds();
+          int[] given = copies.stream().mapToInt(Copy::deviceId).sorted().toArray();
+          if (!Arrays.equals(wanted, given)) {
+            throw Refusal.deviceMismatch(wanted);
+          }
+          long expiresAt = clock.millis() + applied.toMillis();
+          List<StoredMessage> stored = new ArrayList<>(copies.size());
+          for (Copy c : copies) {
+            stored.add(
+                tx.append(
+                    new DeviceAddress(recipient, c.deviceId()),
+                    expiresAt,
+                    sender.account(),
+                    sender.deviceId(),
+                    clientMessageId,
+                    c.ciphertext()));
+          }
+          tx.afterCommit(() -> hub.stored(stored));
+          return new Sent(stored.size(), applied);
+        });
+  }
+
+  /**
+   * Deletes acknowledged copies and moves the mailbox cursor. Not synced on its own: losing an ack
+   * in a crash means one repeated delivery, which clients drop by message id.
+   */
+  public CompletableFuture<Integer> ack(DeviceAddress device, long[] seqs, long cursor) {
+    return store.write(
+        WriteOp.relaxed(
+            tx -> {
+              int removed = 0;
+              for (long seq : seqs) {
+                if (tx.removeMessage(device, seq)) {
+                  removed++;
+                }
+              }
+              tx.putCursor(device, cursor);
+              return removed;
+            }));
+  }
+}

@@ -1,0 +1,73 @@
+package org.safehouse.server.store;
+
+import java.nio.ByteBuffer;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.AccountRecord;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Role;
+import org.safehouse.server.message.StoredMessage;
+
+/** Value encodings; see {@link Keys} for the layouts. */
+final class Codec {
+  private Codec() {}
+
+  static byte[] encodeAccount(AccountRecord a) {
+    int[] devices = a.deviceIds();
+    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 * devices.length);
+    b.put((byte) a.role().code()).putInt(a.nextDeviceId()).putInt(devices.length);
+    for (int d : devices) {
+      b.putInt(d);
+    }
+    return b.array();
+  }
+
+  static AccountRecord decodeAccount(AccountId id, byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    Role role = Role.ofCode(b.get());
+    int next = b.getInt();
+    int[] devices = new int[b.getInt()];
+    for (int i = 0; i < devices.length; i++) {
+      devices[i] = b.getInt();
+    }
+    return new AccountRecord(id, role, next, devices);
+  }
+
+  static byte[] encodeInvite(InviteRecord i) {
+    return ByteBuffer.allocate(9).put((byte) i.role().code()).putLong(i.expiresAtMillis()).array();
+  }
+
+  static InviteRecord decodeInvite(byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    return new InviteRecord(Role.ofCode(b.get()), b.getLong());
+  }
+
+  static byte[] encodeMessage(StoredMessage m) {
+    ByteBuffer b =
+        ByteBuffer.allocate(
+            8 + AccountId.LENGTH + 4 + 1 + m.clientMessageId().length + m.ciphertext().length);
+    b.putLong(m.expiresAtMillis());
+    b.put(m.sender().bytes());
+    b.putInt(m.senderDevice());
+    b.put((byte) m.clientMessageId().length).put(m.clientMessageId());
+    b.put(m.ciphertext());
+    return b.array();
+  }
+
+  static long messageExpiry(byte[] v) {
+    return Keys.getLong(v, 0);
+  }
+
+  static StoredMessage decodeMessage(DeviceAddress recipient, long seq, byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    long expires = b.getLong();
+    byte[] sender = new byte[AccountId.LENGTH];
+    b.get(sender);
+    int senderDevice = b.getInt();
+    byte[] msgId = new byte[b.get() & 0xff];
+    b.get(msgId);
+    byte[] ciphertext = new byte[b.remaining()];
+    b.get(ciphertext);
+    return new StoredMessage(
+        recipient, seq, expires, AccountId.of(sender), senderDevice, msgId, ciphertext);
+  }
+}

@@ -1,0 +1,164 @@
+package org.safehouse.server.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer thread. It takes every operation waiting in the queue, applies them to one
+ * {@link WriteBatch}, writes the batch with one WAL sync, and only then completes their futures.
+ * Senders that arrive while a sync is running form the next group, so throughput grows with load
+ * while each sync still covers every acknowledged write.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final int MAX_GROUP = 4096;
+
+  private record Pending<T>(WriteOp<T> op, CompletableFuture<T> future) {
+    void apply(Tx tx, List<Runnable> completions) throws Exception {
+      T result = op.apply(tx);
+      completions.add(() -> future.complete(result));
+    }
+  }
+
+  private final RelayStore store;
+  private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private final WriteOptions synced = new WriteOptions().setSync(true);
+  private final WriteOptions unsynced = new WriteOptions().setSync(false);
+  private long[] counters;
+  private volatile Counters published;
+  private long nextSeq;
+  private long seqReservedUpTo;
+  private volatile boolean closing;
+
+  GroupCommitWriter(RelayStore store, long[] counters, long seqReservedUpTo) {
+    this.store = store;
+    this.counters = counters;
+    // Seqs below the persisted reservation may have been used before a crash; start above it.
+    this.nextSeq = seqReservedUpTo;
+    this.seqReservedUpTo = seqReservedUpTo;
+    publish();
+    this.thread = new Thread(this::run, "store-writer");
+    thread.setDaemon(false);
+    thread.start();
+  }
+
+  <T> CompletableFuture<T> submit(WriteOp<T> op) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    if (closing) {
+      f.completeExceptionally(new StoreClosedException());
+      return f;
+    }
+    queue.add(new Pending<>(op, f));
+    return f;
+  }
+
+  Counters counters() {
+    return published;
+  }
+
+  private void run() {
+    List<Pending<?>> group = new ArrayList<>();
+    while (true) {
+      try {
+        Pending<?> first = queue.poll(50, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (closing && queue.isEmpty()) {
+            return;
+          }
+          continue;
+        }
+        group.add(first);
+        queue.drainTo(group, MAX_GROUP - 1);
+        commit(group);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.error("writer failed a group", e);
+      } finally {
+        group.clear();
+      }
+    }
+  }
+
+  private void commit(List<Pending<?>> group) {
+    List<Runnable> completions = new ArrayList<>(group.size());
+    boolean durable = false;
+    try (WriteBatch batch = new WriteBatch()) {
+      Tx tx = new Tx(store, batch, counters, nextSeq, seqReservedUpTo);
+      for (Pending<?> p : group) {
+        try {
+          tx.beginOp();
+          p.apply(tx, completions);
+          tx.endOp();
+          durable |= p.op().durable();
+        } catch (Exception e) {
+          tx.rollbackOp();
+          p.future().completeExceptionally(e);
+        }
+      }
+      if (batch.count() > 0) {
+        if (!java.util.Arrays.equals(tx.counters, counters)) {
+          batch.put(store.metaCf(), RelayStore.META_COUNTERS, encode(tx.counters));
+        }
+        store.db().write(durable ? synced : unsynced, batch);
+      }
+      counters = tx.counters;
+      nextSeq = tx.nextSeq;
+      seqReservedUpTo = tx.seqReservedUpTo;
+      publish();
+      completions.forEach(Runnable::run);
+      for (Runnable hook : tx.afterCommitHooks()) {
+        try {
+          hook.run();
+        } catch (RuntimeException e) {
+          log.error("after-commit hook failed", e);
+        }
+      }
+    } catch (RocksDBException e) {
+      // Nothing of this group is durable: fail every op so no sender gets an OK.
+      log.error("store write failed: {}", e.getStatus() == null ? "?" : e.getStatus().getCode());
+      for (Pending<?> p : group) {
+        p.future().completeExceptionally(e);
+      }
+    }
+  }
+
+  private static byte[] encode(long[] c) {
+    byte[] b = new byte[8 * c.length];
+    for (int i = 0; i < c.length; i++) {
+      Keys.putLong(b, 8 * i, c[i]);
+    }
+    return b;
+  }
+
+  private void publish() {
+    published = new Counters(counters[0], counters[1], counters[2], counters[3]);
+  }
+
+  /** Stops taking new work, finishes what is queued, and waits for the thread. */
+  @Override
+  public void close() {
+    closing = true;
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // A submit that raced with the close: fail it rather than leave its caller waiting.
+    for (Pending<?> p; (p = queue.poll()) != null; ) {
+      p.future().completeExceptionally(new StoreClosedException());
+    }
+    synced.close();
+    unsynced.close();
+  }
+}

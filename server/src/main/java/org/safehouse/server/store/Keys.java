@@ -1,0 +1,101 @@
+package org.safehouse.server.store;
+
+import java.nio.ByteBuffer;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.DeviceAddress;
+
+/**
+ * Key layouts. All integers are big-endian so byte order is numeric order.
+ *
+ * <pre>
+ * accounts  account(16)                      -> role(1) nextDevice(4) count(4) deviceId(4)*
+ * devices   account(16) device(4)            -> authKey(32)
+ * invites   sha256(code)(32)                 -> role(1) expiresAt(8)
+ * mailbox   account(16) device(4) seq(8)     -> expiresAt(8) sender(16) senderDevice(4) msgId(16) ciphertext
+ * expiry    expiresAt(8) account(16) device(4) seq(8) -> (empty)
+ * cursors   account(16) device(4)            -> seq(8)
+ * meta      name                             -> value
+ * </pre>
+ */
+final class Keys {
+  static final int DEVICE_KEY = AccountId.LENGTH + 4;
+  static final int MAILBOX_KEY = DEVICE_KEY + 8;
+  static final int EXPIRY_KEY = 8 + MAILBOX_KEY;
+
+  private Keys() {}
+
+  static byte[] account(AccountId id) {
+    return id.bytes();
+  }
+
+  static byte[] device(DeviceAddress d) {
+    byte[] k = new byte[DEVICE_KEY];
+    d.account().copyTo(k, 0);
+    putInt(k, AccountId.LENGTH, d.deviceId());
+    return k;
+  }
+
+  static byte[] mailbox(DeviceAddress d, long seq) {
+    byte[] k = new byte[MAILBOX_KEY];
+    d.account().copyTo(k, 0);
+    putInt(k, AccountId.LENGTH, d.deviceId());
+    putLong(k, DEVICE_KEY, seq);
+    return k;
+  }
+
+  static long mailboxSeq(byte[] key) {
+    return getLong(key, DEVICE_KEY);
+  }
+
+  static byte[] expiry(long expiresAt, DeviceAddress d, long seq) {
+    byte[] k = new byte[EXPIRY_KEY];
+    putLong(k, 0, expiresAt);
+    d.account().copyTo(k, 8);
+    putInt(k, 8 + AccountId.LENGTH, d.deviceId());
+    putLong(k, 8 + DEVICE_KEY, seq);
+    return k;
+  }
+
+  /** The smallest expiry key at or after {@code millis}. */
+  static byte[] expiryFloor(long millis) {
+    byte[] k = new byte[8];
+    putLong(k, 0, millis);
+    return k;
+  }
+
+  static long expiryTime(byte[] key) {
+    return getLong(key, 0);
+  }
+
+  static DeviceAddress expiryDevice(byte[] key) {
+    byte[] acct = new byte[AccountId.LENGTH];
+    System.arraycopy(key, 8, acct, 0, AccountId.LENGTH);
+    return new DeviceAddress(AccountId.of(acct), getInt(key, 8 + AccountId.LENGTH));
+  }
+
+  static long expirySeq(byte[] key) {
+    return getLong(key, 8 + DEVICE_KEY);
+  }
+
+  static void putInt(byte[] b, int off, int v) {
+    ByteBuffer.wrap(b, off, 4).putInt(v);
+  }
+
+  static void putLong(byte[] b, int off, long v) {
+    ByteBuffer.wrap(b, off, 8).putLong(v);
+  }
+
+  static int getInt(byte[] b, int off) {
+    return ByteBuffer.wrap(b, off, 4).getInt();
+  }
+
+  static long getLong(byte[] b, int off) {
+    return ByteBuffer.wrap(b, off, 8).getLong();
+  }
+
+  static byte[] longValue(long v) {
+    byte[] b = new byte[8];
+    putLong(b, 0, v);
+    return b;
+  }
+}

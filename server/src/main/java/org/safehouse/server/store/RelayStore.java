@@ -1,0 +1,282 @@
+package org.safehouse.server.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.AccountRecord;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.message.StoredMessage;
+
+/**
+ * The embedded RocksDB store. Reads may run on any thread except a Netty event loop; every write
+ * goes through {@link #write}, which runs it on the single writer thread and commits it together
+ * with its neighbours in one synced write (group commit).
+ */
+public final class RelayStore implements AutoCloseable {
+  static final int ACCOUNTS = 0;
+  static final int DEVICES = 1;
+  static final int QUEUED = 2;
+  static final int EXPIRED_REMOVED = 3;
+  static final byte[] META_SEQ = "seq-reserved".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] META_COUNTERS = "counters".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] META_INITIALIZED = "initialized".getBytes(StandardCharsets.US_ASCII);
+  static final long SEQ_BLOCK = 1 << 20;
+
+  private static final String[] FAMILIES = {
+    "default", "accounts", "devices", "invites", "mailbox", "expiry", "cursors"
+  };
+
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final List<ColumnFamilyOptions> cfOptions;
+  private final LRUCache cache;
+  private final List<ColumnFamilyHandle> handles;
+  private final GroupCommitWriter writer;
+  private final boolean created;
+
+  private RelayStore(
+      RocksDB db,
+      DBOptions dbOptions,
+      List<ColumnFamilyOptions> cfOptions,
+      LRUCache cache,
+      List<ColumnFamilyHandle> handles,
+      boolean created)
+      throws RocksDBException {
+    this.db = db;
+    this.dbOptions = dbOptions;
+    this.cfOptions = cfOptions;
+    this.cache = cache;
+    this.handles = handles;
+    this.created = created;
+    long[] counters = new long[4];
+    byte[] c = db.get(metaCf(), META_COUNTERS);
+    if (c != null) {
+      for (int i = 0; i < counters.length; i++) {
+        counters[i] = Keys.getLong(c, 8 * i);
+      }
+    }
+    byte[] s = db.get(metaCf(), META_SEQ);
+    long seq = s == null ? 1 : Keys.getLong(s, 0);
+    this.writer = new GroupCommitWriter(this, counters, seq);
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code dir}.
+   *
+   * @throws StoreLockedException if another running server holds the folder
+   * @throws IOException if the folder cannot be created or the store cannot be opened
+   */
+  public static RelayStore open(Path dir) throws IOException {
+    RocksDB.loadLibrary();
+    Files.createDirectories(dir);
+    boolean created = !Files.exists(dir.resolve("CURRENT"));
+    LRUCache cache = new LRUCache(64L << 20);
+    DBOptions dbo =
+        new DBOptions()
+            .setCreateIfMissing(true)
+            .setCreateMissingColumnFamilies(true)
+            .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
+            .setKeepLogFileNum(2)
+            .setMaxTotalWalSize(256L << 20)
+            .setMaxBackgroundJobs(2);
+    List<ColumnFamilyOptions> cfos = new ArrayList<>();
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    for (String name : FAMILIES) {
+      BlockBasedTableConfig table =
+          new BlockBasedTableConfig()
+              .setBlockCache(cache)
+              .setFilterPolicy(new BloomFilter(10, false))
+              .setWholeKeyFiltering(true);
+      ColumnFamilyOptions cfo = new ColumnFamilyOptions().setTableFormatConfig(table);
+      if (name.equals("mailbox")) {
+        // Ciphertext does not compress; a larger memtable lets SingleDelete meet its Put before
+        // a flush, so acknowledged copies never reach disk.
+        cfo.setCompressionType(CompressionType.NO_COMPRESSION).setWriteBufferSize(64L << 20);
+      } else {
+        cfo.setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(8L << 20);
+      }
+      cfos.add(cfo);
+      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try {
+      RocksDB db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
+      return new RelayStore(db, dbo, cfos, cache, handles, created);
+    } catch (RocksDBException e) {
+      for (ColumnFamilyHandle h : handles) {
+        h.close();
+      }
+      dbo.close();
+      cfos.forEach(ColumnFamilyOptions::close);
+      cache.close();
+      String msg = String.valueOf(e.getMessage());
+      if (msg.contains("lock") || msg.contains("LOCK")) {
+        throw new StoreLockedException(
+            "the data folder "
+                + dir.getParent()
+                + " is in use by another running Safehouse server; stop it or choose another --data");
+      }
+      throw new IOException("cannot open the store in " + dir + ": " + msg, e);
+    }
+  }
+
+  /** True if this open created the store (the server's first start). */
+  public boolean created() {
+    return created;
+  }
+
+  /** Queues {@code op} for the writer thread; the future completes after its group commits. */
+  public <T> CompletableFuture<T> write(WriteOp<T> op) {
+    return writer.submit(op);
+  }
+
+  /** Whether the one-time first-start work (the first admin invite) has been done. */
+  public boolean initialized() throws IOException {
+    try {
+      return db.get(metaCf(), META_INITIALIZED) != null;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** Marks the first-start work done, in the same commit as {@code tx}'s other writes. */
+  public void markInitialized(Tx tx) throws RocksDBException {
+    tx.batch().put(metaCf(), META_INITIALIZED, new byte[] {1});
+  }
+
+  // ------------------------------------------------------------------ reads (any blocking thread)
+
+  public Optional<AccountRecord> account(AccountId id) throws IOException {
+    try {
+      byte[] v = db.get(accountsCf(), Keys.account(id));
+      return v == null ? Optional.empty() : Optional.of(Codec.decodeAccount(id, v));
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  public Optional<byte[]> deviceAuthKey(DeviceAddress d) throws IOException {
+    try {
+      return Optional.ofNullable(db.get(devicesCf(), Keys.device(d)));
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** Where reading this mailbox starts: everything before it was acknowledged or expired. */
+  public long cursor(DeviceAddress d) throws IOException {
+    try {
+      byte[] v = db.get(cursorsCf(), Keys.device(d));
+      return v == null ? 0 : Keys.getLong(v, 0);
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /**
+   * Reads up to {@code max} unexpired copies with seq at or after {@code fromSeq}. Seeks straight
+   * to {@code fromSeq}, so the cost does not grow with acknowledged copies before it.
+   */
+  public MailboxPage readMailbox(DeviceAddress d, long fromSeq, int max, long nowMillis)
+      throws IOException {
+    List<StoredMessage> out = new ArrayList<>(Math.min(max, 256));
+    byte[] start = Keys.mailbox(d, fromSeq);
+    long next = fromSeq;
+    try (Slice lower = new Slice(start);
+        Slice upper = new Slice(Keys.mailbox(d, -1L));
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+        RocksIterator it = db.newIterator(mailboxCf(), ro)) {
+      it.seek(start);
+      while (it.isValid() && out.size() < max) {
+        long seq = Keys.mailboxSeq(it.key());
+        byte[] v = it.value();
+        if (Codec.messageExpiry(v) > nowMillis) {
+          out.add(Codec.decodeMessage(d, seq, v));
+        }
+        next = seq + 1;
+        it.next();
+      }
+      boolean exhausted = !it.isValid();
+      it.status();
+      return new MailboxPage(out, next, exhausted);
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** Counts as of the last commit. */
+  public Counters counters() {
+    return writer.counters();
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      // Every acknowledged write was already synced; nothing is lost.
+    }
+    db.close();
+    dbOptions.close();
+    cfOptions.forEach(ColumnFamilyOptions::close);
+    cache.close();
+  }
+
+  // ------------------------------------------------------------------ package internals
+
+  RocksDB db() {
+    return db;
+  }
+
+  ColumnFamilyHandle metaCf() {
+    return handles.get(0);
+  }
+
+  ColumnFamilyHandle accountsCf() {
+    return handles.get(1);
+  }
+
+  ColumnFamilyHandle devicesCf() {
+    return handles.get(2);
+  }
+
+  ColumnFamilyHandle invitesCf() {
+    return handles.get(3);
+  }
+
+  ColumnFamilyHandle mailboxCf() {
+    return handles.get(4);
+  }
+
+  ColumnFamilyHandle expiryCf() {
+    return handles.get(5);
+  }
+
+  ColumnFamilyHandle cursorsCf() {
+    return handles.get(6);
+  }
+}

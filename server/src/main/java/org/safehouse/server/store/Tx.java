@@ -1,0 +1,272 @@
+package org.safehouse.server.store;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.AccountRecord;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.message.StoredMessage;
+
+/**
+ * The writer thread's view of one group commit. Reads see the writes of earlier operations in the
+ * same group; nothing is visible to other threads until the group is committed. Used only on the
+ * writer thread.
+ */
+public final class Tx {
+  private static final byte[] DELETED = new byte[0];
+
+  private final RelayStore store;
+  private final WriteBatch batch;
+  // Writes to small column families, so later ops in the group read them (enroll twice with one
+  // invite in one group must fail once).
+  private final Map<ByteBuffer, byte[]> accounts = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> invites = new HashMap<>();
+  private final Set<ByteBuffer> removedMessages = new HashSet<>();
+  private final List<Runnable> afterCommit = new ArrayList<>();
+  private final List<StoredMessage> appended = new ArrayList<>();
+  final long[] counters;
+  long nextSeq;
+  long seqReservedUpTo;
+
+  // Undo state of the current op.
+  private Map<ByteBuffer, byte[]> opAccounts = new HashMap<>();
+  private Map<ByteBuffer, byte[]> opInvites = new HashMap<>();
+  private Set<ByteBuffer> opRemoved = new HashSet<>();
+  private List<Runnable> opAfterCommit = new ArrayList<>();
+  private List<StoredMessage> opAppended = new ArrayList<>();
+  private long[] opCounters;
+  private long opNextSeq;
+  private long opSeqReservedUpTo;
+
+  Tx(RelayStore store, WriteBatch batch, long[] counters, long nextSeq, long seqReservedUpTo) {
+    this.store = store;
+    this.batch = batch;
+    this.counters = counters.clone();
+    this.nextSeq = nextSeq;
+    this.seqReservedUpTo = seqReservedUpTo;
+  }
+
+  void beginOp() throws RocksDBException {
+    batch.setSavePoint();
+    opAccounts = new HashMap<>();
+    opInvites = new HashMap<>();
+    opRemoved = new HashSet<>();
+    opAfterCommit = new ArrayList<>();
+    opAppended = new ArrayList<>();
+    opCounters = counters.clone();
+    opNextSeq = nextSeq;
+    opSeqReservedUpTo = seqReservedUpTo;
+  }
+
+  void endOp() {
+    accounts.putAll(opAccounts);
+    invites.putAll(opInvites);
+    removedMessages.addAll(opRemoved);
+    afterCommit.addAll(opAfterCommit);
+    appended.addAll(opAppended);
+  }
+
+  void rollbackOp() throws RocksDBException {
+    batch.rollbackToSavePoint();
+    System.arraycopy(opCounters, 0, counters, 0, counters.length);
+    nextSeq = opNextSeq;
+    seqReservedUpTo = opSeqReservedUpTo;
+  }
+
+  List<Runnable> afterCommitHooks() {
+    return afterCommit;
+  }
+
+  List<StoredMessage> appendedMessages() {
+    return appended;
+  }
+
+  WriteBatch batch() {
+    return batch;
+  }
+
+  /** Runs {@code hook} on the writer thread after the group is durably committed. */
+  public void afterCommit(Runnable hook) {
+    opAfterCommit.add(hook);
+  }
+
+  // ------------------------------------------------------------------ accounts and devices
+
+  public Optional<AccountRecord> account(AccountId id) throws RocksDBException {
+    byte[] key = Keys.account(id);
+    byte[] v = overlay(opAccounts, accounts, key);
+    if (v == null) {
+      v = store.db().get(store.accountsCf(), key);
+    }
+    return v == null || v == DELETED ? Optional.empty() : Optional.of(Codec.decodeAccount(id, v));
+  }
+
+  /** Creates or replaces an account record; counts it if it is new. */
+  public void putAccount(AccountRecord a, boolean isNew) throws RocksDBException {
+    byte[] key = Keys.account(a.id());
+    byte[] v = Codec.encodeAccount(a);
+    batch.put(store.accountsCf(), key, v);
+    opAccounts.put(ByteBuffer.wrap(key), v);
+    if (isNew) {
+      counters[RelayStore.ACCOUNTS]++;
+    }
+  }
+
+  public void putDevice(DeviceAddress d, byte[] authPublicKey) throws RocksDBException {
+    batch.put(store.devicesCf(), Keys.device(d), authPublicKey);
+    counters[RelayStore.DEVICES]++;
+  }
+
+  // ------------------------------------------------------------------ invites
+
+  public Optional<InviteRecord> invite(byte[] codeHash) throws RocksDBException {
+    byte[] v = overlay(opInvites, invites, codeHash);
+    if (v == null) {
+      v = store.db().get(store.invitesCf(), codeHash);
+    }
+    return v == null || v == DELETED ? Optional.empty() : Optional.of(Codec.decodeInvite(v));
+  }
+
+  public void putInvite(byte[] codeHash, InviteRecord invite) throws RocksDBException {
+    byte[] v = Codec.encodeInvite(invite);
+    batch.put(store.invitesCf(), codeHash, v);
+    opInvites.put(ByteBuffer.wrap(codeHash.clone()), v);
+  }
+
+  public void deleteInvite(byte[] codeHash) throws RocksDBException {
+    batch.delete(store.invitesCf(), codeHash);
+    opInvites.put(ByteBuffer.wrap(codeHash.clone()), DELETED);
+  }
+
+  /** Deletes every invite that expired at or before {@code nowMillis}; returns how many. */
+  public int deleteExpiredInvites(long nowMillis) throws RocksDBException {
+    int n = 0;
+    try (RocksIterator it = store.db().newIterator(store.invitesCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        if (Codec.decodeInvite(it.value()).expiresAtMillis() <= nowMillis) {
+          deleteInvite(it.key());
+          n++;
+        }
+      }
+      it.status();
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------------ mailboxes
+
+  /**
+   * Queues one copy; the store assigns its seq, increasing in commit order.
+   *
+   * @return the stored copy, with its seq
+   */
+  public StoredMessage append(
+      DeviceAddress recipient,
+      long expiresAtMillis,
+      AccountId sender,
+      int senderDevice,
+      byte[] clientMessageId,
+      byte[] ciphertext)
+      throws RocksDBException {
+    long seq = nextSeq++;
+    if (seq >= seqReservedUpTo) {
+      // Reserve seqs in blocks so that a restart never reuses one without scanning mailboxes.
+      seqReservedUpTo = seq + RelayStore.SEQ_BLOCK;
+      batch.put(store.metaCf(), RelayStore.META_SEQ, Keys.longValue(seqReservedUpTo));
+    }
+    StoredMessage m =
+        new StoredMessage(
+            recipient, seq, expiresAtMillis, sender, senderDevice, clientMessageId, ciphertext);
+    batch.put(store.mailboxCf(), Keys.mailbox(recipient, seq), Codec.encodeMessage(m));
+    batch.put(store.expiryCf(), Keys.expiry(expiresAtMillis, recipient, seq), DELETED);
+    counters[RelayStore.QUEUED]++;
+    opAppended.add(m);
+    return m;
+  }
+
+  /**
+   * Removes one copy if it is still stored (acknowledged twice, or expired and swept, is a no-op).
+   * Each stored key is deleted exactly once, which RocksDB's SingleDelete requires.
+   *
+   * @return whether a copy was removed
+   */
+  public boolean removeMessage(DeviceAddress d, long seq) throws RocksDBException {
+    byte[] key = Keys.mailbox(d, seq);
+    ByteBuffer k = ByteBuffer.wrap(key);
+    if (removedMessages.contains(k) || opRemoved.contains(k)) {
+      return false;
+    }
+    byte[] v = store.db().get(store.mailboxCf(), key);
+    if (v == null) {
+      return false;
+    }
+    singleDeleteMessage(d, seq, Codec.messageExpiry(v), key);
+    return true;
+  }
+
+  private void singleDeleteMessage(DeviceAddress d, long seq, long expiresAt, byte[] key)
+      throws RocksDBException {
+    batch.singleDelete(store.mailboxCf(), key);
+    batch.singleDelete(store.expiryCf(), Keys.expiry(expiresAt, d, seq));
+    opRemoved.add(ByteBuffer.wrap(key));
+    counters[RelayStore.QUEUED]--;
+  }
+
+  /** Remembers where the next read of a mailbox starts. */
+  public void putCursor(DeviceAddress d, long seq) throws RocksDBException {
+    batch.put(store.cursorsCf(), Keys.device(d), Keys.longValue(seq));
+  }
+
+  /**
+   * Removes up to {@code max} copies that expired at or before {@code nowMillis}, reading only the
+   * expiry index from {@code fromMillis}: the cost grows with what expired, not with what is
+   * stored.
+   *
+   * @param onExpiryTime receives the expiry time of the last index entry looked at
+   * @return how many copies were removed
+   */
+  public int sweepExpired(long fromMillis, long nowMillis, int max, Consumer<Long> onExpiryTime)
+      throws RocksDBException {
+    int removed = 0;
+    try (Slice lower = new Slice(Keys.expiryFloor(fromMillis));
+        Slice upper = new Slice(Keys.expiryFloor(nowMillis + 1));
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+        RocksIterator it = store.db().newIterator(store.expiryCf(), ro)) {
+      for (it.seek(Keys.expiryFloor(fromMillis)); it.isValid() && removed < max; it.next()) {
+        byte[] ek = it.key();
+        DeviceAddress d = Keys.expiryDevice(ek);
+        long seq = Keys.expirySeq(ek);
+        byte[] key = Keys.mailbox(d, seq);
+        ByteBuffer k = ByteBuffer.wrap(key);
+        onExpiryTime.accept(Keys.expiryTime(ek));
+        if (removedMessages.contains(k) || opRemoved.contains(k)) {
+          continue;
+        }
+        singleDeleteMessage(d, seq, Keys.expiryTime(ek), key);
+        counters[RelayStore.EXPIRED_REMOVED]++;
+        removed++;
+      }
+      it.status();
+    }
+    return removed;
+  }
+
+  private static byte[] overlay(
+      Map<ByteBuffer, byte[]> op, Map<ByteBuffer, byte[]> group, byte[] key) {
+    ByteBuffer k = ByteBuffer.wrap(key);
+    byte[] v = op.get(k);
+    return v != null ? v : group.get(k);
+  }
+}

@@ -1,0 +1,31 @@
+package org.safehouse.server.store;
+
+/**
+ * A unit of work for the single writer thread. It reads through and writes to a {@link Tx}; all
+ * operations submitted close together are committed in one write-ahead-log sync (group commit). If
+ * {@link #apply} throws, nothing it wrote is committed and its future fails with that exception.
+ */
+@FunctionalInterface
+public interface WriteOp<T> {
+  T apply(Tx tx) throws Exception;
+
+  /** Whether the commit must be synced to disk before the op's future completes. */
+  default boolean durable() {
+    return true;
+  }
+
+  /** An op whose loss in a crash costs nothing but a repeat (acks, cursors). */
+  static <T> WriteOp<T> relaxed(WriteOp<T> op) {
+    return new WriteOp<>() {
+      @Override
+      public T apply(Tx tx) throws Exception {
+        return op.apply(tx);
+      }
+
+      @Override
+      public boolean durable() {
+        return false;
+      }
+    };
+  }
+}

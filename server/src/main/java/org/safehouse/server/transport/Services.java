@@ -1,0 +1,34 @@
+package org.safehouse.server.transport;
+
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import org.safehouse.server.account.Authenticator;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Enrollment;
+import org.safehouse.server.config.Limits;
+import org.safehouse.server.message.DeliveryHub;
+import org.safehouse.server.message.DeliverySession;
+import org.safehouse.server.message.MessageService;
+import org.safehouse.server.store.RelayStore;
+
+/**
+ * What the transport calls into.
+ *
+ * @param readers blocking pool for store reads and signature checks, never an event loop
+ */
+public record Services(
+    RelayStore store,
+    Enrollment enrollment,
+    Authenticator authenticator,
+    MessageService messages,
+    DeliveryHub hub,
+    Executor readers,
+    Clock clock,
+    Limits limits) {
+
+  DeliverySession newDeliverySession(
+      DeviceAddress device, Executor loop, DeliverySession.Sink sink) {
+    return new DeliverySession(
+        device, store, messages, hub, loop, readers, clock, sink, limits.deliveryWindow());
+  }
+}
