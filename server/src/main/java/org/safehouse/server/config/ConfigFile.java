@@ -165,30 +165,4 @@ public final class ConfigFile {
     String v = value(p, key);
     return v == null || v.isEmpty() ? dflt : Path.of(v);
   }
-
-  /** The documented defaults, as a config file. */
-  public static String defaultsText() {
-    ServerConfig d = ServerConfig.defaults(Path.of(ServerConfig.DEFAULT_DATA));
-    Limits l = d.limits();
-    return String.join(
-        "\n",
-        "listen = " + d.listen(),
-        "# public-address = (the listen address)",
-        "data = " + ServerConfig.DEFAULT_DATA,
-        "tls.enabled = true",
-        "# tls.cert = DATA/tls/cert.pem",
-        "# tls.key = DATA/tls/key.pem",
-        "retention.default = " + Durations.format(d.retentionDefault()),
-        "retention.max = " + Durations.format(d.retentionMax()),
-        "invite.expiry = " + Durations.format(d.inviteExpiry()),
-        "sweeper.interval = " + Durations.format(d.sweepInterval()),
-        "limits.max-frame-bytes = " + l.maxFrameBytes(),
-        "limits.handshake-timeout = " + Durations.format(l.handshakeTimeout()),
-        "limits.upgrade-timeout = " + Durations.format(l.upgradeTimeout()),
-        "limits.idle-timeout = " + Durations.format(l.idleTimeout()),
-        "limits.requests-per-second = " + l.requestsPerSecond(),
-        "limits.max-connections = " + l.maxConnections(),
-        "limits.delivery-window = " + l.deliveryWindow(),
-        "");
-  }
 }

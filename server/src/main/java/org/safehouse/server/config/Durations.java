@@ -33,7 +33,7 @@ public final class Durations {
 
   public static String format(Duration d) {
     long ms = d.toMillis();
-    if (ms % 86_400_000 == 0) {
+    if (ms % 86_400_000 == 0 && ms >= 7 * 86_400_000L) {
       return ms / 86_400_000 + "d";
     } else if (ms % 3_600_000 == 0) {
       return ms / 3_600_000 + "h";
