@@ -226,7 +226,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
             copies,
             Integer.toUnsignedLong(s.getTtlSeconds()),
             s.getClientMessageId().toByteArray())
-        .whenComplete(
+        // Build the response on this connection's event loop, not on the store's writer thread.
+        .whenCompleteAsync(
             (sent, err) -> {
               if (err != null) {
                 respondFailure(id, err);
@@ -239,7 +240,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
                                 .setStored(sent.stored())
                                 .setTtlSeconds((int) sent.ttl().toSeconds())));
               }
-            });
+            },
+            ctx.executor());
   }
 
   @Override
