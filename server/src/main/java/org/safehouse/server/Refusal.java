@@ -13,7 +13,13 @@ public final class Refusal extends Exception {
     INVITE_INVALID,
     AUTH_FAILED,
     UNKNOWN_RECIPIENT,
-    DEVICE_MISMATCH
+    DEVICE_MISMATCH,
+    FORBIDDEN
+  }
+
+  /** One answer for "no such account" and "not yours to reach", so accounts cannot be probed. */
+  public static Refusal unknownAccount() {
+    return new Refusal(Reason.UNKNOWN_RECIPIENT, "no such recipient");
   }
 
   private final Reason reason;

@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.safehouse.server.account.AccountDirectory;
 import org.safehouse.server.account.Authenticator;
 import org.safehouse.server.account.Enrollment;
 import org.safehouse.server.account.InviteLink;
@@ -24,6 +25,7 @@ import org.safehouse.server.account.Role;
 import org.safehouse.server.admin.AdminSocket;
 import org.safehouse.server.config.HostPort;
 import org.safehouse.server.config.ServerConfig;
+import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.ExpirySweeper;
 import org.safehouse.server.message.InProcessDeliveryHub;
 import org.safehouse.server.message.MessageService;
@@ -92,20 +94,19 @@ public final class SafehouseServer implements AutoCloseable {
       Invites invites = new Invites(store, clock, random, config.inviteExpiry());
       ExpirySweeper sweeper = new ExpirySweeper(store, clock);
       InProcessDeliveryHub hub = new InProcessDeliveryHub();
+      RoutingPolicy policy = new RoutingPolicy();
       MessageService messages =
           new MessageService(
-              store,
-              clock,
-              new RoutingPolicy(),
-              hub,
-              config.retentionDefault(),
-              config.retentionMax());
+              store, clock, policy, hub, config.retentionDefault(), config.retentionMax());
       Services services =
           new Services(
               store,
               new Enrollment(store, clock, random),
               new Authenticator(store),
               messages,
+              new KeyDirectory(store, policy, hub),
+              invites,
+              new AccountDirectory(store, policy, hub),
               hub,
               readers,
               clock,

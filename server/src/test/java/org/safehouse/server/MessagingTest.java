@@ -60,7 +60,7 @@ class MessagingTest {
   @Test
   void twoDevicesEnrollOverTheWireWithDistinctAccounts() throws Exception {
     RawClient.Device a = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device b = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device b = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     assertEquals(16, a.accountId.length);
     assertEquals(1, a.deviceId);
     assertTrue(!java.util.Arrays.equals(a.accountId, b.accountId));
@@ -84,7 +84,7 @@ class MessagingTest {
   void messageSentWhileRecipientIsOfflineIsDeliveredWhenItConnects() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     byte[] msgId = id();
     try (RawClient w = TestServers.login(server, worker)) {
       Response r = w.send(client.accountId, text("offline hello"), msgId);
@@ -105,7 +105,7 @@ class MessagingTest {
   void messageSentWhileRecipientIsOnlineIsPushedAtOnce() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient c = TestServers.login(server, client);
         RawClient w = TestServers.login(server, worker)) {
       assertNull(c.nextDelivery(NOTHING));
@@ -123,7 +123,7 @@ class MessagingTest {
   void deliveriesArriveInSendOrderAcrossBacklogAndLive() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     int n = 180; // more than the delivery window (64), within the request burst (200)
     try (RawClient w = TestServers.login(server, worker)) {
       for (int i = 0; i < n / 2; i++) {
@@ -155,7 +155,7 @@ class MessagingTest {
   void ackDeletesTheCopy() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient w = TestServers.login(server, worker)) {
       w.send(client.accountId, text("once"), id());
     }
@@ -174,7 +174,7 @@ class MessagingTest {
   void unacknowledgedMessagesAreDeliveredAgainAfterReconnect() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient w = TestServers.login(server, worker)) {
       w.send(client.accountId, text("first"), id());
       w.send(client.accountId, text("second"), id());
@@ -199,7 +199,7 @@ class MessagingTest {
   void expiredMessageIsNeverDeliveredAndTheSweeperRemovesIt() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient w = TestServers.login(server, worker)) {
       assertEquals(
           ErrorCode.OK,
@@ -224,7 +224,7 @@ class MessagingTest {
   void messageExpiringWhileInFlightIsNotDeliveredAgain() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient w = TestServers.login(server, worker)) {
       w.request(RawClient.sendFrame(client.accountId, text("brief"), id(), 60));
     }
@@ -244,7 +244,7 @@ class MessagingTest {
   void ttlAboveTheServerMaximumIsCapped() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient w = TestServers.login(server, worker)) {
       Response r = w.request(RawClient.sendFrame(client.accountId, text("x"), id(), 365 * 86400));
       assertEquals(server.config().retentionMax().toSeconds(), r.getSent().getTtlSeconds());
@@ -259,7 +259,7 @@ class MessagingTest {
   void queuedMessagesSurviveARestart() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient w = TestServers.login(server, worker)) {
       for (int i = 0; i < 10; i++) {
         w.send(client.accountId, text("kept" + i), id());
@@ -287,7 +287,7 @@ class MessagingTest {
   void sendWithTheWrongDevicesIsRefusedWithTheCurrentDeviceList() throws Exception {
     RawClient.Device worker =
         TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
-    RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device client = TestServers.enrollClient(server, worker);
     try (RawClient w = TestServers.login(server, worker)) {
       var frame = RawClient.sendFrame(client.accountId, text("x"), id(), 0);
       frame.getSendBuilder().getCopiesBuilder(0).setDeviceId(7);
@@ -300,8 +300,10 @@ class MessagingTest {
 
   @Test
   void aClientCannotReachAnotherClientAndCannotTellItExists() throws Exception {
-    RawClient.Device client1 = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
-    RawClient.Device client2 = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device client1 = TestServers.enrollClient(server, worker);
+    RawClient.Device client2 = TestServers.enrollClient(server, worker);
     try (RawClient c = TestServers.login(server, client1)) {
       Response existing = c.send(client2.accountId, text("probe"), id());
       Response unknown = c.send(id(), text("probe"), id());

@@ -2,6 +2,7 @@ package org.safehouse.server.account;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.safehouse.server.Refusal;
@@ -52,7 +53,18 @@ public final class Enrollment {
           tx.deleteInvite(hash);
           Role role = invite.get().role();
           DeviceAddress device = new DeviceAddress(id, 1);
-          tx.putAccount(new AccountRecord(id, role, 2, new int[] {1}), true);
+          List<AccountId> team = List.of();
+          if (role == Role.CLIENT) {
+            // A client joins a new case whose team is the inviting caseworker (if it still exists).
+            Optional<AccountId> inviter = invite.get().createdBy();
+            if (inviter.isPresent() && tx.account(inviter.get()).isPresent()) {
+              team = List.of(inviter.get());
+              tx.putCaseload(inviter.get(), id);
+            }
+          } else {
+            tx.putStaff(id, role);
+          }
+          tx.putAccount(new AccountRecord(id, role, 2, new int[] {1}, team), true);
           tx.putDevice(device, authPublicKey.clone());
           return new Enrolled(device, role);
         });

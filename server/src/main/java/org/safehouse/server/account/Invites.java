@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.safehouse.server.Refusal;
 import org.safehouse.server.store.InviteRecord;
 import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.store.Tx;
@@ -24,27 +25,62 @@ public final class Invites {
     this.expiry = expiry;
   }
 
-  /** Creates and durably stores an invite for {@code role}; completes with the raw code. */
+  /** A new invite's code and expiry. */
+  public record Created(byte[] code, long expiresAtMillis) {}
+
+  /**
+   * Creates and durably stores an invite for {@code role} from the server's admin command (no
+   * inviting account: a client invited this way has no case team until one is assigned).
+   */
   public CompletableFuture<byte[]> create(Role role) {
-    byte[] code = new byte[InviteLink.CODE_BYTES];
-    random.nextBytes(code);
+    byte[] code = newCode();
     return store.write(
         tx -> {
-          put(tx, role, code);
+          put(tx, role, code, null);
           return code;
+        });
+  }
+
+  /**
+   * Creates an invite on behalf of an account. Admins invite anyone; caseworkers invite clients,
+   * who join a new case with the caseworker as its team; clients invite nobody.
+   *
+   * @return fails with {@link Refusal} {@code FORBIDDEN} if the inviter's role may not invite
+   *     {@code role}
+   */
+  public CompletableFuture<Created> create(AccountId inviter, Role role) {
+    byte[] code = newCode();
+    return store.write(
+        tx -> {
+          AccountRecord a = tx.account(inviter).orElseThrow(Refusal::unknownAccount);
+          boolean allowed =
+              a.role() == Role.ADMIN || (a.role() == Role.CASEWORKER && role == Role.CLIENT);
+          if (!allowed) {
+            throw new Refusal(
+                Refusal.Reason.FORBIDDEN,
+                "a " + a.role().label() + " may not invite a " + role.label());
+          }
+          return new Created(code, put(tx, role, code, inviter));
         });
   }
 
   /** Writes an invite as part of an existing operation (the first admin invite at first start). */
   public byte[] create(Tx tx, Role role) throws Exception {
-    byte[] code = new byte[InviteLink.CODE_BYTES];
-    random.nextBytes(code);
-    put(tx, role, code);
+    byte[] code = newCode();
+    put(tx, role, code, null);
     return code;
   }
 
-  private void put(Tx tx, Role role, byte[] code) throws Exception {
-    tx.putInvite(hash(code), new InviteRecord(role, clock.millis() + expiry.toMillis()));
+  private byte[] newCode() {
+    byte[] code = new byte[InviteLink.CODE_BYTES];
+    random.nextBytes(code);
+    return code;
+  }
+
+  private long put(Tx tx, Role role, byte[] code, AccountId inviter) throws Exception {
+    long expiresAt = clock.millis() + expiry.toMillis();
+    tx.putInvite(hash(code), new InviteRecord(role, expiresAt, inviter));
+    return expiresAt;
   }
 
   static byte[] hash(byte[] code) {

@@ -13,8 +13,11 @@ public interface DeliveryHub {
     /** Called on any thread after the copies are durable. */
     void stored(StoredMessage message);
 
-    /** Another connection of the same device took over; this one must close. */
+    /** Another connection of the same device took over, or the device is gone: close. */
     void replaced();
+
+    /** The device's one-time prekeys are running low. */
+    void prekeysLow(int oneTime, int oneTimeKyber);
   }
 
   /** Registers the connection of {@code device}; an earlier connection of it is told to close. */
@@ -25,4 +28,10 @@ public interface DeliveryHub {
 
   /** Called by the writer after a commit. */
   void stored(List<StoredMessage> messages);
+
+  /** Drops the connection of a device that was deleted or revoked. */
+  void disconnect(DeviceAddress device);
+
+  /** Tells a connected device that its one-time prekeys are running low. */
+  void prekeysLow(DeviceAddress device, int oneTime, int oneTimeKyber);
 }

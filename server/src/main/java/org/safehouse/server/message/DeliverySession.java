@@ -41,6 +41,8 @@ public final class DeliverySession implements DeliveryHub.Listener {
 
     /** The device connected again elsewhere, or the store failed: close this connection. */
     void close();
+
+    void prekeysLow(int oneTime, int oneTimeKyber);
   }
 
   private final DeviceAddress device;
@@ -116,6 +118,16 @@ public final class DeliverySession implements DeliveryHub.Listener {
           if (!closed) {
             closed = true;
             sink.close();
+          }
+        });
+  }
+
+  @Override
+  public void prekeysLow(int oneTime, int oneTimeKyber) {
+    loop.execute(
+        () -> {
+          if (!closed) {
+            sink.prekeysLow(oneTime, oneTimeKyber);
           }
         });
   }

@@ -31,6 +31,22 @@ public final class InProcessDeliveryHub implements DeliveryHub {
     }
   }
 
+  @Override
+  public void disconnect(DeviceAddress device) {
+    Listener l = listeners.remove(device);
+    if (l != null) {
+      l.replaced();
+    }
+  }
+
+  @Override
+  public void prekeysLow(DeviceAddress device, int oneTime, int oneTimeKyber) {
+    Listener l = listeners.get(device);
+    if (l != null) {
+      l.prekeysLow(oneTime, oneTimeKyber);
+    }
+  }
+
   /** Connected devices, for stats. */
   public int connectedDevices() {
     return listeners.size();

@@ -76,7 +76,7 @@ public final class MessageService {
           Optional<AccountRecord> to = tx.account(recipient);
           Optional<AccountRecord> from = tx.account(sender.account());
           if (to.isEmpty() || from.isEmpty() || !policy.mayReach(from.get(), to.get())) {
-            throw new Refusal(Refusal.Reason.UNKNOWN_RECIPIENT, "no such recipient");
+            throw Refusal.unknownAccount();
           }
           int[] wanted = to.get().deviceIds();
           int[] given = copies.stream().mapToInt(Copy::deviceId).sorted().toArray();

@@ -1,20 +1,27 @@
 package org.safehouse.server.message;
 
 import org.safehouse.server.account.AccountRecord;
-import org.safehouse.server.account.Role;
 
 /**
- * Who may reach whom. A refused pair is answered exactly like an unknown account, so nobody can
- * probe which accounts exist.
+ * Who may reach whom, on every send, key fetch and contact list:
  *
- * <p>Until case teams exist, the rule is by role: a client reaches caseworkers and admins only,
- * never another client; caseworkers and admins reach everyone.
+ * <ul>
+ *   <li>a client reaches only the caseworkers of its own case;
+ *   <li>a caseworker (or admin) reaches every caseworker and admin, and the clients of the cases
+ *       whose team it is on.
+ * </ul>
+ *
+ * A refused pair is answered exactly like an unknown account, so a compromised client account
+ * cannot find any other person in hiding.
  */
 public final class RoutingPolicy {
-  public boolean mayReach(AccountRecord sender, AccountRecord recipient) {
-    if (sender.role() == Role.CLIENT) {
-      return recipient.role() != Role.CLIENT;
+  public boolean mayReach(AccountRecord from, AccountRecord to) {
+    if (from.id().equals(to.id())) {
+      return true;
     }
-    return true;
+    if (!from.isStaff()) {
+      return to.isStaff() && from.team().contains(to.id());
+    }
+    return to.isStaff() || to.team().contains(from.id());
   }
 }

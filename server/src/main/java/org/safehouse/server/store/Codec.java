@@ -1,6 +1,8 @@
 package org.safehouse.server.store;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
@@ -13,10 +15,16 @@ final class Codec {
 
   static byte[] encodeAccount(AccountRecord a) {
     int[] devices = a.deviceIds();
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 * devices.length);
+    ByteBuffer b =
+        ByteBuffer.allocate(
+            1 + 4 + 4 + 4 * devices.length + 4 + AccountId.LENGTH * a.team().size());
     b.put((byte) a.role().code()).putInt(a.nextDeviceId()).putInt(devices.length);
     for (int d : devices) {
       b.putInt(d);
+    }
+    b.putInt(a.team().size());
+    for (AccountId t : a.team()) {
+      b.put(t.bytes());
     }
     return b.array();
   }
@@ -29,16 +37,33 @@ final class Codec {
     for (int i = 0; i < devices.length; i++) {
       devices[i] = b.getInt();
     }
-    return new AccountRecord(id, role, next, devices);
+    List<AccountId> team = new ArrayList<>();
+    for (int i = b.getInt(); i > 0; i--) {
+      team.add(readId(b));
+    }
+    return new AccountRecord(id, role, next, devices, team);
   }
 
   static byte[] encodeInvite(InviteRecord i) {
-    return ByteBuffer.allocate(9).put((byte) i.role().code()).putLong(i.expiresAtMillis()).array();
+    ByteBuffer b = ByteBuffer.allocate(9 + (i.creator() == null ? 0 : AccountId.LENGTH));
+    b.put((byte) i.role().code()).putLong(i.expiresAtMillis());
+    if (i.creator() != null) {
+      b.put(i.creator().bytes());
+    }
+    return b.array();
   }
 
   static InviteRecord decodeInvite(byte[] v) {
     ByteBuffer b = ByteBuffer.wrap(v);
-    return new InviteRecord(Role.ofCode(b.get()), b.getLong());
+    Role role = Role.ofCode(b.get());
+    long expires = b.getLong();
+    return new InviteRecord(role, expires, b.hasRemaining() ? readId(b) : null);
+  }
+
+  static AccountId readId(ByteBuffer b) {
+    byte[] id = new byte[AccountId.LENGTH];
+    b.get(id);
+    return AccountId.of(id);
   }
 
   static byte[] encodeMessage(StoredMessage m) {

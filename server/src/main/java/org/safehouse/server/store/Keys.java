@@ -14,6 +14,9 @@ import org.safehouse.server.account.DeviceAddress;
  * mailbox   account(16) device(4) seq(8)     -> expiresAt(8) sender(16) senderDevice(4) msgId(16) ciphertext
  * expiry    expiresAt(8) account(16) device(4) seq(8) -> (empty)
  * cursors   account(16) device(4)            -> seq(8)
+ * keys      account(16) device(4) type(1) [id(4)] -> key record (see KeyDirectory)
+ * staff     account(16)                      -> role(1)      caseworkers and admins
+ * caseload  caseworker(16) client(16)        -> (empty)      the clients of each team member
  * meta      name                             -> value
  * </pre>
  */
@@ -33,6 +36,39 @@ final class Keys {
     d.account().copyTo(k, 0);
     putInt(k, AccountId.LENGTH, d.deviceId());
     return k;
+  }
+
+  static byte[] deviceKey(DeviceAddress d, byte type) {
+    byte[] k = new byte[DEVICE_KEY + 1];
+    System.arraycopy(device(d), 0, k, 0, DEVICE_KEY);
+    k[DEVICE_KEY] = type;
+    return k;
+  }
+
+  static byte[] deviceKey(DeviceAddress d, byte type, int id) {
+    byte[] k = new byte[DEVICE_KEY + 5];
+    System.arraycopy(deviceKey(d, type), 0, k, 0, DEVICE_KEY + 1);
+    putInt(k, DEVICE_KEY + 1, id);
+    return k;
+  }
+
+  static byte[] pair(AccountId first, AccountId second) {
+    byte[] k = new byte[2 * AccountId.LENGTH];
+    first.copyTo(k, 0);
+    second.copyTo(k, AccountId.LENGTH);
+    return k;
+  }
+
+  /** The smallest key greater than every key starting with {@code prefix}. */
+  static byte[] prefixEnd(byte[] prefix) {
+    byte[] end = prefix.clone();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xff) {
+        end[i]++;
+        return java.util.Arrays.copyOf(end, i + 1);
+      }
+    }
+    throw new IllegalArgumentException("no key follows an all-0xff prefix");
   }
 
   static byte[] mailbox(DeviceAddress d, long seq) {

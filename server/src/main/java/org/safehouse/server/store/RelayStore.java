@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.rocksdb.BlockBasedTableConfig;
@@ -25,6 +26,7 @@ import org.rocksdb.Slice;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Role;
 import org.safehouse.server.message.StoredMessage;
 
 /**
@@ -43,7 +45,16 @@ public final class RelayStore implements AutoCloseable {
   static final long SEQ_BLOCK = 1 << 20;
 
   private static final String[] FAMILIES = {
-    "default", "accounts", "devices", "invites", "mailbox", "expiry", "cursors"
+    "default",
+    "accounts",
+    "devices",
+    "invites",
+    "mailbox",
+    "expiry",
+    "cursors",
+    "keys",
+    "staff",
+    "caseload"
   };
 
   private final RocksDB db;
@@ -224,6 +235,40 @@ public final class RelayStore implements AutoCloseable {
     }
   }
 
+  /** Every caseworker and admin, with their role. */
+  public List<Map.Entry<AccountId, Role>> staff() throws IOException {
+    List<Map.Entry<AccountId, Role>> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(staffCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        out.add(Map.entry(AccountId.of(it.key()), Role.ofCode(it.value()[0])));
+      }
+      it.status();
+      return out;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** The clients whose case team includes {@code caseworker}. */
+  public List<AccountId> caseload(AccountId caseworker) throws IOException {
+    List<AccountId> out = new ArrayList<>();
+    byte[] prefix = Keys.account(caseworker);
+    try (Slice lower = new Slice(prefix);
+        Slice upper = new Slice(Keys.prefixEnd(prefix));
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+        RocksIterator it = db.newIterator(caseloadCf(), ro)) {
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        out.add(
+            AccountId.of(
+                java.util.Arrays.copyOfRange(it.key(), AccountId.LENGTH, 2 * AccountId.LENGTH)));
+      }
+      it.status();
+      return out;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
   /** Counts as of the last commit. */
   public Counters counters() {
     return writer.counters();
@@ -278,5 +323,17 @@ public final class RelayStore implements AutoCloseable {
 
   ColumnFamilyHandle cursorsCf() {
     return handles.get(6);
+  }
+
+  ColumnFamilyHandle keysCf() {
+    return handles.get(7);
+  }
+
+  ColumnFamilyHandle staffCf() {
+    return handles.get(8);
+  }
+
+  ColumnFamilyHandle caseloadCf() {
+    return handles.get(9);
   }
 }

@@ -2,12 +2,14 @@ package org.safehouse.server.store;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
@@ -34,6 +36,7 @@ public final class Tx {
   private final Map<ByteBuffer, byte[]> accounts = new HashMap<>();
   private final Map<ByteBuffer, byte[]> invites = new HashMap<>();
   private final Set<ByteBuffer> removedMessages = new HashSet<>();
+  private final TreeMap<byte[], byte[]> keys = new TreeMap<>(Arrays::compareUnsigned);
   private final List<Runnable> afterCommit = new ArrayList<>();
   private final List<StoredMessage> appended = new ArrayList<>();
   final long[] counters;
@@ -44,6 +47,7 @@ public final class Tx {
   private Map<ByteBuffer, byte[]> opAccounts = new HashMap<>();
   private Map<ByteBuffer, byte[]> opInvites = new HashMap<>();
   private Set<ByteBuffer> opRemoved = new HashSet<>();
+  private TreeMap<byte[], byte[]> opKeys = new TreeMap<>(Arrays::compareUnsigned);
   private List<Runnable> opAfterCommit = new ArrayList<>();
   private List<StoredMessage> opAppended = new ArrayList<>();
   private long[] opCounters;
@@ -63,6 +67,7 @@ public final class Tx {
     opAccounts = new HashMap<>();
     opInvites = new HashMap<>();
     opRemoved = new HashSet<>();
+    opKeys = new TreeMap<>(Arrays::compareUnsigned);
     opAfterCommit = new ArrayList<>();
     opAppended = new ArrayList<>();
     opCounters = counters.clone();
@@ -74,6 +79,7 @@ public final class Tx {
     accounts.putAll(opAccounts);
     invites.putAll(opInvites);
     removedMessages.addAll(opRemoved);
+    keys.putAll(opKeys);
     afterCommit.addAll(opAfterCommit);
     appended.addAll(opAppended);
   }
@@ -260,6 +266,137 @@ public final class Tx {
       }
       it.status();
     }
+    return removed;
+  }
+
+  // ------------------------------------------------------------------ staff and caseloads
+
+  /** Lists a caseworker or admin among the accounts every caseworker may reach. */
+  public void putStaff(AccountId id, org.safehouse.server.account.Role role)
+      throws RocksDBException {
+    batch.put(store.staffCf(), Keys.account(id), new byte[] {(byte) role.code()});
+  }
+
+  /** Records that {@code client}'s case team includes {@code caseworker}. */
+  public void putCaseload(AccountId caseworker, AccountId client) throws RocksDBException {
+    batch.put(store.caseloadCf(), Keys.pair(caseworker, client), DELETED);
+  }
+
+  // ------------------------------------------------------------------ key directory
+
+  /** A key-directory record of one device, by type (see KeyDirectory). */
+  public Optional<byte[]> keyRecord(DeviceAddress d, byte type) throws RocksDBException {
+    byte[] key = Keys.deviceKey(d, type);
+    byte[] v = opKeys.containsKey(key) ? opKeys.get(key) : keys.get(key);
+    if (v == null) {
+      v = store.db().get(store.keysCf(), key);
+    }
+    return v == null || v == DELETED ? Optional.empty() : Optional.of(v);
+  }
+
+  public void putKeyRecord(DeviceAddress d, byte type, byte[] value) throws RocksDBException {
+    putKey(Keys.deviceKey(d, type), value);
+  }
+
+  /** Adds a one-time key; one with the same id is replaced. */
+  public void putOneTimeKey(DeviceAddress d, byte type, int id, byte[] value)
+      throws RocksDBException {
+    putKey(Keys.deviceKey(d, type, id), value);
+  }
+
+  /** Removes and returns the lowest-id one-time key of {@code type}, if any is left. */
+  public Optional<byte[]> takeOneTimeKey(DeviceAddress d, byte type) throws RocksDBException {
+    var first = scanKeys(Keys.deviceKey(d, type)).firstEntry();
+    if (first == null) {
+      return Optional.empty();
+    }
+    deleteKey(first.getKey());
+    return Optional.of(first.getValue());
+  }
+
+  public int countOneTimeKeys(DeviceAddress d, byte type) throws RocksDBException {
+    return scanKeys(Keys.deviceKey(d, type)).size();
+  }
+
+  private void putKey(byte[] key, byte[] value) throws RocksDBException {
+    batch.put(store.keysCf(), key, value);
+    opKeys.put(key, value);
+  }
+
+  private void deleteKey(byte[] key) throws RocksDBException {
+    batch.delete(store.keysCf(), key);
+    opKeys.put(key, DELETED);
+  }
+
+  /** Every key-directory record under {@code prefix}: the store's, then this group's changes. */
+  private TreeMap<byte[], byte[]> scanKeys(byte[] prefix) throws RocksDBException {
+    TreeMap<byte[], byte[]> out = new TreeMap<>(Arrays::compareUnsigned);
+    byte[] end = Keys.prefixEnd(prefix);
+    try (Slice lower = new Slice(prefix);
+        Slice upper = new Slice(end);
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+        RocksIterator it = store.db().newIterator(store.keysCf(), ro)) {
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        out.put(it.key(), it.value());
+      }
+      it.status();
+    }
+    for (var overlay : List.of(keys, opKeys)) {
+      for (var e : overlay.subMap(prefix, true, end, false).entrySet()) {
+        if (e.getValue() == DELETED) {
+          out.remove(e.getKey());
+        } else {
+          out.put(e.getKey(), e.getValue());
+        }
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ deleting an account
+
+  /**
+   * Deletes an account with everything it owns: devices, keys, queued copies, cursors, its place in
+   * case teams. The caller checks that this is allowed.
+   *
+   * @return how many queued copies were deleted
+   */
+  public int deleteAccount(AccountRecord a) throws RocksDBException {
+    int removed = 0;
+    for (int deviceId : a.deviceIds()) {
+      DeviceAddress d = new DeviceAddress(a.id(), deviceId);
+      byte[] prefix = Keys.device(d);
+      for (byte[] k : scanKeys(prefix).keySet()) {
+        deleteKey(k);
+      }
+      List<Long> seqs = new ArrayList<>();
+      try (Slice lower = new Slice(Keys.mailbox(d, 0));
+          Slice upper = new Slice(Keys.mailbox(d, -1L));
+          ReadOptions ro =
+              new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+          RocksIterator it = store.db().newIterator(store.mailboxCf(), ro)) {
+        for (it.seek(Keys.mailbox(d, 0)); it.isValid(); it.next()) {
+          seqs.add(Keys.mailboxSeq(it.key()));
+        }
+        it.status();
+      }
+      for (long seq : seqs) {
+        if (removeMessage(d, seq)) {
+          removed++;
+        }
+      }
+      batch.delete(store.devicesCf(), prefix);
+      batch.delete(store.cursorsCf(), prefix);
+      counters[RelayStore.DEVICES]--;
+    }
+    for (AccountId member : a.team()) {
+      batch.delete(store.caseloadCf(), Keys.pair(member, a.id()));
+    }
+    batch.delete(store.staffCf(), Keys.account(a.id()));
+    byte[] key = Keys.account(a.id());
+    batch.delete(store.accountsCf(), key);
+    opAccounts.put(ByteBuffer.wrap(key), DELETED);
+    counters[RelayStore.ACCOUNTS]--;
     return removed;
   }
 

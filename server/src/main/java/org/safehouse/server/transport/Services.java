@@ -2,10 +2,13 @@ package org.safehouse.server.transport;
 
 import java.time.Clock;
 import java.util.concurrent.Executor;
+import org.safehouse.server.account.AccountDirectory;
 import org.safehouse.server.account.Authenticator;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Enrollment;
+import org.safehouse.server.account.Invites;
 import org.safehouse.server.config.Limits;
+import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.DeliveryHub;
 import org.safehouse.server.message.DeliverySession;
 import org.safehouse.server.message.MessageService;
@@ -21,6 +24,9 @@ public record Services(
     Enrollment enrollment,
     Authenticator authenticator,
     MessageService messages,
+    KeyDirectory keys,
+    Invites invites,
+    AccountDirectory accounts,
     DeliveryHub hub,
     Executor readers,
     Clock clock,

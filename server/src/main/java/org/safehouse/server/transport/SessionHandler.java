@@ -17,6 +17,7 @@ import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.DeviceMismatch;
 import org.safehouse.protocol.wire.EnrollResult;
 import org.safehouse.protocol.wire.ErrorCode;
+import org.safehouse.protocol.wire.KeysStatus;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.SendResult;
 import org.safehouse.protocol.wire.ServerFrame;
@@ -46,6 +47,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
   }
 
   private final Services services;
+  private final Requests requests;
   private final TokenBucket bucket;
   private final byte[] nonce = new byte[32];
   private State state = State.NEW;
@@ -56,6 +58,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
 
   SessionHandler(Services services, SecureRandom random) {
     this.services = services;
+    this.requests = new Requests(services);
     this.bucket = new TokenBucket(services.limits().requestsPerSecond(), System.nanoTime());
     random.nextBytes(nonce);
   }
@@ -95,8 +98,34 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
       case ENROLL -> enroll(id, frame);
       case AUTHENTICATE -> authenticate(id, frame);
       case SEND -> send(id, frame);
+      case UPLOAD_KEYS ->
+          authenticated(id, () -> requests.uploadKeys(device, frame.getUploadKeys()));
+      case FETCH_KEYS -> authenticated(id, () -> requests.fetchKeys(device, frame.getFetchKeys()));
+      case CREATE_INVITE ->
+          authenticated(id, () -> requests.createInvite(device, frame.getCreateInvite()));
+      case LIST_CONTACTS -> authenticated(id, () -> requests.listContacts(device));
+      case DELETE_ACCOUNT -> authenticated(id, () -> requests.deleteAccount(device));
       default -> respond(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
+  }
+
+  /** Runs a request that needs an authenticated connection and answers it on this loop. */
+  private void authenticated(
+      long id, java.util.function.Supplier<CompletableFuture<Response.Builder>> call) {
+    if (state != State.READY) {
+      respond(id, ErrorCode.UNAUTHENTICATED, "enroll or authenticate first");
+      return;
+    }
+    call.get()
+        .whenCompleteAsync(
+            (response, err) -> {
+              if (err != null) {
+                respondFailure(id, err);
+              } else {
+                respond(response.setRequestId(id));
+              }
+            },
+            ctx.executor());
   }
 
   private boolean mayStartAuth(long id) {
@@ -198,6 +227,16 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
     this.device = device;
     delivery = services.newDeliverySession(device, ctx.executor(), new Sink());
     delivery.start();
+    services
+        .keys()
+        .status(device)
+        .thenAccept(
+            s -> {
+              if (s.low() || s.needsSignedPreKeys()) {
+                ctx.writeAndFlush(
+                    ServerFrame.newBuilder().setPrekeysLow(Requests.status(s)).build());
+              }
+            });
   }
 
   private void send(long id, ClientFrame frame) {
@@ -288,6 +327,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
         case INVITE_INVALID -> b.setError(ErrorCode.INVITE_INVALID);
         case AUTH_FAILED -> b.setError(ErrorCode.AUTH_FAILED);
         case UNKNOWN_RECIPIENT -> b.setError(ErrorCode.UNKNOWN_RECIPIENT);
+        case FORBIDDEN -> b.setError(ErrorCode.FORBIDDEN);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {
@@ -305,7 +345,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
     }
   }
 
-  private static org.safehouse.protocol.wire.Role wireRole(Role role) {
+  static org.safehouse.protocol.wire.Role wireRole(Role role) {
     return switch (role) {
       case ADMIN -> org.safehouse.protocol.wire.Role.ADMIN;
       case CASEWORKER -> org.safehouse.protocol.wire.Role.CASEWORKER;
@@ -342,6 +382,17 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
     @Override
     public void close() {
       ctx.close();
+    }
+
+    @Override
+    public void prekeysLow(int oneTime, int oneTimeKyber) {
+      ctx.writeAndFlush(
+          ServerFrame.newBuilder()
+              .setPrekeysLow(
+                  KeysStatus.newBuilder()
+                      .setOneTimePrekeys(oneTime)
+                      .setOneTimeKyberPrekeys(oneTimeKyber))
+              .build());
     }
   }
 }

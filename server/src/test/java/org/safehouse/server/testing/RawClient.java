@@ -47,6 +47,7 @@ import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Copy;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.Enroll;
+import org.safehouse.protocol.wire.KeysStatus;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.Send;
 import org.safehouse.protocol.wire.ServerFrame;
@@ -97,6 +98,7 @@ public final class RawClient implements AutoCloseable {
   private final ConcurrentHashMap<Long, CompletableFuture<Response>> pending =
       new ConcurrentHashMap<>();
   private final LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<KeysStatus> prekeyNotices = new LinkedBlockingQueue<>();
   private final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private final AtomicLong ids = new AtomicLong();
 
@@ -209,6 +211,7 @@ public final class RawClient implements AutoCloseable {
           }
         }
         case DELIVERY -> c.deliveries.add(f.getDelivery());
+        case PREKEYS_LOW -> c.prekeyNotices.add(f.getPrekeysLow());
         default -> {}
       }
     }
@@ -297,6 +300,11 @@ public final class RawClient implements AutoCloseable {
   /** The next delivery, or null after {@code timeout}. */
   public Delivery nextDelivery(Duration timeout) throws InterruptedException {
     return deliveries.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The next "one-time prekeys low" notice, or null after {@code timeout}. */
+  public KeysStatus nextPrekeyNotice(Duration timeout) throws InterruptedException {
+    return prekeyNotices.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   public int pendingDeliveries() {

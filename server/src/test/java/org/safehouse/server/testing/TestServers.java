@@ -67,6 +67,35 @@ public final class TestServers {
     return d;
   }
 
+  /**
+   * Enrolls a new client through an invite that {@code caseworker} creates over the wire, so the
+   * client's case team is that caseworker.
+   */
+  public static RawClient.Device enrollClient(SafehouseServer server, RawClient.Device caseworker)
+      throws Exception {
+    byte[] code;
+    try (RawClient w = login(server, caseworker)) {
+      var r =
+          w.request(
+              org.safehouse.protocol.wire.ClientFrame.newBuilder()
+                  .setCreateInvite(
+                      org.safehouse.protocol.wire.CreateInvite.newBuilder()
+                          .setRole(org.safehouse.protocol.wire.Role.CLIENT)));
+      if (!r.hasInviteCreated()) {
+        throw new IllegalStateException("create invite failed: " + r.getError());
+      }
+      code = r.getInviteCreated().getCode().toByteArray();
+    }
+    RawClient.Device d = new RawClient.Device();
+    try (RawClient c = connect(server)) {
+      var r = c.enroll(code, d);
+      if (!r.hasEnrolled()) {
+        throw new IllegalStateException("enroll failed: " + r.getError());
+      }
+    }
+    return d;
+  }
+
   /** Connects and authenticates as {@code device}. */
   public static RawClient login(SafehouseServer server, RawClient.Device device) throws Exception {
     RawClient c = connect(server);

@@ -1,0 +1,84 @@
+package org.safehouse.server.account;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.safehouse.server.Refusal;
+import org.safehouse.server.message.DeliveryHub;
+import org.safehouse.server.message.RoutingPolicy;
+import org.safehouse.server.store.RelayStore;
+
+/** Contact lists and account deletion (the panic action). */
+public final class AccountDirectory {
+  /** An account another account may reach. */
+  public record Contact(AccountId id, Role role) {}
+
+  private final RelayStore store;
+  private final RoutingPolicy policy;
+  private final DeliveryHub hub;
+
+  public AccountDirectory(RelayStore store, RoutingPolicy policy, DeliveryHub hub) {
+    this.store = store;
+    this.policy = policy;
+    this.hub = hub;
+  }
+
+  /**
+   * The accounts {@code self} may reach, itself excluded: for a client its case team; for a
+   * caseworker or admin every caseworker and admin plus the clients of its cases. Blocking.
+   */
+  public List<Contact> contacts(AccountId self) throws IOException {
+    Optional<AccountRecord> me = store.account(self);
+    if (me.isEmpty()) {
+      return List.of();
+    }
+    List<Contact> out = new ArrayList<>();
+    if (!me.get().isStaff()) {
+      for (AccountId member : me.get().team()) {
+        store.account(member).ifPresent(m -> out.add(new Contact(m.id(), m.role())));
+      }
+      return out;
+    }
+    for (Map.Entry<AccountId, Role> s : store.staff()) {
+      if (!s.getKey().equals(self)) {
+        out.add(new Contact(s.getKey(), s.getValue()));
+      }
+    }
+    for (AccountId client : store.caseload(self)) {
+      store
+          .account(client)
+          .filter(c -> policy.mayReach(me.get(), c))
+          .ifPresent(c -> out.add(new Contact(c.id(), c.role())));
+    }
+    return out;
+  }
+
+  /**
+   * Deletes {@code self} at once with its devices, keys and queued messages, and drops its
+   * connections. A caseworker with open cases must hand them over first.
+   *
+   * @return fails with {@link Refusal} {@code FORBIDDEN} for a caseworker who still has clients
+   */
+  public CompletableFuture<Integer> delete(AccountId self) {
+    return store.write(
+        tx -> {
+          AccountRecord a = tx.account(self).orElseThrow(Refusal::unknownAccount);
+          if (a.isStaff() && !store.caseload(self).isEmpty()) {
+            throw new Refusal(
+                Refusal.Reason.FORBIDDEN,
+                "hand over or close your cases before deleting this account");
+          }
+          int removed = tx.deleteAccount(a);
+          tx.afterCommit(
+              () -> {
+                for (int d : a.deviceIds()) {
+                  hub.disconnect(new DeviceAddress(self, d));
+                }
+              });
+          return removed;
+        });
+  }
+}

@@ -1,0 +1,163 @@
+package org.safehouse.server.transport;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.safehouse.protocol.wire.Contact;
+import org.safehouse.protocol.wire.Contacts;
+import org.safehouse.protocol.wire.CreateInvite;
+import org.safehouse.protocol.wire.DeviceKeyBundle;
+import org.safehouse.protocol.wire.FetchKeys;
+import org.safehouse.protocol.wire.InviteCreated;
+import org.safehouse.protocol.wire.KeyBundles;
+import org.safehouse.protocol.wire.KeysStatus;
+import org.safehouse.protocol.wire.OneTimePreKey;
+import org.safehouse.protocol.wire.Response;
+import org.safehouse.protocol.wire.SignedPreKey;
+import org.safehouse.protocol.wire.UploadKeys;
+import org.safehouse.server.Refusal;
+import org.safehouse.server.account.AccountDirectory;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Role;
+import org.safehouse.server.keys.KeyDirectory;
+import org.safehouse.server.store.KeyDirectoryEntry;
+
+/**
+ * Translates the authenticated requests beyond messaging (keys, invites, contacts, account
+ * deletion) between wire types and service calls. No rules here: the services decide.
+ */
+final class Requests {
+  private final Services services;
+
+  Requests(Services services) {
+    this.services = services;
+  }
+
+  CompletableFuture<Response.Builder> uploadKeys(DeviceAddress device, UploadKeys u) {
+    List<KeyDirectoryEntry> oneTime = new ArrayList<>();
+    for (OneTimePreKey k : u.getOneTimePrekeysList()) {
+      oneTime.add(new KeyDirectoryEntry(k.getId(), k.getPublicKey().toByteArray(), new byte[0]));
+    }
+    List<KeyDirectoryEntry> oneTimeKyber = new ArrayList<>();
+    for (SignedPreKey k : u.getOneTimeKyberPrekeysList()) {
+      oneTimeKyber.add(entry(k));
+    }
+    var upload =
+        new KeyDirectory.Upload(
+            u.getIdentityKey().toByteArray(),
+            u.getRegistrationId(),
+            u.hasSignedPrekey() ? entry(u.getSignedPrekey()) : null,
+            u.hasKyberLastResort() ? entry(u.getKyberLastResort()) : null,
+            oneTime,
+            oneTimeKyber);
+    return services
+        .keys()
+        .upload(device, upload)
+        .thenApply(s -> Response.newBuilder().setKeysStatus(status(s)));
+  }
+
+  CompletableFuture<Response.Builder> fetchKeys(DeviceAddress device, FetchKeys f) {
+    if (f.getAccountId().size() != AccountId.LENGTH) {
+      return bad("account_id must be 16 bytes");
+    }
+    return services
+        .keys()
+        .fetch(device.account(), AccountId.of(f.getAccountId().toByteArray()))
+        .thenApply(
+            bundles -> {
+              KeyBundles.Builder b = KeyBundles.newBuilder();
+              for (KeyDirectory.Bundle x : bundles) {
+                DeviceKeyBundle.Builder d =
+                    DeviceKeyBundle.newBuilder()
+                        .setDeviceId(x.deviceId())
+                        .setRegistrationId(x.registrationId())
+                        .setIdentityKey(ByteString.copyFrom(x.identityKey()))
+                        .setSignedPrekey(wire(x.signedPreKey()))
+                        .setKyberPrekey(wire(x.kyberPreKey()));
+                x.oneTimePreKey()
+                    .ifPresent(
+                        k ->
+                            d.setOneTimePrekey(
+                                OneTimePreKey.newBuilder()
+                                    .setId(k.id())
+                                    .setPublicKey(ByteString.copyFrom(k.publicKey()))));
+                b.addDevices(d);
+              }
+              return Response.newBuilder().setKeyBundles(b);
+            });
+  }
+
+  CompletableFuture<Response.Builder> createInvite(DeviceAddress device, CreateInvite c) {
+    Role role =
+        switch (c.getRole()) {
+          case ADMIN -> Role.ADMIN;
+          case CASEWORKER -> Role.CASEWORKER;
+          case CLIENT -> Role.CLIENT;
+          default -> null;
+        };
+    if (role == null) {
+      return bad("role must be ADMIN, CASEWORKER or CLIENT");
+    }
+    return services
+        .invites()
+        .create(device.account(), role)
+        .thenApply(
+            created ->
+                Response.newBuilder()
+                    .setInviteCreated(
+                        InviteCreated.newBuilder()
+                            .setCode(ByteString.copyFrom(created.code()))
+                            .setExpiresAtMillis(created.expiresAtMillis())));
+  }
+
+  CompletableFuture<Response.Builder> listContacts(DeviceAddress device) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            Contacts.Builder b = Contacts.newBuilder();
+            for (AccountDirectory.Contact c : services.accounts().contacts(device.account())) {
+              b.addContacts(
+                  Contact.newBuilder()
+                      .setAccountId(ByteString.copyFrom(c.id().bytes()))
+                      .setRole(SessionHandler.wireRole(c.role())));
+            }
+            return Response.newBuilder().setContacts(b);
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        },
+        services.readers());
+  }
+
+  CompletableFuture<Response.Builder> deleteAccount(DeviceAddress device) {
+    return services.accounts().delete(device.account()).thenApply(n -> Response.newBuilder());
+  }
+
+  static KeysStatus status(KeyDirectory.Status s) {
+    return KeysStatus.newBuilder()
+        .setOneTimePrekeys(s.oneTime())
+        .setOneTimeKyberPrekeys(s.oneTimeKyber())
+        .setNeedsSignedPrekeys(s.needsSignedPreKeys())
+        .build();
+  }
+
+  private static KeyDirectoryEntry entry(SignedPreKey k) {
+    return new KeyDirectoryEntry(
+        k.getId(), k.getPublicKey().toByteArray(), k.getSignature().toByteArray());
+  }
+
+  private static SignedPreKey wire(KeyDirectoryEntry k) {
+    return SignedPreKey.newBuilder()
+        .setId(k.id())
+        .setPublicKey(ByteString.copyFrom(k.publicKey()))
+        .setSignature(ByteString.copyFrom(k.signature()))
+        .build();
+  }
+
+  private static CompletableFuture<Response.Builder> bad(String message) {
+    return CompletableFuture.failedFuture(new Refusal(Refusal.Reason.BAD_REQUEST, message));
+  }
+}
