@@ -1,0 +1,72 @@
+package org.safehouse.sdk.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * Crash-safe file replacement: after a crash a file holds either its old or its new content, and a
+ * leftover temp file (suffix {@value #TEMP_SUFFIX}) is the only possible debris.
+ */
+final class AtomicFiles {
+  static final String TEMP_SUFFIX = ".tmp";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private AtomicFiles() {}
+
+  /** Writes a temp file, fsyncs it, renames it over {@code target}, then fsyncs the directory. */
+  static void write(Path target, byte[] content) throws IOException {
+    byte[] suffix = new byte[8];
+    RANDOM.nextBytes(suffix);
+    Path temp =
+        target.resolveSibling(
+            target.getFileName() + "." + HexFormat.of().formatHex(suffix) + TEMP_SUFFIX);
+    try {
+      try (FileChannel channel =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        writeFully(channel, content);
+        channel.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+    fsyncDirectory(target.getParent());
+  }
+
+  /** Overwrites a file in place with {@code content} and forces it to disk. */
+  static void overwrite(Path file, byte[] content) throws IOException {
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      writeFully(channel, content);
+      channel.force(true);
+    }
+  }
+
+  /** Deletes a file if present and makes the removal durable. */
+  static void delete(Path file) throws IOException {
+    if (Files.deleteIfExists(file)) {
+      fsyncDirectory(file.getParent());
+    }
+  }
+
+  static void fsyncDirectory(Path directory) throws IOException {
+    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+
+  private static void writeFully(FileChannel channel, byte[] content) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(content);
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
+    }
+  }
+}
