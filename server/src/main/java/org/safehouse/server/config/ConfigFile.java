@@ -3,7 +3,9 @@ package org.safehouse.server.config;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
@@ -60,7 +62,7 @@ public final class ConfigFile {
         p.load(r);
       } catch (IOException | IllegalArgumentException e) {
         throw new ConfigException(
-            "cannot read config file " + file + " (" + e.getMessage() + "); check the path");
+            "cannot read config file " + file + " (" + reason(e) + "); check the path");
       }
     }
     Set<String> unknown = new TreeSet<>();
@@ -84,6 +86,16 @@ public final class ConfigFile {
     } catch (IllegalArgumentException e) {
       throw new ConfigException((file == null ? "" : "in " + file + ": ") + e.getMessage());
     }
+  }
+
+  // These two exceptions carry only the path as their message; say what went wrong instead.
+  private static String reason(Exception e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    } else if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    return e.getMessage();
   }
 
   private static ServerConfig build(Properties p) {

@@ -75,16 +75,7 @@ public final class TestServers {
       throws Exception {
     byte[] code;
     try (RawClient w = login(server, caseworker)) {
-      var r =
-          w.request(
-              org.safehouse.protocol.wire.ClientFrame.newBuilder()
-                  .setCreateInvite(
-                      org.safehouse.protocol.wire.CreateInvite.newBuilder()
-                          .setRole(org.safehouse.protocol.wire.Role.CLIENT)));
-      if (!r.hasInviteCreated()) {
-        throw new IllegalStateException("create invite failed: " + r.getError());
-      }
-      code = r.getInviteCreated().getCode().toByteArray();
+      code = inviteOverWire(w, org.safehouse.protocol.wire.Role.CLIENT);
     }
     RawClient.Device d = new RawClient.Device();
     try (RawClient c = connect(server)) {
@@ -94,6 +85,20 @@ public final class TestServers {
       }
     }
     return d;
+  }
+
+  /** Creates an invite over the wire as the authenticated account of {@code c}. */
+  public static byte[] inviteOverWire(RawClient c, org.safehouse.protocol.wire.Role role)
+      throws Exception {
+    var r =
+        c.request(
+            org.safehouse.protocol.wire.ClientFrame.newBuilder()
+                .setCreateInvite(
+                    org.safehouse.protocol.wire.CreateInvite.newBuilder().setRole(role)));
+    if (!r.hasInviteCreated()) {
+      throw new IllegalStateException("create invite failed: " + r.getError());
+    }
+    return r.getInviteCreated().getCode().toByteArray();
   }
 
   /** Connects and authenticates as {@code device}. */
