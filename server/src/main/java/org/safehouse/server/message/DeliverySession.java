@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.store.MailboxPage;
 import org.safehouse.server.store.RelayStore;
@@ -217,6 +218,8 @@ public final class DeliverySession implements DeliveryHub.Listener {
           try {
             MailboxPage page = store.readMailbox(device, from, max, clock.millis());
             loop.execute(() -> onPage(page));
+          } catch (RejectedExecutionException e) {
+            // The connection's event loop has stopped (server shutdown): nobody to deliver to.
           } catch (IOException | RuntimeException e) {
             fail(e);
           }

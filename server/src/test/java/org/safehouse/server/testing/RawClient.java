@@ -138,6 +138,8 @@ public final class RawClient implements AutoCloseable {
               .customHeaders(new DefaultHttpHeaders())
               .maxFramePayloadLength(16 << 20)
               .handshakeTimeoutMillis(10_000)
+              // Let Handler see the server's close frame, so tests can check its status.
+              .handleCloseFrames(false)
               .build();
       Channel ch =
           new Bootstrap()
@@ -192,6 +194,7 @@ public final class RawClient implements AutoCloseable {
       RawClient c = ready.get(10, TimeUnit.SECONDS);
       if (frame instanceof CloseWebSocketFrame close) {
         c.closeStatus = close.statusCode();
+        ctx.close();
         return;
       }
       if (!(frame instanceof BinaryWebSocketFrame)) {
@@ -268,7 +271,8 @@ public final class RawClient implements AutoCloseable {
   }
 
   /** A send frame with one copy for device 1 of {@code to}. */
-  public static ClientFrame.Builder sendFrame(byte[] to, byte[] ciphertext, byte[] messageId, int ttl) {
+  public static ClientFrame.Builder sendFrame(
+      byte[] to, byte[] ciphertext, byte[] messageId, int ttl) {
     return ClientFrame.newBuilder()
         .setSend(
             Send.newBuilder()
@@ -319,8 +323,15 @@ public final class RawClient implements AutoCloseable {
     return channel.isActive();
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closing =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Closes the connection and its event loop; closing again does nothing. */
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     channel.close().syncUninterruptibly();
     if (group != null) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
@@ -339,7 +350,8 @@ public final class RawClient implements AutoCloseable {
     public void checkServerTrusted(X509Certificate[] chain, String authType)
         throws CertificateException {
       try {
-        byte[] h = MessageDigest.getInstance("SHA-256").digest(chain[0].getPublicKey().getEncoded());
+        byte[] h =
+            MessageDigest.getInstance("SHA-256").digest(chain[0].getPublicKey().getEncoded());
         if (!Base64.getUrlEncoder().withoutPadding().encodeToString(h).equals(pin)) {
           throw new CertificateException("server key does not match the pin");
         }
