@@ -95,7 +95,11 @@ class HostileInputTest {
     ClientFrame oversize = sendFrameOfSize(maxFrameBytes() + 1);
     try (RawClient w = TestServers.login(server, worker)) {
       w.sendBinary(oversize.toByteArray());
-      assertEquals(MESSAGE_TOO_BIG, w.awaitClosed(WAIT));
+      Integer status = w.awaitClosed(WAIT);
+      assertFalse(w.isOpen());
+      // The server closes while the rest of the frame is still arriving, so the kernel may reset
+      // the connection and drop the close frame; when the close frame arrives it says 1009.
+      assertTrue(status == null || status == MESSAGE_TOO_BIG, "close status " + status);
     }
     assertEquals(0, server.store().counters().queuedMessages());
     StillServing.assertServes(server);

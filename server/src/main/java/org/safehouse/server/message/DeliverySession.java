@@ -218,8 +218,6 @@ public final class DeliverySession implements DeliveryHub.Listener {
           try {
             MailboxPage page = store.readMailbox(device, from, max, clock.millis());
             loop.execute(() -> onPage(page));
-          } catch (RejectedExecutionException e) {
-            // The connection's event loop has stopped (server shutdown): nobody to deliver to.
           } catch (IOException | RuntimeException e) {
             fail(e);
           }
@@ -250,11 +248,18 @@ public final class DeliverySession implements DeliveryHub.Listener {
   }
 
   private void fail(Exception e) {
+    if (e instanceof RejectedExecutionException) {
+      return; // the connection's event loop has stopped (server shutdown): nobody to deliver to
+    }
     log.error("mailbox read failed; closing the connection: {}", e.toString());
-    loop.execute(
-        () -> {
-          closed = true;
-          sink.close();
-        });
+    try {
+      loop.execute(
+          () -> {
+            closed = true;
+            sink.close();
+          });
+    } catch (RejectedExecutionException stopped) {
+      // Stopped meanwhile; the connection is gone with it.
+    }
   }
 }
