@@ -254,7 +254,13 @@ public final class SafehouseServer implements AutoCloseable {
       admin.close();
     }
     scheduler.shutdownNow();
-    store.close();
+    // Reads still running would touch a closed RocksDB (native memory): let them finish first.
     readers.shutdownNow();
+    try {
+      readers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
   }
 }

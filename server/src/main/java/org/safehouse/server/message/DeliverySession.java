@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.store.MailboxPage;
 import org.safehouse.server.store.RelayStore;
@@ -259,11 +260,18 @@ public final class DeliverySession implements DeliveryHub.Listener {
   }
 
   private void fail(Exception e) {
+    if (e instanceof RejectedExecutionException) {
+      return; // the connection's event loop has stopped (server shutdown): nobody to deliver to
+    }
     log.error("mailbox read failed; closing the connection: {}", e.toString());
-    loop.execute(
-        () -> {
-          closed = true;
-          sink.close();
-        });
+    try {
+      loop.execute(
+          () -> {
+            closed = true;
+            sink.close();
+          });
+    } catch (RejectedExecutionException stopped) {
+      // Stopped meanwhile; the connection is gone with it.
+    }
   }
 }

@@ -19,7 +19,8 @@ import org.safehouse.server.config.Limits;
  * The pipeline of one connection, in order:
  *
  * <pre>
- *  limit -> tls -> idle -> http -> aggregate -> websocket (/v1/ws, size cap) -> frames -> session
+ *  limit -> tls -> idle -> http -> aggregate -> websocket (/v1/ws, size cap) -> upgrade deadline
+ *        -> frames -> session
  * </pre>
  *
  * The WebSocket decoder enforces the frame size cap before any payload is buffered or parsed. No
@@ -58,6 +59,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
     p.addLast("aggregate", new HttpObjectAggregator(8192));
     p.addLast("websocket", new WebSocketServerProtocolHandler(webSocketConfig(limits)));
+    p.addLast("upgrade-deadline", new UpgradeDeadline(limits.upgradeTimeout()));
     p.addLast("frames", new FrameCodec());
     p.addLast("session", new SessionHandler(services, random));
   }

@@ -140,6 +140,8 @@ public final class RawClient implements AutoCloseable {
               .customHeaders(new DefaultHttpHeaders())
               .maxFramePayloadLength(16 << 20)
               .handshakeTimeoutMillis(10_000)
+              // Let Handler see the server's close frame, so tests can check its status.
+              .handleCloseFrames(false)
               .build();
       Channel ch =
           new Bootstrap()
@@ -194,6 +196,7 @@ public final class RawClient implements AutoCloseable {
       RawClient c = ready.get(10, TimeUnit.SECONDS);
       if (frame instanceof CloseWebSocketFrame close) {
         c.closeStatus = close.statusCode();
+        ctx.close();
         return;
       }
       if (!(frame instanceof BinaryWebSocketFrame)) {
@@ -328,8 +331,15 @@ public final class RawClient implements AutoCloseable {
     return channel.isActive();
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closing =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Closes the connection and its event loop; closing again does nothing. */
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     channel.close().syncUninterruptibly();
     if (group != null) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
