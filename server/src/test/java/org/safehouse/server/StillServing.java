@@ -48,6 +48,11 @@ final class StillServing {
     return retrying(() -> TestServers.enroll(server, role));
   }
 
+  private static RawClient.Device enrollClient(SafehouseServer server, RawClient.Device worker)
+      throws Exception {
+    return retrying(() -> TestServers.enrollClient(server, worker));
+  }
+
   private static RawClient login(SafehouseServer server, RawClient.Device device) throws Exception {
     return retrying(() -> TestServers.login(server, device));
   }
