@@ -47,7 +47,9 @@ class MessagingTest {
   private static byte[] id() {
     byte[] b = new byte[16];
     UUID u = UUID.randomUUID();
-    java.nio.ByteBuffer.wrap(b).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+    java.nio.ByteBuffer.wrap(b)
+        .putLong(u.getMostSignificantBits())
+        .putLong(u.getLeastSignificantBits());
     return b;
   }
 
@@ -80,7 +82,8 @@ class MessagingTest {
 
   @Test
   void messageSentWhileRecipientIsOfflineIsDeliveredWhenItConnects() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     byte[] msgId = id();
     try (RawClient w = TestServers.login(server, worker)) {
@@ -100,7 +103,8 @@ class MessagingTest {
 
   @Test
   void messageSentWhileRecipientIsOnlineIsPushedAtOnce() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient c = TestServers.login(server, client);
         RawClient w = TestServers.login(server, worker)) {
@@ -117,7 +121,8 @@ class MessagingTest {
 
   @Test
   void deliveriesArriveInSendOrderAcrossBacklogAndLive() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     int n = 180; // more than the delivery window (64), within the request burst (200)
     try (RawClient w = TestServers.login(server, worker)) {
@@ -128,7 +133,8 @@ class MessagingTest {
         List<Long> acks = new ArrayList<>();
         var sending = new ArrayList<java.util.concurrent.CompletableFuture<Response>>();
         for (int i = n / 2; i < n; i++) {
-          sending.add(w.requestAsync(RawClient.sendFrame(client.accountId, text("m" + i), id(), 0)));
+          sending.add(
+              w.requestAsync(RawClient.sendFrame(client.accountId, text("m" + i), id(), 0)));
         }
         for (int i = 0; i < n; i++) {
           Delivery d = c.nextDelivery(WAIT);
@@ -147,7 +153,8 @@ class MessagingTest {
 
   @Test
   void ackDeletesTheCopy() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient w = TestServers.login(server, worker)) {
       w.send(client.accountId, text("once"), id());
@@ -165,7 +172,8 @@ class MessagingTest {
 
   @Test
   void unacknowledgedMessagesAreDeliveredAgainAfterReconnect() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient w = TestServers.login(server, worker)) {
       w.send(client.accountId, text("first"), id());
@@ -189,11 +197,16 @@ class MessagingTest {
 
   @Test
   void expiredMessageIsNeverDeliveredAndTheSweeperRemovesIt() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient w = TestServers.login(server, worker)) {
-      assertEquals(ErrorCode.OK, w.request(RawClient.sendFrame(client.accountId, text("short"), id(), 60)).getError());
-      assertEquals(ErrorCode.OK, w.request(RawClient.sendFrame(client.accountId, text("long"), id(), 3600)).getError());
+      assertEquals(
+          ErrorCode.OK,
+          w.request(RawClient.sendFrame(client.accountId, text("short"), id(), 60)).getError());
+      assertEquals(
+          ErrorCode.OK,
+          w.request(RawClient.sendFrame(client.accountId, text("long"), id(), 3600)).getError());
     }
     clock.advance(Duration.ofSeconds(61));
     try (RawClient c = TestServers.login(server, client)) {
@@ -209,7 +222,8 @@ class MessagingTest {
 
   @Test
   void messageExpiringWhileInFlightIsNotDeliveredAgain() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient w = TestServers.login(server, worker)) {
       w.request(RawClient.sendFrame(client.accountId, text("brief"), id(), 60));
@@ -228,7 +242,8 @@ class MessagingTest {
 
   @Test
   void ttlAboveTheServerMaximumIsCapped() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient w = TestServers.login(server, worker)) {
       Response r = w.request(RawClient.sendFrame(client.accountId, text("x"), id(), 365 * 86400));
@@ -242,7 +257,8 @@ class MessagingTest {
 
   @Test
   void queuedMessagesSurviveARestart() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient w = TestServers.login(server, worker)) {
       for (int i = 0; i < 10; i++) {
@@ -269,7 +285,8 @@ class MessagingTest {
 
   @Test
   void sendWithTheWrongDevicesIsRefusedWithTheCurrentDeviceList() throws Exception {
-    RawClient.Device worker = TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
+    RawClient.Device worker =
+        TestServers.enroll(server, org.safehouse.server.account.Role.CASEWORKER);
     RawClient.Device client = TestServers.enroll(server, org.safehouse.server.account.Role.CLIENT);
     try (RawClient w = TestServers.login(server, worker)) {
       var frame = RawClient.sendFrame(client.accountId, text("x"), id(), 0);

@@ -268,7 +268,8 @@ public final class RawClient implements AutoCloseable {
   }
 
   /** A send frame with one copy for device 1 of {@code to}. */
-  public static ClientFrame.Builder sendFrame(byte[] to, byte[] ciphertext, byte[] messageId, int ttl) {
+  public static ClientFrame.Builder sendFrame(
+      byte[] to, byte[] ciphertext, byte[] messageId, int ttl) {
     return ClientFrame.newBuilder()
         .setSend(
             Send.newBuilder()
@@ -339,7 +340,8 @@ public final class RawClient implements AutoCloseable {
     public void checkServerTrusted(X509Certificate[] chain, String authType)
         throws CertificateException {
       try {
-        byte[] h = MessageDigest.getInstance("SHA-256").digest(chain[0].getPublicKey().getEncoded());
+        byte[] h =
+            MessageDigest.getInstance("SHA-256").digest(chain[0].getPublicKey().getEncoded());
         if (!Base64.getUrlEncoder().withoutPadding().encodeToString(h).equals(pin)) {
           throw new CertificateException("server key does not match the pin");
         }
