@@ -17,8 +17,8 @@ public final class ExpirySweeper {
 
   private final RelayStore store;
   private final Clock clock;
-  // Touched only on the writer thread.
-  private long watermark;
+  // Read on the writer thread, set after each commit: an old value only means a longer scan.
+  private volatile long watermark;
 
   public ExpirySweeper(RelayStore store, Clock clock) {
     this.store = store;

@@ -3,6 +3,8 @@ package org.safehouse.server.store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.rocksdb.RocksDBException;
@@ -31,6 +33,13 @@ final class GroupCommitWriter implements AutoCloseable {
   private final RelayStore store;
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
+  private final ExecutorService completer =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "store-completer");
+            t.setDaemon(true);
+            return t;
+          });
   private final WriteOptions synced = new WriteOptions().setSync(true);
   private final WriteOptions unsynced = new WriteOptions().setSync(false);
   private long[] counters;
@@ -116,14 +125,19 @@ final class GroupCommitWriter implements AutoCloseable {
       nextSeq = tx.nextSeq;
       seqReservedUpTo = tx.seqReservedUpTo;
       publish();
-      completions.forEach(Runnable::run);
-      for (Runnable hook : tx.afterCommitHooks()) {
-        try {
-          hook.run();
-        } catch (RuntimeException e) {
-          log.error("after-commit hook failed", e);
-        }
-      }
+      // Acknowledge and notify on another thread, so the next group's sync starts at once.
+      List<Runnable> hooks = tx.afterCommitHooks();
+      completer.execute(
+          () -> {
+            completions.forEach(Runnable::run);
+            for (Runnable hook : hooks) {
+              try {
+                hook.run();
+              } catch (RuntimeException e) {
+                log.error("after-commit hook failed", e);
+              }
+            }
+          });
     } catch (RocksDBException e) {
       // Nothing of this group is durable: fail every op so no sender gets an OK.
       log.error("store write failed: {}", e.getStatus() == null ? "?" : e.getStatus().getCode());
@@ -151,6 +165,12 @@ final class GroupCommitWriter implements AutoCloseable {
     closing = true;
     try {
       thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    completer.shutdown();
+    try {
+      completer.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

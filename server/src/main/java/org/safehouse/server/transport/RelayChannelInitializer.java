@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -19,7 +20,7 @@ import org.safehouse.server.config.Limits;
  * The pipeline of one connection, in order:
  *
  * <pre>
- *  limit -> tls -> idle -> http -> aggregate -> websocket (/v1/ws, size cap) -> upgrade deadline
+ *  limit -> tls -> flush -> idle -> http -> aggregate -> websocket (/v1/ws, size cap) -> upgrade deadline
  *        -> frames -> session
  * </pre>
  *
@@ -52,6 +53,8 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
       tls.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
       p.addLast("tls", tls);
     }
+    // Above TLS, so that responses written in one burst share TLS records and syscalls.
+    p.addLast("flush", new FlushConsolidationHandler(64, true));
     p.addLast(
         "idle",
         new IdleStateHandler(0, 0, limits.idleTimeout().toMillis() / 2, TimeUnit.MILLISECONDS));
