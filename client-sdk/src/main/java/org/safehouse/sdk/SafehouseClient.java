@@ -439,6 +439,11 @@ public final class SafehouseClient implements AutoCloseable {
     }
   }
 
+  /** The Signal protocol store, for tests in this package. */
+  SignalStore signalStore() {
+    return signal;
+  }
+
   private void shutdown() {
     closed = true;
     link.close();
