@@ -439,6 +439,11 @@ public final class SafehouseClient implements AutoCloseable {
     }
   }
 
+  /** This device's credentials, for tests in this package. */
+  DeviceCredentials credentials() {
+    return credentials;
+  }
+
   /** The Signal protocol store, for tests in this package. */
   SignalStore signalStore() {
     return signal;

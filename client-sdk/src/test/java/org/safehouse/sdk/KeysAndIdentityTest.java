@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -19,12 +20,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.safehouse.protocol.content.Content;
+import org.safehouse.protocol.content.Text;
+import org.safehouse.protocol.wire.Authenticate;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.CreateInvite;
 import org.safehouse.protocol.wire.DeviceKeyBundle;
+import org.safehouse.protocol.wire.ErrorCode;
 import org.safehouse.protocol.wire.FetchKeys;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.sdk.SafehouseException.Reason;
+import org.safehouse.sdk.crypto.Envelope;
+import org.safehouse.sdk.crypto.PaddedContent;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.DeviceAddress;
@@ -34,10 +41,18 @@ import org.safehouse.server.store.WriteOp;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
+import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.SessionBuilder;
+import org.signal.libsignal.protocol.SessionCipher;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
+import org.signal.libsignal.protocol.ecc.ECPublicKey;
 import org.signal.libsignal.protocol.kem.KEMKeyPair;
 import org.signal.libsignal.protocol.kem.KEMKeyType;
+import org.signal.libsignal.protocol.kem.KEMPublicKey;
+import org.signal.libsignal.protocol.state.PreKeyBundle;
+import org.signal.libsignal.protocol.state.impl.InMemorySignalProtocolStore;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class KeysAndIdentityTest {
@@ -150,6 +165,88 @@ class KeysAndIdentityTest {
     String id = other.sendText(client, "the user verified the new number", null);
     assertTrue(id.matches("[0-9a-f]{32}"));
     assertEquals(after, other.safetyNumber(client));
+  }
+
+  @Test
+  void messageFromAChangedIdentityIsHeldUntilTheNewSafetyNumberIsApproved() throws Exception {
+    other =
+        SafehouseClient.enroll(
+            temp.resolve("caseworker"),
+            PASSPHRASE,
+            server.createInvite(Role.CASEWORKER).toString());
+    sdk = SafehouseClient.enroll(temp.resolve("client"), PASSPHRASE, other.createInvite("client"));
+    String client = sdk.account().accountId();
+    String caseworker = other.account().accountId();
+    other.sendText(client, "first contact", null);
+    assertEquals(1, SdkTesting.receive(sdk, 1, WAIT).size());
+    String before = sdk.safetyNumber(caseworker);
+
+    // Someone holding the caseworker's login but not its Signal identity (a reinstall, or a thief
+    // of the server password) writes to the client with a new identity.
+    InMemorySignalProtocolStore impostor =
+        new InMemorySignalProtocolStore(IdentityKeyPair.generate(), 99);
+    try (RawClient raw = TestServers.connect(server)) {
+      DeviceCredentials credentials = other.credentials();
+      Response auth =
+          raw.request(
+              ClientFrame.newBuilder()
+                  .setAuthenticate(
+                      Authenticate.newBuilder()
+                          .setAccountId(ByteString.copyFrom(credentials.accountId()))
+                          .setDeviceId(1)
+                          .setSignature(
+                              ByteString.copyFrom(credentials.signChallenge(raw.nonce())))));
+      assertTrue(auth.hasAuthenticated());
+      DeviceKeyBundle b =
+          raw.request(
+                  ClientFrame.newBuilder()
+                      .setFetchKeys(
+                          FetchKeys.newBuilder()
+                              .setAccountId(ByteString.copyFrom(HexFormat.of().parseHex(client)))))
+              .getKeyBundles()
+              .getDevices(0);
+      SignalProtocolAddress to = new SignalProtocolAddress(client, 1);
+      new SessionBuilder(impostor, to)
+          .process(
+              new PreKeyBundle(
+                  b.getRegistrationId(),
+                  1,
+                  b.getOneTimePrekey().getId(),
+                  new ECPublicKey(b.getOneTimePrekey().getPublicKey().toByteArray()),
+                  b.getSignedPrekey().getId(),
+                  new ECPublicKey(b.getSignedPrekey().getPublicKey().toByteArray()),
+                  b.getSignedPrekey().getSignature().toByteArray(),
+                  new IdentityKey(b.getIdentityKey().toByteArray()),
+                  b.getKyberPrekey().getId(),
+                  new KEMPublicKey(b.getKyberPrekey().getPublicKey().toByteArray()),
+                  b.getKyberPrekey().getSignature().toByteArray()));
+      byte[] plaintext =
+          PaddedContent.encode(
+              Content.newBuilder()
+                  .setText(Text.newBuilder().setBody("from a new identity").setSentAtMillis(1))
+                  .build());
+      byte[] envelope = Envelope.seal(new SessionCipher(impostor, to).encrypt(plaintext));
+      byte[] messageId = new byte[16];
+      messageId[0] = 42;
+      assertEquals(
+          ErrorCode.OK, raw.send(HexFormat.of().parseHex(client), envelope, messageId).getError());
+    }
+
+    SafehouseException changed =
+        assertThrows(SafehouseException.class, () -> SdkTesting.receive(sdk, 1, WAIT));
+    assertEquals(Reason.IDENTITY_CHANGED, changed.reason());
+    assertEquals(List.of(), sdk.receive(Duration.ofMillis(300)), "held, not delivered");
+    assertEquals(
+        Reason.IDENTITY_CHANGED,
+        assertThrows(SafehouseException.class, () -> sdk.sendText(caseworker, "hi", null))
+            .reason());
+
+    assertNotEquals(before, sdk.safetyNumber(caseworker));
+    sdk.approveSafetyNumber(caseworker);
+
+    List<ReceivedMessage> released = SdkTesting.receive(sdk, 1, WAIT);
+    assertEquals("from a new identity", released.get(0).text());
+    assertEquals(caseworker, released.get(0).senderAccountId());
   }
 
   /** Replaces a device's published keys with an impostor's, as a compromised server could. */
