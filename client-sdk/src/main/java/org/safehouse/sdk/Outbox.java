@@ -1,0 +1,234 @@
+package org.safehouse.sdk;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.safehouse.protocol.content.Content;
+import org.safehouse.protocol.wire.ClientFrame;
+import org.safehouse.protocol.wire.Copy;
+import org.safehouse.protocol.wire.DeviceKeyBundle;
+import org.safehouse.protocol.wire.ErrorCode;
+import org.safehouse.protocol.wire.FetchKeys;
+import org.safehouse.protocol.wire.Response;
+import org.safehouse.protocol.wire.Send;
+import org.safehouse.sdk.SafehouseException.Reason;
+import org.safehouse.sdk.crypto.Envelope;
+import org.safehouse.sdk.crypto.PaddedContent;
+import org.safehouse.sdk.store.SignalStore;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.NoSessionException;
+import org.signal.libsignal.protocol.SessionBuilder;
+import org.signal.libsignal.protocol.SessionCipher;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.UntrustedIdentityException;
+import org.signal.libsignal.protocol.ecc.ECPublicKey;
+import org.signal.libsignal.protocol.kem.KEMPublicKey;
+import org.signal.libsignal.protocol.state.PreKeyBundle;
+
+/**
+ * Encrypts content for every device of a peer and sends it: sessions are built with PQXDH from
+ * fetched key bundles the first time, then reused; a {@code DEVICE_MISMATCH} answer is handled by
+ * fixing the device list once. A peer whose identity changed gets nothing until the user approves
+ * the new safety number.
+ */
+final class Outbox {
+  private static final int MESSAGE_ID_BYTES = 16;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final ServerLink link;
+  private final SignalStore signal;
+  private final Object cryptoLock;
+
+  Outbox(ServerLink link, SignalStore signal, Object cryptoLock) {
+    this.link = link;
+    this.signal = signal;
+    this.cryptoLock = cryptoLock;
+  }
+
+  /**
+   * Sends {@code content} to every device of {@code peer}; returns once the server stored it.
+   *
+   * @return the message id, 32 hex characters
+   */
+  String send(String peer, Content content, Duration ttl) throws IOException, SafehouseException {
+    byte[] peerId = Peers.accountId(peer);
+    refuseChangedIdentity(peer);
+    byte[] messageId = new byte[MESSAGE_ID_BYTES];
+    RANDOM.nextBytes(messageId);
+    byte[] plaintext = PaddedContent.encode(content);
+    Set<Integer> devices = sessionDevices(peer);
+    if (devices.isEmpty()) {
+      devices = establish(peer, null);
+    }
+    for (int attempt = 0; ; attempt++) {
+      List<Copy> copies = encrypt(peer, devices, plaintext);
+      Send.Builder send =
+          Send.newBuilder()
+              .setRecipientAccountId(ByteString.copyFrom(peerId))
+              .addAllCopies(copies)
+              .setTtlSeconds(ttlSeconds(ttl))
+              .setClientMessageId(ByteString.copyFrom(messageId));
+      Response response = link.callAllowingErrors(ClientFrame.newBuilder().setSend(send));
+      if (response.getError() == ErrorCode.OK) {
+        return HexFormat.of().formatHex(messageId);
+      }
+      if (response.getError() != ErrorCode.DEVICE_MISMATCH || attempt > 0) {
+        throw ServerLink.refusal(response);
+      }
+      Set<Integer> current = new TreeSet<>(response.getDeviceMismatch().getDeviceIdsList());
+      Set<Integer> missing = new TreeSet<>(current);
+      missing.removeAll(devices);
+      synchronized (cryptoLock) {
+        for (int gone : devices) {
+          if (!current.contains(gone)) {
+            signal.deleteSession(new SignalProtocolAddress(peer, gone));
+          }
+        }
+      }
+      if (!missing.isEmpty()) {
+        establish(peer, missing);
+      }
+      devices = current;
+    }
+  }
+
+  /**
+   * The peer's identity as this device knows it, fetching the peer's keys (and so starting a
+   * session) if this device never saw it.
+   */
+  IdentityKey identity(String peer) throws IOException, SafehouseException {
+    Peers.accountId(peer);
+    SignalProtocolAddress address = Peers.address(peer);
+    IdentityKey changed = signal.changedIdentity(address).orElse(null);
+    if (changed != null) {
+      return changed;
+    }
+    IdentityKey known = signal.getIdentity(address);
+    if (known == null) {
+      establish(peer, null);
+      known = signal.getIdentity(address);
+    }
+    if (known == null) {
+      throw new SafehouseException(
+          Reason.UNKNOWN_PEER, "That contact has not finished setting up; try again later.");
+    }
+    return known;
+  }
+
+  private void refuseChangedIdentity(String peer) throws SafehouseException {
+    if (signal.changedIdentity(Peers.address(peer)).isPresent()) {
+      throw Peers.identityChanged(peer);
+    }
+  }
+
+  /** Fetches the peer's bundles and builds a session with each device ({@code only} if given). */
+  private Set<Integer> establish(String peer, Set<Integer> only)
+      throws IOException, SafehouseException {
+    Response response =
+        link.call(
+            ClientFrame.newBuilder()
+                .setFetchKeys(
+                    FetchKeys.newBuilder()
+                        .setAccountId(ByteString.copyFrom(Peers.accountId(peer)))));
+    Set<Integer> built = new TreeSet<>();
+    for (DeviceKeyBundle bundle : response.getKeyBundles().getDevicesList()) {
+      if (only != null && !only.contains(bundle.getDeviceId())) {
+        continue;
+      }
+      SignalProtocolAddress address = new SignalProtocolAddress(peer, bundle.getDeviceId());
+      synchronized (cryptoLock) {
+        try {
+          new SessionBuilder(signal, address).process(preKeyBundle(bundle));
+        } catch (UntrustedIdentityException e) {
+          throw Peers.identityChanged(peer);
+        } catch (InvalidKeyException e) {
+          throw new SafehouseException(
+              Reason.PROTOCOL,
+              "The contact's published keys are invalid (bad signature); do not trust this server's"
+                  + " keys for them and report it.",
+              e);
+        } catch (UncheckedIOException e) {
+          throw e.getCause();
+        }
+      }
+      built.add(bundle.getDeviceId());
+    }
+    if (built.isEmpty()) {
+      throw new SafehouseException(
+          Reason.UNKNOWN_PEER, "That contact has not finished setting up; try again later.");
+    }
+    return built;
+  }
+
+  private List<Copy> encrypt(String peer, Set<Integer> devices, byte[] plaintext)
+      throws IOException, SafehouseException {
+    List<Copy> copies = new ArrayList<>(devices.size());
+    synchronized (cryptoLock) {
+      for (int device : devices) {
+        SignalProtocolAddress address = new SignalProtocolAddress(peer, device);
+        try {
+          byte[] envelope = Envelope.seal(new SessionCipher(signal, address).encrypt(plaintext));
+          copies.add(
+              Copy.newBuilder()
+                  .setDeviceId(device)
+                  .setCiphertext(ByteString.copyFrom(envelope))
+                  .build());
+        } catch (UntrustedIdentityException e) {
+          throw Peers.identityChanged(peer);
+        } catch (NoSessionException e) {
+          throw new SafehouseException(
+              Reason.PROTOCOL, "The session with that contact is missing; try again.", e);
+        } catch (UncheckedIOException e) {
+          throw e.getCause();
+        }
+      }
+    }
+    return copies;
+  }
+
+  private Set<Integer> sessionDevices(String peer) {
+    Set<Integer> devices = new TreeSet<>();
+    synchronized (cryptoLock) {
+      if (signal.containsSession(new SignalProtocolAddress(peer, 1))) {
+        devices.add(1);
+      }
+      devices.addAll(signal.getSubDeviceSessions(peer));
+    }
+    return devices;
+  }
+
+  private static PreKeyBundle preKeyBundle(DeviceKeyBundle b)
+      throws InvalidKeyException, SafehouseException {
+    boolean oneTime = b.hasOneTimePrekey();
+    return new PreKeyBundle(
+        b.getRegistrationId(),
+        b.getDeviceId(),
+        oneTime ? b.getOneTimePrekey().getId() : PreKeyBundle.NULL_PRE_KEY_ID,
+        oneTime ? new ECPublicKey(b.getOneTimePrekey().getPublicKey().toByteArray()) : null,
+        b.getSignedPrekey().getId(),
+        new ECPublicKey(b.getSignedPrekey().getPublicKey().toByteArray()),
+        b.getSignedPrekey().getSignature().toByteArray(),
+        new IdentityKey(b.getIdentityKey().toByteArray()),
+        b.getKyberPrekey().getId(),
+        new KEMPublicKey(b.getKyberPrekey().getPublicKey().toByteArray()),
+        b.getKyberPrekey().getSignature().toByteArray());
+  }
+
+  private static int ttlSeconds(Duration ttl) {
+    if (ttl == null) {
+      return 0;
+    }
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl must be positive, or null for the server default");
+    }
+    return (int) Math.min(ttl.getSeconds(), Integer.MAX_VALUE);
+  }
+}

@@ -1,0 +1,528 @@
+package org.safehouse.sdk;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.safehouse.protocol.content.Content;
+import org.safehouse.protocol.content.Profile;
+import org.safehouse.protocol.content.Text;
+import org.safehouse.protocol.wire.ClientFrame;
+import org.safehouse.protocol.wire.CreateInvite;
+import org.safehouse.protocol.wire.DeleteAccount;
+import org.safehouse.protocol.wire.Delivery;
+import org.safehouse.protocol.wire.Enroll;
+import org.safehouse.protocol.wire.ErrorCode;
+import org.safehouse.protocol.wire.KeysStatus;
+import org.safehouse.protocol.wire.ListContacts;
+import org.safehouse.protocol.wire.Response;
+import org.safehouse.protocol.wire.Role;
+import org.safehouse.sdk.SafehouseException.Reason;
+import org.safehouse.sdk.crypto.PreKeys;
+import org.safehouse.sdk.net.Connection;
+import org.safehouse.sdk.net.InviteLink;
+import org.safehouse.sdk.store.LocalStore;
+import org.safehouse.sdk.store.NoStoreException;
+import org.safehouse.sdk.store.SignalStore;
+import org.safehouse.sdk.store.WrongPassphraseException;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
+
+/**
+ * One Safehouse device: its encrypted home folder, its Signal keys and its link to the server.
+ *
+ * <p>Create one with {@link #enroll} (first time, from an invite link) or {@link #open} (later,
+ * with the passphrase), call {@link #connect}, then send and receive. Messages are end-to-end
+ * encrypted with the Signal protocol (PQXDH), padded, and stored in the home folder encrypted with
+ * a key wrapped by the passphrase. The server is trusted only through the pin in the invite.
+ *
+ * <p>The connection is kept up by itself (reconnecting with backoff) until {@link #close}. A peer's
+ * changed identity is never accepted silently: sending to it and messages from it fail with {@link
+ * Reason#IDENTITY_CHANGED} until the user compares the {@link #safetyNumber} and calls {@link
+ * #approveSafetyNumber}. All methods are thread-safe; blocking ones must not run on a UI thread.
+ * Nothing here logs message text, ids or keys.
+ */
+public final class SafehouseClient implements AutoCloseable {
+  private static final int SAFETY_NUMBER_ITERATIONS = 5200;
+  private static final int SAFETY_NUMBER_VERSION = 2;
+  private static final String DISPLAY_NAME = "sdk:display-name";
+  private static final String SHOWN_IDENTITY = "sdk:shown-identity:";
+  private static final System.Logger LOG = System.getLogger(SafehouseClient.class.getName());
+
+  private final LocalStore local;
+  private final SignalStore signal;
+  private final DeviceCredentials credentials;
+  private final ServerLink link;
+  private final Object cryptoLock = new Object();
+  private final ExecutorService worker = singleThread("safehouse-inbox");
+  private final ExecutorService receipts = singleThread("safehouse-receipts");
+  private final KeyMaintenance keys;
+  private final Outbox outbox;
+  private final Inbox inbox;
+  private volatile boolean closed;
+
+  private SafehouseClient(
+      LocalStore local, SignalStore signal, DeviceCredentials credentials, ServerLink link) {
+    this.local = local;
+    this.signal = signal;
+    this.credentials = credentials;
+    this.link = link;
+    Clock clock = Clock.systemUTC();
+    this.keys = new KeyMaintenance(link, signal, new PreKeys(local, signal, clock), clock);
+    this.outbox = new Outbox(link, signal, cryptoLock);
+    this.inbox = new Inbox(local, signal, cryptoLock, outbox, receipts);
+    link.setEvents(new LinkEvents());
+  }
+
+  /**
+   * Redeems an invite: creates the encrypted home folder (Argon2id of the passphrase; 1-2 s), an
+   * auth key, a Signal identity and registration id, enrolls with the server, and uploads the
+   * signed, Kyber and one-time prekeys. The returned client is connected.
+   *
+   * @param home a folder that holds no Safehouse store yet (created if missing)
+   * @param passphrase protects the home folder; not retained, not cleared
+   * @param inviteLink {@code safehouse://HOST:PORT/#pin=PIN&code=CODE}
+   * @throws SafehouseException {@code INVITE_INVALID} for a malformed, unknown, used or expired
+   *     invite; {@code PIN_MISMATCH} if the server's key is not the one pinned; nothing is left in
+   *     {@code home} in either case
+   * @throws FileAlreadyExistsException if {@code home} already holds a store
+   * @throws IOException if the server cannot be reached or the folder cannot be written
+   */
+  public static SafehouseClient enroll(Path home, char[] passphrase, String inviteLink)
+      throws IOException, SafehouseException {
+    Objects.requireNonNull(home, "home");
+    Objects.requireNonNull(passphrase, "passphrase");
+    InviteLink invite;
+    try {
+      invite = InviteLink.parse(inviteLink);
+    } catch (IllegalArgumentException e) {
+      throw new SafehouseException(
+          Reason.INVITE_INVALID, "This is not a Safehouse invite link (" + e.getMessage() + ").");
+    }
+    if (Files.exists(home.resolve("store.key"))) {
+      throw new FileAlreadyExistsException(
+          home.toString(), null, "already holds a Safehouse store");
+    }
+    ServerLink link = new ServerLink(invite.address(), invite.pin());
+    try {
+      Connection connection = link.openUnauthenticated();
+      SafehouseClient client = createAndEnroll(home, passphrase, invite, link, connection);
+      try {
+        client.keys.replenish();
+      } catch (IOException | SafehouseException e) {
+        // Enrolled: the server asks for the keys again on the next connection.
+        LOG.log(System.Logger.Level.WARNING, "Key upload after enrollment failed; will retry");
+      }
+      return client;
+    } catch (IOException | SafehouseException | RuntimeException e) {
+      link.close();
+      throw e;
+    }
+  }
+
+  private static SafehouseClient createAndEnroll(
+      Path home, char[] passphrase, InviteLink invite, ServerLink link, Connection connection)
+      throws IOException, SafehouseException {
+    LocalStore local = LocalStore.create(home, passphrase);
+    try {
+      SignalStore signal =
+          SignalStore.create(
+              local, IdentityKeyPair.generate(), 1 + new SecureRandom().nextInt(16380));
+      KeyPair authKey = DeviceCredentials.newAuthKey();
+      Response response =
+          ServerLink.await(
+              connection.request(
+                  ClientFrame.newBuilder()
+                      .setEnroll(
+                          Enroll.newBuilder()
+                              .setInviteCode(ByteString.copyFrom(invite.code()))
+                              .setAuthPublicKey(
+                                  ByteString.copyFrom(DeviceCredentials.rawPublicKey(authKey))))));
+      if (response.getError() != ErrorCode.OK) {
+        throw ServerLink.refusal(response);
+      }
+      DeviceCredentials credentials =
+          new DeviceCredentials(
+              response.getEnrolled().getAccountId().toByteArray(),
+              response.getEnrolled().getDeviceId(),
+              roleName(response.getEnrolled().getRole()),
+              invite.address(),
+              invite.pin(),
+              authKey.getPrivate().getEncoded());
+      local.put(DeviceCredentials.RECORD, credentials.encode());
+      SafehouseClient client = new SafehouseClient(local, signal, credentials, link);
+      link.adopt(connection, credentials);
+      return client;
+    } catch (IOException | SafehouseException | RuntimeException e) {
+      connection.close();
+      local.wipe();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens an existing home folder. The client is not connected yet; call {@link #connect}.
+   *
+   * @throws WrongPassphraseException if the passphrase does not unlock the home folder
+   * @throws NoStoreException if {@code home} holds no Safehouse store
+   * @throws IOException if the folder cannot be read, is damaged, or is open in another process
+   */
+  public static SafehouseClient open(Path home, char[] passphrase)
+      throws IOException, WrongPassphraseException, NoStoreException {
+    LocalStore local = LocalStore.open(home, passphrase);
+    try {
+      byte[] device = local.get(DeviceCredentials.RECORD);
+      if (device == null) {
+        throw new IOException("The store at " + home + " holds no enrolled device; enroll again");
+      }
+      DeviceCredentials credentials = DeviceCredentials.decode(device);
+      SignalStore signal = SignalStore.open(local);
+      return new SafehouseClient(
+          local, signal, credentials, new ServerLink(credentials.server(), credentials.pin()));
+    } catch (IOException | RuntimeException e) {
+      local.close();
+      throw e;
+    }
+  }
+
+  /** This device's account. */
+  public Account account() {
+    return credentials.account();
+  }
+
+  /**
+   * Connects and authenticates (TLS 1.3, pinned), unless connected. From then on the client
+   * reconnects by itself with exponential backoff (0.5 s doubling to 30 s, with jitter) until
+   * {@link #close}. Queued messages arrive after connecting; see {@link #receive}.
+   *
+   * @throws SafehouseException {@code PIN_MISMATCH} if the server's key is not the pinned one;
+   *     {@code PROTOCOL} if the server no longer knows this device
+   * @throws IOException if the server cannot be reached
+   */
+  public void connect() throws IOException, SafehouseException {
+    link.connect(credentials);
+  }
+
+  /**
+   * The accounts this account may write to: for a client its case team; for a caseworker the staff
+   * and its clients; with the display names they sent.
+   *
+   * @throws SafehouseException {@code SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public List<Contact> contacts() throws IOException, SafehouseException {
+    Response response =
+        link.call(ClientFrame.newBuilder().setListContacts(ListContacts.newBuilder()));
+    List<Contact> contacts = new ArrayList<>();
+    for (org.safehouse.protocol.wire.Contact c : response.getContacts().getContactsList()) {
+      String id = HexFormat.of().formatHex(c.getAccountId().toByteArray());
+      contacts.add(new Contact(id, roleName(c.getRole()), inbox.displayName(id)));
+    }
+    return contacts;
+  }
+
+  /**
+   * Sends a text to every device of a peer; returns once the server stored it durably.
+   *
+   * @param peerAccountId 32 lowercase hex characters
+   * @param ttl how long the server keeps it for an offline peer; null for the server default
+   * @return the message id, 32 lowercase hex characters
+   * @throws SafehouseException {@code UNKNOWN_PEER} for an unknown or unreachable account; {@code
+   *     IDENTITY_CHANGED} if the peer's safety number changed and was not approved; {@code
+   *     SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks before the server confirms
+   */
+  public String sendText(String peerAccountId, String text, Duration ttl)
+      throws IOException, SafehouseException {
+    Objects.requireNonNull(text, "text");
+    Content content =
+        Content.newBuilder()
+            .setText(Text.newBuilder().setBody(text).setSentAtMillis(System.currentTimeMillis()))
+            .build();
+    return outbox.send(peerAccountId, content, ttl);
+  }
+
+  /**
+   * Returns the texts received and not yet returned, waiting up to {@code wait} for at least one.
+   * Each message was stored in the home folder before the server was told to delete it; once
+   * returned here it is gone from the SDK. Delivery receipts and profiles are handled silently.
+   *
+   * @throws SafehouseException {@code IDENTITY_CHANGED} (once per peer) when a message from a peer
+   *     whose safety number changed was put aside; it is shown after {@link #approveSafetyNumber}
+   * @throws IOException if the home folder cannot be read
+   */
+  public List<ReceivedMessage> receive(Duration wait) throws IOException, SafehouseException {
+    return inbox.receive(wait == null ? Duration.ZERO : wait);
+  }
+
+  /**
+   * Hands every received text to {@code listener}, on the SDK's inbox thread, in order, starting
+   * with any not yet returned. A message leaves the SDK once the listener returns; the listener
+   * must not block for long.
+   */
+  public void listen(Consumer<ReceivedMessage> listener) {
+    inbox.listen(Objects.requireNonNull(listener, "listener"));
+    onWorker(inbox::deliverToListener);
+  }
+
+  /**
+   * The safety number with a peer: 12 groups of 5 digits, the same on both sides, to compare in
+   * person or by phone. If the peer's identity changed, it is the number for the new identity, and
+   * that identity is what {@link #approveSafetyNumber} then approves.
+   *
+   * @throws SafehouseException {@code UNKNOWN_PEER} if the peer is unknown or not set up
+   * @throws IOException if the peer's keys must be fetched and the connection breaks
+   */
+  public String safetyNumber(String peerAccountId) throws IOException, SafehouseException {
+    IdentityKey remote = outbox.identity(peerAccountId);
+    local.put(SHOWN_IDENTITY + peerAccountId, remote.serialize());
+    String digits =
+        new NumericFingerprintGenerator(SAFETY_NUMBER_ITERATIONS)
+            .createFor(
+                SAFETY_NUMBER_VERSION,
+                credentials.accountId(),
+                signal.getIdentityKeyPair().getPublicKey(),
+                Peers.accountId(peerAccountId),
+                remote)
+            .getDisplayableFingerprint()
+            .getDisplayText();
+    StringBuilder grouped = new StringBuilder();
+    for (int i = 0; i < digits.length(); i += 5) {
+      grouped.append(i == 0 ? "" : " ").append(digits, i, Math.min(digits.length(), i + 5));
+    }
+    return grouped.toString();
+  }
+
+  /**
+   * Trusts a peer's changed identity, which the user verified: the one whose number {@link
+   * #safetyNumber} showed last. Messages from it that were put aside are then delivered. Does
+   * nothing if the identity did not change.
+   *
+   * @throws SafehouseException {@code IDENTITY_CHANGED} if the number was not shown first, or the
+   *     identity changed again since; show and compare it again
+   * @throws IOException if the home folder cannot be written
+   */
+  public void approveSafetyNumber(String peerAccountId) throws IOException, SafehouseException {
+    Peers.accountId(peerAccountId);
+    SignalProtocolAddress address = Peers.address(peerAccountId);
+    Optional<IdentityKey> changed = signal.changedIdentity(address);
+    if (changed.isEmpty()) {
+      return;
+    }
+    byte[] shown = local.get(SHOWN_IDENTITY + peerAccountId);
+    synchronized (cryptoLock) {
+      if (shown == null
+          || !Arrays.equals(shown, changed.get().serialize())
+          || !signal.approveIdentity(address, changed.get())) {
+        throw new SafehouseException(
+            Reason.IDENTITY_CHANGED,
+            "Show the current safety number with "
+                + peerAccountId
+                + " and compare it before approving it.");
+      }
+      // Sessions with the old identity are no longer trusted; new ones start from fresh keys.
+      signal.deleteAllSessions(peerAccountId);
+    }
+    local.delete(SHOWN_IDENTITY + peerAccountId);
+    onWorker(() -> inbox.releaseHeld(peerAccountId));
+  }
+
+  /**
+   * Creates an invite link to this client's server, with its pin. Admins may invite any role;
+   * caseworkers invite clients, who join a new case with them.
+   *
+   * @param role {@code admin}, {@code caseworker} or {@code client}
+   * @return {@code safehouse://HOST:PORT/#pin=PIN&code=CODE}
+   * @throws IllegalArgumentException for another role name
+   * @throws SafehouseException {@code FORBIDDEN} if this account's role may not invite that role
+   * @throws IOException if the connection breaks
+   */
+  public String createInvite(String role) throws IOException, SafehouseException {
+    Response response =
+        link.call(
+            ClientFrame.newBuilder()
+                .setCreateInvite(CreateInvite.newBuilder().setRole(parseRole(role))));
+    return InviteLink.format(
+        credentials.server(),
+        credentials.pin(),
+        response.getInviteCreated().getCode().toByteArray());
+  }
+
+  /**
+   * Remembers the display name and sends it, end-to-end encrypted, to every contact.
+   *
+   * @throws SafehouseException {@code IDENTITY_CHANGED} if some contact's safety number changed
+   *     (the others got the name)
+   * @throws IOException if the connection breaks
+   */
+  public void setDisplayName(String name) throws IOException, SafehouseException {
+    Objects.requireNonNull(name, "name");
+    local.put(DISPLAY_NAME, name.getBytes(StandardCharsets.UTF_8));
+    Content profile =
+        Content.newBuilder().setProfile(Profile.newBuilder().setDisplayName(name)).build();
+    SafehouseException identityChanged = null;
+    for (Contact contact : contacts()) {
+      try {
+        outbox.send(contact.accountId(), profile, null);
+      } catch (SafehouseException e) {
+        if (e.reason() == Reason.IDENTITY_CHANGED && identityChanged == null) {
+          identityChanged = e;
+        } else if (e.reason() != Reason.UNKNOWN_PEER && e.reason() != Reason.IDENTITY_CHANGED) {
+          throw e;
+        }
+      }
+    }
+    if (identityChanged != null) {
+      throw identityChanged;
+    }
+  }
+
+  /**
+   * Deletes the account on the server (devices, keys, queued messages), then wipes this device. The
+   * client is closed afterwards.
+   *
+   * @throws SafehouseException {@code SERVER_UNAVAILABLE} if not connected; nothing is deleted
+   * @throws IOException if the connection breaks before the server confirms
+   */
+  public void deleteAccount() throws IOException, SafehouseException {
+    Connection connection = link.liveConnection();
+    link.stopReconnecting();
+    Response response =
+        ServerLink.await(
+            connection.request(
+                ClientFrame.newBuilder().setDeleteAccount(DeleteAccount.newBuilder())));
+    if (response.getError() != ErrorCode.OK) {
+      throw ServerLink.refusal(response);
+    }
+    wipe();
+  }
+
+  /**
+   * Destroys this device's data: the wrapped key first (which alone makes the rest unreadable),
+   * then every file of the home folder. The account on the server stays; the client is closed.
+   *
+   * @throws IOException if a file cannot be removed (the key is destroyed first)
+   */
+  public void wipe() throws IOException {
+    shutdown();
+    local.wipe();
+  }
+
+  /** Disconnects and closes the home folder. Idempotent. */
+  @Override
+  public void close() {
+    shutdown();
+    try {
+      local.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "Closing the local store failed");
+    }
+  }
+
+  /** This device's credentials, for tests in this package. */
+  DeviceCredentials credentials() {
+    return credentials;
+  }
+
+  /** The Signal protocol store, for tests in this package. */
+  SignalStore signalStore() {
+    return signal;
+  }
+
+  private void shutdown() {
+    closed = true;
+    link.close();
+    for (ExecutorService executor : List.of(worker, receipts)) {
+      executor.shutdownNow();
+      try {
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private interface Task {
+    void run() throws IOException, SafehouseException;
+  }
+
+  private void onWorker(Task task) {
+    if (closed) {
+      return;
+    }
+    try {
+      worker.execute(
+          () -> {
+            try {
+              task.run();
+            } catch (IOException | SafehouseException | UncheckedIOException e) {
+              LOG.log(System.Logger.Level.WARNING, "Background task failed: " + e.getClass());
+            } catch (IllegalStateException e) {
+              // The store closed under a late task: nothing to do.
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closing.
+    }
+  }
+
+  private final class LinkEvents implements ServerLink.Events {
+    @Override
+    public void delivery(Connection connection, Delivery delivery) {
+      onWorker(() -> inbox.process(connection, delivery));
+    }
+
+    @Override
+    public void prekeysLow(KeysStatus status) {
+      onWorker(keys::replenish);
+    }
+
+    @Override
+    public void connected() {
+      onWorker(keys::rotateIfDue);
+    }
+  }
+
+  private static ExecutorService singleThread(String name) {
+    return Executors.newSingleThreadExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  private static String roleName(Role role) {
+    return role.name().toLowerCase(Locale.ROOT);
+  }
+
+  private static Role parseRole(String role) {
+    return switch (role == null ? "" : role.toLowerCase(Locale.ROOT)) {
+      case "admin" -> Role.ADMIN;
+      case "caseworker" -> Role.CASEWORKER;
+      case "client" -> Role.CLIENT;
+      default ->
+          throw new IllegalArgumentException("A role is admin, caseworker or client, not " + role);
+    };
+  }
+}

@@ -1,0 +1,48 @@
+package org.safehouse.sdk;
+
+import java.util.Objects;
+
+/**
+ * An expected failure that the app shows to the user: the message is one line saying what happened
+ * and what to do; {@link #reason()} says which case it is. Transport failures (no network, a
+ * connection that broke) are {@link java.io.IOException}s instead.
+ */
+public final class SafehouseException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** Why an operation failed. */
+  public enum Reason {
+    /** The invite link is malformed, unknown, already used or expired. */
+    INVITE_INVALID,
+    /** The server's TLS key is not the one the invite pins: someone may be intercepting. */
+    PIN_MISMATCH,
+    /** No such account, or one this account may not reach (the server gives one answer). */
+    UNKNOWN_PEER,
+    /** The peer's safety number changed; compare it with the peer and approve it first. */
+    IDENTITY_CHANGED,
+    /** This account's role may not do this. */
+    FORBIDDEN,
+    /** Too many requests; retry after a pause. */
+    RATE_LIMITED,
+    /** The server is down, shutting down, or could not be reached in time; retry later. */
+    SERVER_UNAVAILABLE,
+    /** The server or a peer answered something this SDK does not understand, or a bad request. */
+    PROTOCOL
+  }
+
+  private final Reason reason;
+
+  SafehouseException(Reason reason, String message) {
+    this(reason, message, null);
+  }
+
+  SafehouseException(Reason reason, String message, Throwable cause) {
+    super(message, cause);
+    this.reason = Objects.requireNonNull(reason, "reason");
+  }
+
+  /** Which kind of failure this is. */
+  public Reason reason() {
+    return reason;
+  }
+}

@@ -1,0 +1,363 @@
+package org.safehouse.sdk;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.safehouse.protocol.wire.Authenticate;
+import org.safehouse.protocol.wire.ClientFrame;
+import org.safehouse.protocol.wire.Delivery;
+import org.safehouse.protocol.wire.ErrorCode;
+import org.safehouse.protocol.wire.KeysStatus;
+import org.safehouse.protocol.wire.Response;
+import org.safehouse.sdk.SafehouseException.Reason;
+import org.safehouse.sdk.net.Connection;
+import org.safehouse.sdk.net.PinMismatchException;
+
+/**
+ * The device's link to its server: one authenticated {@link Connection} at a time, replaced by a
+ * new one with exponential backoff (0.5 s doubling to 30 s, with jitter) whenever it drops, until
+ * {@link #close}. Requests wait a bounded time for a live connection, then fail; the server's
+ * refusals become {@link SafehouseException}s here, in one place.
+ */
+final class ServerLink implements Connection.Listener, AutoCloseable {
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration WAIT_FOR_CONNECTION = Duration.ofSeconds(10);
+  private static final long FIRST_BACKOFF_MILLIS = 500;
+  private static final long MAX_BACKOFF_MILLIS = 30_000;
+  private static final System.Logger LOG = System.getLogger(ServerLink.class.getName());
+
+  /** What the link hands to the device; called on the event loop, so it must not block. */
+  interface Events {
+    void delivery(Connection connection, Delivery delivery);
+
+    void prekeysLow(KeysStatus status);
+
+    void connected();
+  }
+
+  private final String host;
+  private final int port;
+  private final String pin;
+  private final EventLoopGroup group;
+  private final ScheduledExecutorService reconnector;
+  private volatile Events events;
+  private volatile DeviceCredentials credentials;
+  private Connection current;
+  private boolean supervising;
+  private boolean closed;
+  private long backoffMillis = FIRST_BACKOFF_MILLIS;
+
+  ServerLink(String server, String pin) {
+    int colon = server.lastIndexOf(':');
+    String h = server.substring(0, colon);
+    this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+    this.port = Integer.parseInt(server.substring(colon + 1));
+    this.pin = pin;
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("safehouse-net", true), NioIoHandler.newFactory());
+    this.reconnector =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "safehouse-reconnect");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  void setEvents(Events events) {
+    this.events = events;
+  }
+
+  /**
+   * Opens a connection that is not yet authenticated, for enrollment.
+   *
+   * @throws SafehouseException {@code PIN_MISMATCH} if the server's key is not the pinned one
+   * @throws IOException if the server cannot be reached
+   */
+  Connection openUnauthenticated() throws IOException, SafehouseException {
+    try {
+      return Connection.open(group, host, port, pin, this, CONNECT_TIMEOUT);
+    } catch (PinMismatchException e) {
+      throw new SafehouseException(
+          Reason.PIN_MISMATCH,
+          "The server's key does not match the invite's pin: the connection may be intercepted;"
+              + " do not continue, and ask the person who invited you for a new invite.",
+          e);
+    }
+  }
+
+  /** Makes {@code connection}, just enrolled, the live one and keeps the link up from now on. */
+  synchronized void adopt(Connection connection, DeviceCredentials credentials) {
+    this.credentials = credentials;
+    this.supervising = true;
+    this.current = connection;
+    this.backoffMillis = FIRST_BACKOFF_MILLIS;
+    notifyAll();
+    if (!connection.isOpen()) {
+      closed(connection);
+    }
+  }
+
+  /**
+   * Connects and authenticates unless a live connection exists, then keeps the link up.
+   *
+   * @throws SafehouseException {@code PIN_MISMATCH}, or {@code PROTOCOL} if the server refuses this
+   *     device
+   * @throws IOException if the server cannot be reached
+   */
+  void connect(DeviceCredentials credentials) throws IOException, SafehouseException {
+    synchronized (this) {
+      ensureNotClosed();
+      this.credentials = credentials;
+      if (current != null && current.isOpen()) {
+        return;
+      }
+    }
+    Connection connection = openAuthenticated(credentials);
+    synchronized (this) {
+      if (closed) {
+        connection.close();
+        throw new IOException("The Safehouse client is closed");
+      }
+      supervising = true;
+      current = connection;
+      backoffMillis = FIRST_BACKOFF_MILLIS;
+      notifyAll();
+    }
+    if (!connection.isOpen()) {
+      closed(connection);
+    } else if (events != null) {
+      events.connected();
+    }
+  }
+
+  /** Stops replacing dropped connections (before a delete, whose answer drops the connection). */
+  synchronized void stopReconnecting() {
+    supervising = false;
+  }
+
+  /**
+   * Sends a request on the live connection and returns the successful response.
+   *
+   * @throws SafehouseException for a refusal, or {@code SERVER_UNAVAILABLE} if there is no live
+   *     connection within {@link #WAIT_FOR_CONNECTION}
+   * @throws IOException if the connection breaks or the server does not answer in time
+   */
+  Response call(ClientFrame.Builder request) throws IOException, SafehouseException {
+    Response response = callAllowingErrors(request);
+    if (response.getError() != ErrorCode.OK) {
+      throw refusal(response);
+    }
+    return response;
+  }
+
+  /** As {@link #call}, but returns refusals as responses too. */
+  Response callAllowingErrors(ClientFrame.Builder request) throws IOException, SafehouseException {
+    return await(liveConnection().request(request));
+  }
+
+  /** The live connection, waiting up to {@link #WAIT_FOR_CONNECTION} for a reconnect. */
+  synchronized Connection liveConnection() throws SafehouseException {
+    long deadline = System.nanoTime() + WAIT_FOR_CONNECTION.toNanos();
+    while (!closed && (current == null || !current.isOpen())) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || !supervising) {
+        break;
+      }
+      try {
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (closed || current == null || !current.isOpen()) {
+      throw new SafehouseException(
+          Reason.SERVER_UNAVAILABLE,
+          closed
+              ? "The Safehouse client is closed; open it again."
+              : "Not connected to the server; check the network, call connect(), and try again.");
+    }
+    return current;
+  }
+
+  @Override
+  public void delivery(Connection connection, Delivery delivery) {
+    Events e = events;
+    if (e != null) {
+      e.delivery(connection, delivery);
+    }
+  }
+
+  @Override
+  public void prekeysLow(Connection connection, KeysStatus status) {
+    Events e = events;
+    if (e != null) {
+      e.prekeysLow(status);
+    }
+  }
+
+  @Override
+  public synchronized void closed(Connection connection) {
+    if (connection != current) {
+      return;
+    }
+    current = null;
+    if (supervising && !closed) {
+      scheduleReconnect();
+    }
+  }
+
+  @Override
+  public void close() {
+    Connection last;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      supervising = false;
+      last = current;
+      current = null;
+      notifyAll();
+    }
+    reconnector.shutdownNow();
+    if (last != null) {
+      last.close();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+
+  private void scheduleReconnect() {
+    long delay = backoffMillis;
+    backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+    long jittered = (long) (delay * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
+    try {
+      reconnector.schedule(this::reconnect, jittered, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closing: nothing to reconnect.
+    }
+  }
+
+  private void reconnect() {
+    synchronized (this) {
+      if (closed || !supervising || (current != null && current.isOpen())) {
+        return;
+      }
+    }
+    try {
+      connect(credentials);
+    } catch (SafehouseException e) {
+      if (e.reason() == Reason.PIN_MISMATCH || e.reason() == Reason.PROTOCOL) {
+        LOG.log(System.Logger.Level.WARNING, "Stopped reconnecting: " + e.reason());
+        stopReconnecting();
+        return;
+      }
+      retryLater();
+    } catch (IOException | RuntimeException e) {
+      retryLater();
+    }
+  }
+
+  private synchronized void retryLater() {
+    if (supervising && !closed && current == null) {
+      scheduleReconnect();
+    }
+  }
+
+  private Connection openAuthenticated(DeviceCredentials credentials)
+      throws IOException, SafehouseException {
+    Connection connection = openUnauthenticated();
+    try {
+      Response response =
+          await(
+              connection.request(
+                  ClientFrame.newBuilder()
+                      .setAuthenticate(
+                          Authenticate.newBuilder()
+                              .setAccountId(ByteString.copyFrom(credentials.accountId()))
+                              .setDeviceId(credentials.deviceId())
+                              .setSignature(
+                                  ByteString.copyFrom(
+                                      credentials.signChallenge(connection.nonce()))))));
+      if (response.getError() == ErrorCode.AUTH_FAILED) {
+        throw new SafehouseException(
+            Reason.PROTOCOL,
+            "The server no longer knows this device (was the account deleted?); enroll again"
+                + " with a new invite.");
+      }
+      if (response.getError() != ErrorCode.OK) {
+        throw refusal(response);
+      }
+      return connection;
+    } catch (IOException | SafehouseException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
+  }
+
+  private synchronized void ensureNotClosed() throws IOException {
+    if (closed) {
+      throw new IOException("The Safehouse client is closed");
+    }
+  }
+
+  static Response await(java.util.concurrent.CompletableFuture<Response> response)
+      throws IOException {
+    try {
+      return response.get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted while waiting for the server", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw new IOException(io.getMessage(), io);
+      }
+      throw new IOException("The request failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("The server did not answer within " + REQUEST_TIMEOUT, e);
+    }
+  }
+
+  /** Translates a server refusal into what the app shows. */
+  static SafehouseException refusal(Response response) {
+    return switch (response.getError()) {
+      case INVITE_INVALID ->
+          new SafehouseException(
+              Reason.INVITE_INVALID,
+              "The invite is unknown, already used or expired; ask for a new invite.");
+      case UNKNOWN_RECIPIENT ->
+          new SafehouseException(
+              Reason.UNKNOWN_PEER,
+              "That account does not exist or is not one of your contacts; check the account id.");
+      case FORBIDDEN ->
+          new SafehouseException(
+              Reason.FORBIDDEN, "Your role may not do this; ask an administrator.");
+      case RATE_LIMITED ->
+          new SafehouseException(
+              Reason.RATE_LIMITED, "Too many requests; wait a moment and try again.");
+      case UNAVAILABLE, INTERNAL ->
+          new SafehouseException(
+              Reason.SERVER_UNAVAILABLE,
+              "The server could not do this right now (" + response.getError() + "); retry later.");
+      default ->
+          new SafehouseException(
+              Reason.PROTOCOL,
+              "The server refused the request ("
+                  + response.getError()
+                  + "); update the app or report this.");
+    };
+  }
+}
