@@ -1,0 +1,329 @@
+package org.safehouse.cli;
+
+import java.io.Console;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.safehouse.sdk.Contact;
+import org.safehouse.sdk.ReceivedMessage;
+import org.safehouse.sdk.SafehouseClient;
+import org.safehouse.sdk.SafehouseException;
+import org.safehouse.sdk.store.NoStoreException;
+import org.safehouse.sdk.store.WrongPassphraseException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The reference terminal client: {@code safehouse --home DIR COMMAND}. Output is meant for both
+ * people and scripts: results on stdout, one line per item; every error is one line on stderr
+ * saying what went wrong and what to do, with a non-zero exit.
+ */
+@Command(
+    name = "safehouse",
+    mixinStandardHelpOptions = true,
+    description = "Safehouse reference client (end-to-end encrypted).",
+    subcommands = {
+      SafehouseCli.Enroll.class,
+      SafehouseCli.Whoami.class,
+      SafehouseCli.Contacts.class,
+      SafehouseCli.Send.class,
+      SafehouseCli.Receive.class,
+      SafehouseCli.Invite.class,
+      SafehouseCli.SafetyNumber.class,
+      SafehouseCli.DeleteAccount.class,
+      SafehouseCli.Wipe.class
+    })
+public final class SafehouseCli implements Callable<Integer> {
+  static final String PASSPHRASE_ENV = "SAFEHOUSE_PASSPHRASE";
+
+  @Option(
+      names = "--home",
+      required = true,
+      description = "folder of this client's encrypted store (one per person and device)")
+  Path home;
+
+  PrintWriter out;
+  private Map<String, String> env;
+
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    System.exit(run(out, err, System.getenv(), args));
+  }
+
+  /** Runs one command; results go to {@code out}, the one-line error (if any) to {@code err}. */
+  static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+    SafehouseCli cli = new SafehouseCli();
+    cli.out = out;
+    cli.env = env;
+    CommandLine cl = new CommandLine(cli).setOut(out).setErr(err);
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          err.println("error: " + ex.getMessage() + " (run with --help for usage)");
+          err.flush();
+          return 2;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          err.println("error: " + describe(ex));
+          err.flush();
+          return 1;
+        });
+    return cl.execute(args);
+  }
+
+  static String describe(Exception e) {
+    if (e instanceof WrongPassphraseException) {
+      return "wrong passphrase; check " + PASSPHRASE_ENV + " or type it again";
+    }
+    if (e instanceof NoStoreException) {
+      return "no Safehouse account in this --home folder; enroll with an invite link first";
+    }
+    String m = e.getMessage();
+    return m == null || m.isBlank()
+        ? e.getClass().getSimpleName()
+        : m.lines().findFirst().orElse(m);
+  }
+
+  @Override
+  public Integer call() {
+    throw new CommandLine.ParameterException(
+        new CommandLine(this), "give a command, e.g. enroll, send, receive");
+  }
+
+  /** The passphrase from the environment, or asked on the terminal. */
+  char[] passphrase(boolean confirm) throws IOException {
+    String fromEnv = env.get(PASSPHRASE_ENV);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv.toCharArray();
+    }
+    Console console = System.console();
+    if (console == null) {
+      throw new IOException(
+          "no passphrase: set " + PASSPHRASE_ENV + " or run in a terminal to be asked");
+    }
+    char[] p = console.readPassword("Passphrase: ");
+    if (p == null || p.length == 0) {
+      throw new IOException("an empty passphrase is not allowed; choose one you can remember");
+    }
+    if (confirm) {
+      char[] again = console.readPassword("Passphrase again: ");
+      if (again == null || !java.util.Arrays.equals(p, again)) {
+        throw new IOException("the two passphrases differ; run enroll again");
+      }
+    }
+    return p;
+  }
+
+  SafehouseClient open() throws Exception {
+    return SafehouseClient.open(home, passphrase(false));
+  }
+
+  SafehouseClient openConnected() throws Exception {
+    SafehouseClient c = open();
+    try {
+      c.connect();
+      return c;
+    } catch (IOException | SafehouseException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** {@code 30s}, {@code 15m}, {@code 2h}, {@code 7d}. */
+  static Duration parseDuration(String text) {
+    Matcher m = Pattern.compile("(\\d{1,9})(s|m|h|d)").matcher(text.trim());
+    if (!m.matches()) {
+      throw new CommandLine.TypeConversionException(
+          "'" + text + "' is not a duration; write a number and a unit: 30s, 15m, 2h, 7d");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  @Command(name = "enroll", description = "Join a Safehouse server with an invite link.")
+  static final class Enroll implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Parameters(paramLabel = "LINK", description = "the safehouse:// invite link")
+    String link;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = SafehouseClient.enroll(cli.home, cli.passphrase(true), link)) {
+        cli.out.println("enrolled as " + c.account().role() + " " + c.account().accountId());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "whoami", description = "Print this account's role and id.")
+  static final class Whoami implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.open()) {
+        cli.out.println(c.account().role() + " " + c.account().accountId());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "contacts", description = "List the people you can reach: id, role, name.")
+  static final class Contacts implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.openConnected()) {
+        for (Contact k : c.contacts()) {
+          cli.out.println(
+              k.accountId() + "\t" + k.role() + k.displayName().map(n -> "\t" + n).orElse(""));
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "send", description = "Send a text; exits 0 once the server has stored it.")
+  static final class Send implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Parameters(index = "0", paramLabel = "PEER", description = "account id, as contacts prints")
+    String peer;
+
+    @Parameters(index = "1", paramLabel = "TEXT")
+    String text;
+
+    @Option(
+        names = "--ttl",
+        paramLabel = "DURATION",
+        description = "delete it unread after this long (30s, 2h, 7d); default: server's")
+    String ttl;
+
+    @Override
+    public Integer call() throws Exception {
+      Duration d = ttl == null ? null : parseDuration(ttl);
+      try (SafehouseClient c = cli.openConnected()) {
+        c.sendText(peer.trim().toLowerCase(java.util.Locale.ROOT), text, d);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "receive", description = "Print received messages: SENDER<TAB>TEXT per line.")
+  static final class Receive implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", description = "wait this long (default 5)")
+    int waitSeconds = 5;
+
+    @Override
+    public Integer call() throws Exception {
+      if (waitSeconds < 0) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--wait must be 0 or more seconds");
+      }
+      try (SafehouseClient c = cli.openConnected()) {
+        List<ReceivedMessage> got = c.receive(Duration.ofSeconds(waitSeconds));
+        for (ReceivedMessage m : got) {
+          // One line per message: newlines inside a text are shown as \n.
+          cli.out.println(
+              m.senderAccountId() + "\t" + m.text().replace("\\", "\\\\").replace("\n", "\\n"));
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "invite",
+      description = "Print an invite link (caseworkers: a new client; admins: any role).")
+  static final class Invite implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Option(names = "--role", description = "client (default), caseworker or admin")
+    String role = "client";
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.openConnected()) {
+        cli.out.println(c.createInvite(role.toLowerCase(java.util.Locale.ROOT)));
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "safety-number",
+      description = "Print the safety number to compare with PEER in person or on a call.")
+  static final class SafetyNumber implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Parameters(paramLabel = "PEER")
+    String peer;
+
+    @Option(
+        names = "--approve",
+        description = "accept PEER's new identity after comparing the number with them")
+    boolean approve;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.openConnected()) {
+        String id = peer.trim().toLowerCase(java.util.Locale.ROOT);
+        if (approve) {
+          c.approveSafetyNumber(id);
+        }
+        cli.out.println(c.safetyNumber(id));
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "delete-account",
+      description = "Delete this account on the server at once, then wipe this device.")
+  static final class DeleteAccount implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.openConnected()) {
+        c.deleteAccount();
+      }
+      cli.out.println("account deleted and this device wiped");
+      return 0;
+    }
+  }
+
+  @Command(name = "wipe", description = "Destroy everything in --home on this device.")
+  static final class Wipe implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.open()) {
+        c.wipe();
+      }
+      cli.out.println("wiped");
+      return 0;
+    }
+  }
+}

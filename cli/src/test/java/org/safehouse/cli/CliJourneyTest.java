@@ -1,0 +1,178 @@
+package org.safehouse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.safehouse.server.SafehouseServer;
+import org.safehouse.server.account.Role;
+import org.safehouse.server.testing.FakeClock;
+import org.safehouse.server.testing.TestServers;
+
+/** The journeys of the README, typed as a caseworker and a person in hiding would type them. */
+@Timeout(180)
+class CliJourneyTest {
+  private static final Map<String, String> ENV = Map.of("SAFEHOUSE_PASSPHRASE", "correct horse");
+
+  @TempDir Path dir;
+  private SafehouseServer server;
+
+  /** What one command printed and returned. */
+  record Run(int exit, List<String> out, List<String> err) {
+    String line() {
+      assertEquals(1, out.size(), "expected one line, got " + out + " / " + err);
+      return out.get(0);
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    server = TestServers.start(dir.resolve("server"), new FakeClock());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private Run cli(String home, Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] full =
+        Stream.concat(Stream.of("--home", dir.resolve(home).toString()), Stream.of(args))
+            .toArray(String[]::new);
+    int exit = SafehouseCli.run(new PrintWriter(out, true), new PrintWriter(err, true), env, full);
+    return new Run(exit, out.toString().lines().toList(), err.toString().lines().toList());
+  }
+
+  private Run ok(String home, String... args) {
+    Run r = cli(home, ENV, args);
+    assertEquals(0, r.exit(), "safehouse " + String.join(" ", args) + ": " + r.err());
+    return r;
+  }
+
+  private static String lastWord(String line) {
+    String[] w = line.trim().split("\\s+");
+    return w[w.length - 1];
+  }
+
+  @Test
+  void caseworkerAndPersonInHidingTalkFromAFreshServer() throws Exception {
+    // The admin enrolls with the first invite and invites a caseworker.
+    ok("admin", "enroll", server.createInvite(Role.ADMIN).toString());
+    String caseworkerLink = ok("admin", "invite", "--role", "caseworker").line();
+    assertTrue(caseworkerLink.startsWith("safehouse://"), caseworkerLink);
+    ok("worker", "enroll", caseworkerLink);
+    String worker = lastWord(ok("worker", "whoami").line());
+
+    // The caseworker invites a person in hiding, who enrolls.
+    String clientLink = ok("worker", "invite").line();
+    ok("client", "enroll", clientLink);
+    String client = lastWord(ok("client", "whoami").line());
+    assertTrue(ok("client", "whoami").line().startsWith("client "));
+
+    // Each sees the other; the client sees only its caseworker.
+    List<String> clientContacts = ok("client", "contacts").out();
+    assertEquals(1, clientContacts.size());
+    assertTrue(clientContacts.get(0).startsWith(worker + "\tcaseworker"), clientContacts.get(0));
+    assertTrue(ok("worker", "contacts").out().stream().anyMatch(l -> l.startsWith(client + "\t")));
+
+    // Offline delivery: the client is not connected while the caseworker sends.
+    ok("worker", "send", client, "MARKER-7f3a your visa appointment is on Tuesday");
+    Run got = ok("client", "receive", "--wait", "5");
+    assertEquals(List.of(worker + "\tMARKER-7f3a your visa appointment is on Tuesday"), got.out());
+    ok("client", "send", worker, "MARKER-7f3a thank you", "--ttl", "2h");
+    assertEquals(
+        List.of(client + "\tMARKER-7f3a thank you"), ok("worker", "receive", "--wait", "5").out());
+    assertEquals(List.of(), ok("client", "receive", "--wait", "1").out(), "nothing twice");
+
+    // Both sides compute the same safety number.
+    assertEquals(
+        ok("worker", "safety-number", client).line(), ok("client", "safety-number", worker).line());
+
+    // No plaintext in the server's files or in any client home.
+    for (String folder : List.of("server", "worker", "client", "admin")) {
+      assertNoMarker(dir.resolve(folder), "MARKER-7f3a");
+    }
+  }
+
+  @Test
+  void mistakesGetOneLineAndANonZeroExit() throws Exception {
+    ok("worker", "enroll", server.createInvite(Role.CASEWORKER).toString());
+    Run wrong = cli("worker", Map.of("SAFEHOUSE_PASSPHRASE", "wrong"), "whoami");
+    assertEquals(1, wrong.exit());
+    assertEquals(1, wrong.err().size());
+    assertTrue(wrong.err().get(0).contains("passphrase"), wrong.err().get(0));
+
+    Run noAccount = cli("nobody", ENV, "whoami");
+    assertEquals(1, noAccount.exit());
+    assertEquals(1, noAccount.err().size(), noAccount.err().toString());
+
+    Run badTtl = cli("worker", ENV, "send", "00", "hi", "--ttl", "soon");
+    assertFalse(badTtl.exit() == 0);
+    assertEquals(1, badTtl.err().size(), badTtl.err().toString());
+
+    Run unknownPeer = cli("worker", ENV, "send", "0".repeat(32), "hi");
+    assertEquals(1, unknownPeer.exit());
+    assertEquals(1, unknownPeer.err().size(), unknownPeer.err().toString());
+
+    Run usage = cli("worker", ENV, "frobnicate");
+    assertEquals(2, usage.exit());
+    assertEquals(1, usage.err().size(), usage.err().toString());
+
+    String link = server.createInvite(Role.CASEWORKER).toString();
+    String tampered = link.replaceFirst("pin=.", link.contains("pin=A") ? "pin=B" : "pin=A");
+    Run badPin = cli("other", ENV, "enroll", tampered);
+    assertEquals(1, badPin.exit());
+    assertEquals(1, badPin.err().size(), badPin.err().toString());
+  }
+
+  @Test
+  void deleteAccountRemovesItOnTheServerAndWipesTheDevice() throws Exception {
+    ok("worker", "enroll", server.createInvite(Role.CASEWORKER).toString());
+    ok("client", "enroll", ok("worker", "invite").line());
+    long accounts = server.store().counters().accounts();
+    ok("client", "delete-account");
+    assertEquals(accounts - 1, server.store().counters().accounts());
+    assertFalse(Files.exists(dir.resolve("client")) && hasFiles(dir.resolve("client")));
+    assertEquals(
+        List.of(),
+        ok("worker", "contacts").out().stream().filter(l -> l.contains("\tclient")).toList());
+  }
+
+  private static boolean hasFiles(Path p) throws IOException {
+    try (Stream<Path> s = Files.walk(p)) {
+      return s.anyMatch(Files::isRegularFile);
+    }
+  }
+
+  static void assertNoMarker(Path root, String marker) throws IOException {
+    byte[] needle = marker.getBytes(StandardCharsets.UTF_8);
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        byte[] b = Files.readAllBytes(f);
+        for (int i = 0; i + needle.length <= b.length; i++) {
+          int j = 0;
+          while (j < needle.length && b[i + j] == needle[j]) {
+            j++;
+          }
+          assertFalse(j == needle.length, "plaintext marker found in " + f);
+        }
+      }
+    }
+  }
+}
