@@ -42,6 +42,7 @@ final class GroupCommitWriter implements AutoCloseable {
           });
   private final WriteOptions synced = new WriteOptions().setSync(true);
   private final WriteOptions unsynced = new WriteOptions().setSync(false);
+  private final AccountCache accountCache = new AccountCache(100_000);
   private long[] counters;
   private volatile Counters published;
   private long nextSeq;
@@ -103,7 +104,7 @@ final class GroupCommitWriter implements AutoCloseable {
     List<Runnable> completions = new ArrayList<>(group.size());
     boolean durable = false;
     try (WriteBatch batch = new WriteBatch()) {
-      Tx tx = new Tx(store, batch, counters, nextSeq, seqReservedUpTo);
+      Tx tx = new Tx(store, batch, accountCache, counters, nextSeq, seqReservedUpTo);
       for (Pending<?> p : group) {
         try {
           tx.beginOp();
@@ -121,6 +122,7 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         store.db().write(durable ? synced : unsynced, batch);
       }
+      tx.committed();
       counters = tx.counters;
       nextSeq = tx.nextSeq;
       seqReservedUpTo = tx.seqReservedUpTo;

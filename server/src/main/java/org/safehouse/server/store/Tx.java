@@ -38,50 +38,77 @@ public final class Tx {
   private final Set<ByteBuffer> removedMessages = new HashSet<>();
   private final TreeMap<byte[], byte[]> keys = new TreeMap<>(Arrays::compareUnsigned);
   private final List<Runnable> afterCommit = new ArrayList<>();
-  private final List<StoredMessage> appended = new ArrayList<>();
   final long[] counters;
   long nextSeq;
   long seqReservedUpTo;
 
-  // Undo state of the current op.
-  private Map<ByteBuffer, byte[]> opAccounts = new HashMap<>();
-  private Map<ByteBuffer, byte[]> opInvites = new HashMap<>();
-  private Set<ByteBuffer> opRemoved = new HashSet<>();
-  private TreeMap<byte[], byte[]> opKeys = new TreeMap<>(Arrays::compareUnsigned);
-  private List<Runnable> opAfterCommit = new ArrayList<>();
-  private List<StoredMessage> opAppended = new ArrayList<>();
-  private long[] opCounters;
+  // Account records as committed, kept by the writer thread across groups (see AccountCache).
+  private final AccountCache accountCache;
+
+  // Undo state of the current op; reused from op to op, as a group may hold thousands.
+  private final Map<ByteBuffer, byte[]> opAccounts = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> opInvites = new HashMap<>();
+  private final Set<ByteBuffer> opRemoved = new HashSet<>();
+  private final TreeMap<byte[], byte[]> opKeys = new TreeMap<>(Arrays::compareUnsigned);
+  private final List<Runnable> opAfterCommit = new ArrayList<>();
+  private final long[] opCounters;
   private long opNextSeq;
   private long opSeqReservedUpTo;
 
-  Tx(RelayStore store, WriteBatch batch, long[] counters, long nextSeq, long seqReservedUpTo) {
+  Tx(
+      RelayStore store,
+      WriteBatch batch,
+      AccountCache accountCache,
+      long[] counters,
+      long nextSeq,
+      long seqReservedUpTo) {
     this.store = store;
     this.batch = batch;
+    this.accountCache = accountCache;
     this.counters = counters.clone();
+    this.opCounters = new long[counters.length];
     this.nextSeq = nextSeq;
     this.seqReservedUpTo = seqReservedUpTo;
   }
 
   void beginOp() throws RocksDBException {
     batch.setSavePoint();
-    opAccounts = new HashMap<>();
-    opInvites = new HashMap<>();
-    opRemoved = new HashSet<>();
-    opKeys = new TreeMap<>(Arrays::compareUnsigned);
-    opAfterCommit = new ArrayList<>();
-    opAppended = new ArrayList<>();
-    opCounters = counters.clone();
+    opAccounts.clear();
+    opInvites.clear();
+    opRemoved.clear();
+    opKeys.clear();
+    opAfterCommit.clear();
+    System.arraycopy(counters, 0, opCounters, 0, counters.length);
     opNextSeq = nextSeq;
     opSeqReservedUpTo = seqReservedUpTo;
   }
 
   void endOp() {
-    accounts.putAll(opAccounts);
-    invites.putAll(opInvites);
-    removedMessages.addAll(opRemoved);
-    keys.putAll(opKeys);
+    if (!opAccounts.isEmpty()) {
+      accounts.putAll(opAccounts);
+    }
+    if (!opInvites.isEmpty()) {
+      invites.putAll(opInvites);
+    }
+    if (!opRemoved.isEmpty()) {
+      removedMessages.addAll(opRemoved);
+    }
+    if (!opKeys.isEmpty()) {
+      keys.putAll(opKeys);
+    }
     afterCommit.addAll(opAfterCommit);
-    appended.addAll(opAppended);
+  }
+
+  /** After the group committed: the account records it wrote are now the stored ones. */
+  void committed() {
+    accounts.forEach(
+        (k, v) -> {
+          if (v == DELETED) {
+            accountCache.remove(k);
+          } else {
+            accountCache.put(k, v);
+          }
+        });
   }
 
   void rollbackOp() throws RocksDBException {
@@ -93,10 +120,6 @@ public final class Tx {
 
   List<Runnable> afterCommitHooks() {
     return afterCommit;
-  }
-
-  List<StoredMessage> appendedMessages() {
-    return appended;
   }
 
   WriteBatch batch() {
@@ -114,7 +137,14 @@ public final class Tx {
     byte[] key = Keys.account(id);
     byte[] v = overlay(opAccounts, accounts, key);
     if (v == null) {
-      v = store.db().get(store.accountsCf(), key);
+      ByteBuffer k = ByteBuffer.wrap(key);
+      v = accountCache.get(k);
+      if (v == null) {
+        v = store.db().get(store.accountsCf(), key);
+        if (v != null) {
+          accountCache.put(k, v);
+        }
+      }
     }
     return v == null || v == DELETED ? Optional.empty() : Optional.of(Codec.decodeAccount(id, v));
   }
@@ -198,7 +228,6 @@ public final class Tx {
     batch.put(store.mailboxCf(), Keys.mailbox(recipient, seq), Codec.encodeMessage(m));
     batch.put(store.expiryCf(), Keys.expiry(expiresAtMillis, recipient, seq), DELETED);
     counters[RelayStore.QUEUED]++;
-    opAppended.add(m);
     return m;
   }
 
