@@ -56,6 +56,9 @@ public final class SafehouseCli implements Callable<Integer> {
   private Map<String, String> env;
 
   public static void main(String[] args) {
+    // Background warnings of the SDK would break the one-line-per-error promise; results and
+    // errors are printed by the commands themselves.
+    java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     System.exit(run(out, err, System.getenv(), args));
