@@ -40,6 +40,9 @@ import picocli.CommandLine.ParentCommand;
       SafehouseCli.Receive.class,
       SafehouseCli.Invite.class,
       SafehouseCli.SafetyNumber.class,
+      SafehouseCli.Cases.class,
+      SafehouseCli.Handover.class,
+      SafehouseCli.CloseCase.class,
       SafehouseCli.DeleteAccount.class,
       SafehouseCli.Wipe.class
     })
@@ -296,6 +299,63 @@ public final class SafehouseCli implements Callable<Integer> {
         }
         cli.out.println(c.safetyNumber(id));
       }
+      return 0;
+    }
+  }
+
+  @Command(name = "cases", description = "List your cases: CASE_ID<TAB>CLIENT_ID per line.")
+  static final class Cases implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.openConnected()) {
+        for (org.safehouse.sdk.Case k : c.cases()) {
+          cli.out.println(k.caseId() + "\t" + k.clientAccountId());
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "handover",
+      description = "Hand CASE over to CASEWORKER: add them to its team and leave it yourself.")
+  static final class Handover implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Parameters(index = "0", paramLabel = "CASE", description = "case id, as cases prints it")
+    String caseId;
+
+    @Parameters(index = "1", paramLabel = "CASEWORKER", description = "their account id")
+    String caseworker;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.openConnected()) {
+        c.handOver(caseId, caseworker.trim().toLowerCase(java.util.Locale.ROOT));
+      }
+      cli.out.println("case handed over; you can no longer reach its client");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "close-case",
+      description =
+          "Close CASE: the client's account, devices, keys and queued messages are deleted now.")
+  static final class CloseCase implements Callable<Integer> {
+    @ParentCommand SafehouseCli cli;
+
+    @Parameters(paramLabel = "CASE", description = "case id, as cases prints it")
+    String caseId;
+
+    @Override
+    public Integer call() throws Exception {
+      try (SafehouseClient c = cli.openConnected()) {
+        c.closeCase(caseId);
+      }
+      cli.out.println("case closed; the client's account was deleted");
       return 0;
     }
   }

@@ -242,6 +242,127 @@ public final class SafehouseClient implements AutoCloseable {
   }
 
   /**
+   * The cases this caseworker (or admin) is on, with their clients and teams; empty for a client.
+   *
+   * @throws SafehouseException {@code SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public List<Case> cases() throws IOException, SafehouseException {
+    Response response =
+        link.call(
+            ClientFrame.newBuilder()
+                .setListCases(org.safehouse.protocol.wire.ListCases.newBuilder()));
+    List<Case> out = new ArrayList<>();
+    for (org.safehouse.protocol.wire.Case c : response.getCases().getCasesList()) {
+      out.add(caseOf(c));
+    }
+    return out;
+  }
+
+  /**
+   * Adds a caseworker to a case team (as a member of the team, or as an admin). The new member can
+   * write to the client at once.
+   *
+   * @return the team after the change
+   * @throws SafehouseException {@code UNKNOWN_CASE} for an unknown case or one not yours; {@code
+   *     UNKNOWN_PEER} if the caseworker is unknown or not staff
+   * @throws IOException if the connection breaks
+   */
+  public Case addCaseworker(String caseId, String caseworkerAccountId)
+      throws IOException, SafehouseException {
+    Response response =
+        link.call(
+            ClientFrame.newBuilder()
+                .setAddCaseworker(
+                    org.safehouse.protocol.wire.AddCaseworker.newBuilder()
+                        .setCaseId(caseIdBytes(caseId))
+                        .setCaseworkerAccountId(
+                            ByteString.copyFrom(Peers.accountId(caseworkerAccountId)))));
+    return caseOf(response.getCaseTeam());
+  }
+
+  /**
+   * Removes a caseworker from a case team (as a member of the team, or as an admin).
+   *
+   * @return the team after the change
+   * @throws SafehouseException {@code UNKNOWN_CASE}; {@code UNKNOWN_PEER} if that caseworker is not
+   *     on the team; {@code LAST_CASEWORKER} if it is the only one
+   * @throws IOException if the connection breaks
+   */
+  public Case removeCaseworker(String caseId, String caseworkerAccountId)
+      throws IOException, SafehouseException {
+    Response response =
+        link.call(
+            ClientFrame.newBuilder()
+                .setRemoveCaseworker(
+                    org.safehouse.protocol.wire.RemoveCaseworker.newBuilder()
+                        .setCaseId(caseIdBytes(caseId))
+                        .setCaseworkerAccountId(
+                            ByteString.copyFrom(Peers.accountId(caseworkerAccountId)))));
+    return caseOf(response.getCaseTeam());
+  }
+
+  /**
+   * Hands a case over: adds {@code caseworkerAccountId} to the team and removes this account, in
+   * one step. From then on only the new team reaches the client.
+   *
+   * @return the team after the change
+   * @throws SafehouseException {@code UNKNOWN_CASE} for an unknown case or one not yours; {@code
+   *     UNKNOWN_PEER} if the caseworker is unknown or not staff
+   * @throws IOException if the connection breaks
+   */
+  public Case handOver(String caseId, String caseworkerAccountId)
+      throws IOException, SafehouseException {
+    Response response =
+        link.call(
+            ClientFrame.newBuilder()
+                .setHandOver(
+                    org.safehouse.protocol.wire.HandOver.newBuilder()
+                        .setCaseId(caseIdBytes(caseId))
+                        .setCaseworkerAccountId(
+                            ByteString.copyFrom(Peers.accountId(caseworkerAccountId)))));
+    return caseOf(response.getCaseTeam());
+  }
+
+  /**
+   * Closes a case: the server deletes the client's account, devices, keys and queued messages at
+   * once and drops its connections. It cannot be undone.
+   *
+   * @throws SafehouseException {@code UNKNOWN_CASE} for an unknown case or one not yours
+   * @throws IOException if the connection breaks
+   */
+  public void closeCase(String caseId) throws IOException, SafehouseException {
+    link.call(
+        ClientFrame.newBuilder()
+            .setCloseCase(
+                org.safehouse.protocol.wire.CloseCase.newBuilder().setCaseId(caseIdBytes(caseId))));
+  }
+
+  private static ByteString caseIdBytes(String caseId) throws SafehouseException {
+    String h = caseId == null ? "" : caseId.trim().toLowerCase(java.util.Locale.ROOT);
+    try {
+      if (h.length() == 32) {
+        return ByteString.copyFrom(HexFormat.of().parseHex(h));
+      }
+    } catch (IllegalArgumentException e) {
+      // fall through
+    }
+    throw new SafehouseException(
+        Reason.UNKNOWN_CASE, "A case id is 32 hex characters, as 'cases' prints it; check it.");
+  }
+
+  private static Case caseOf(org.safehouse.protocol.wire.Case c) {
+    List<String> team = new ArrayList<>();
+    for (ByteString m : c.getTeamList()) {
+      team.add(HexFormat.of().formatHex(m.toByteArray()));
+    }
+    return new Case(
+        HexFormat.of().formatHex(c.getCaseId().toByteArray()),
+        HexFormat.of().formatHex(c.getClientAccountId().toByteArray()),
+        team);
+  }
+
+  /**
    * Sends a text to every device of a peer; returns once the server stored it durably.
    *
    * @param peerAccountId 32 lowercase hex characters

@@ -22,6 +22,10 @@ public final class SafehouseException extends Exception {
     IDENTITY_CHANGED,
     /** This account's role may not do this. */
     FORBIDDEN,
+    /** No such case, or one this account is not on the team of (the server gives one answer). */
+    UNKNOWN_CASE,
+    /** The change would leave a case without a caseworker; add another one first. */
+    LAST_CASEWORKER,
     /** Too many requests; retry after a pause. */
     RATE_LIMITED,
     /** The server is down, shutting down, or could not be reached in time; retry later. */

@@ -345,6 +345,14 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
       case FORBIDDEN ->
           new SafehouseException(
               Reason.FORBIDDEN, "Your role may not do this; ask an administrator.");
+      case UNKNOWN_CASE ->
+          new SafehouseException(
+              Reason.UNKNOWN_CASE,
+              "That case does not exist or is not one of yours; check the case id ('cases').");
+      case LAST_CASEWORKER ->
+          new SafehouseException(
+              Reason.LAST_CASEWORKER,
+              "A case needs at least one caseworker; add another one before removing this one.");
       case RATE_LIMITED ->
           new SafehouseException(
               Reason.RATE_LIMITED, "Too many requests; wait a moment and try again.");

@@ -16,6 +16,7 @@ import org.safehouse.server.transport.TlsMaterial;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code safehouse-server.jar serve|admin ...}: the commands an NGO admin types. */
@@ -134,7 +135,17 @@ public final class Main implements Callable<Integer> {
   @Command(
       name = "admin",
       description = "Talk to the running server on this machine.",
-      subcommands = {Admin.Invite.class, Admin.Stats.class})
+      subcommands = {
+        Admin.Invite.class,
+        Admin.Stats.class,
+        Admin.Cases.class,
+        Admin.Revoke.class,
+        Admin.Assign.class,
+        Admin.Unassign.class,
+        Admin.Invites.class,
+        Admin.CancelInvite.class,
+        Admin.Audit.class
+      })
   static final class Admin implements Callable<Integer> {
     @Option(
         names = "--data",
@@ -147,7 +158,8 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
       System.err.println(
-          "error: give an admin command: invite or stats (run with --help for usage)");
+          "error: give an admin command: invite, stats, cases, revoke, assign, unassign, invites,"
+              + " cancel-invite or audit (run with --help for usage)");
       return 2;
     }
 
@@ -200,6 +212,107 @@ public final class Main implements Callable<Integer> {
       @Override
       public Integer call() throws Exception {
         return admin.request("stats");
+      }
+    }
+
+    @Command(
+        name = "cases",
+        description = "One line per case: case id, team size, queued messages. No names.")
+    static final class Cases implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("cases");
+      }
+    }
+
+    @Command(
+        name = "revoke",
+        description =
+            "Revoke an account (ACCOUNT_ID) or one device (ACCOUNT_ID:DEVICE_ID): deleted with its"
+                + " keys and queued messages, connections dropped at once.")
+    static final class Revoke implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Parameters(paramLabel = "ACCOUNT_OR_DEVICE")
+      String target;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("revoke " + target.trim());
+      }
+    }
+
+    @Command(name = "assign", description = "Add CASEWORKER to the team of CASE.")
+    static final class Assign implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Parameters(index = "0", paramLabel = "CASE")
+      String caseId;
+
+      @Parameters(index = "1", paramLabel = "CASEWORKER")
+      String caseworker;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("assign " + caseId.trim() + " " + caseworker.trim());
+      }
+    }
+
+    @Command(
+        name = "unassign",
+        description = "Remove CASEWORKER from the team of CASE (never its last caseworker).")
+    static final class Unassign implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Parameters(index = "0", paramLabel = "CASE")
+      String caseId;
+
+      @Parameters(index = "1", paramLabel = "CASEWORKER")
+      String caseworker;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("unassign " + caseId.trim() + " " + caseworker.trim());
+      }
+    }
+
+    @Command(
+        name = "invites",
+        description = "One line per open invite: id, role, expiry. Never the code.")
+    static final class Invites implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("invites");
+      }
+    }
+
+    @Command(name = "cancel-invite", description = "Cancel the invite with this id.")
+    static final class CancelInvite implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Parameters(paramLabel = "ID", description = "as 'invites' prints it")
+      String id;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("cancel-invite " + id.trim());
+      }
+    }
+
+    @Command(
+        name = "audit",
+        description =
+            "Print the audit log: case team changes, closures, revocations, cancellations.")
+    static final class Audit implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Override
+      public Integer call() throws Exception {
+        return admin.request("audit");
       }
     }
   }

@@ -14,7 +14,14 @@ public final class Refusal extends Exception {
     AUTH_FAILED,
     UNKNOWN_RECIPIENT,
     DEVICE_MISMATCH,
-    FORBIDDEN
+    FORBIDDEN,
+    UNKNOWN_CASE,
+    LAST_CASEWORKER
+  }
+
+  /** One answer for "no such case" and "not on its team", so case ids cannot be probed. */
+  public static Refusal unknownCase() {
+    return new Refusal(Reason.UNKNOWN_CASE, "no such case");
   }
 
   /** One answer for "no such account" and "not yours to reach", so accounts cannot be probed. */

@@ -23,6 +23,8 @@ import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.account.Invites;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.admin.AdminSocket;
+import org.safehouse.server.cases.CaseTeams;
+import org.safehouse.server.cases.Revocations;
 import org.safehouse.server.config.HostPort;
 import org.safehouse.server.config.ServerConfig;
 import org.safehouse.server.keys.KeyDirectory;
@@ -92,8 +94,9 @@ public final class SafehouseServer implements AutoCloseable {
     SafehouseServer server = null;
     try {
       Invites invites = new Invites(store, clock, random, config.inviteExpiry());
-      ExpirySweeper sweeper = new ExpirySweeper(store, clock);
+      ExpirySweeper sweeper = new ExpirySweeper(store, clock, config.auditRetention());
       InProcessDeliveryHub hub = new InProcessDeliveryHub();
+      CaseTeams cases = new CaseTeams(store, clock, hub);
       RoutingPolicy policy = new RoutingPolicy();
       MessageService messages =
           new MessageService(
@@ -106,7 +109,8 @@ public final class SafehouseServer implements AutoCloseable {
               messages,
               new KeyDirectory(store, policy, hub),
               invites,
-              new AccountDirectory(store, policy, hub),
+              new AccountDirectory(store, policy, hub, clock),
+              cases,
               hub,
               readers,
               clock,
@@ -122,7 +126,14 @@ public final class SafehouseServer implements AutoCloseable {
               config, store, readers, scheduler, invites, sweeper, tls.pin(), publicAddress, first);
       server.relay = relay;
       server.admin =
-          AdminSocket.start(config.adminSocket(), invites, store, publicAddress, tls.pin());
+          AdminSocket.start(
+              config.adminSocket(),
+              invites,
+              store,
+              publicAddress,
+              tls.pin(),
+              cases,
+              new Revocations(store, clock, hub));
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(sweeper::sweepAndLog, every, every, TimeUnit.MILLISECONDS);
       return server;

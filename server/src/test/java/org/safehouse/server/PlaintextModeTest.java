@@ -34,7 +34,8 @@ class PlaintextModeTest {
         c.retentionMax(),
         c.inviteExpiry(),
         c.limits(),
-        c.sweepInterval());
+        c.sweepInterval(),
+        c.auditRetention());
   }
 
   @Test

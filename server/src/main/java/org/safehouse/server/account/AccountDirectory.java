@@ -19,11 +19,14 @@ public final class AccountDirectory {
   private final RelayStore store;
   private final RoutingPolicy policy;
   private final DeliveryHub hub;
+  private final java.time.Clock clock;
 
-  public AccountDirectory(RelayStore store, RoutingPolicy policy, DeliveryHub hub) {
+  public AccountDirectory(
+      RelayStore store, RoutingPolicy policy, DeliveryHub hub, java.time.Clock clock) {
     this.store = store;
     this.policy = policy;
     this.hub = hub;
+    this.clock = clock;
   }
 
   /**
@@ -57,8 +60,9 @@ public final class AccountDirectory {
   }
 
   /**
-   * Deletes {@code self} at once with its devices, keys and queued messages, and drops its
-   * connections. A caseworker with open cases must hand them over first.
+   * Deletes {@code self} at once with its devices, keys and queued messages (for a client also its
+   * case and what it sent that is still queued), and drops its connections. A caseworker with open
+   * cases must hand them over first.
    *
    * @return fails with {@link Refusal} {@code FORBIDDEN} for a caseworker who still has clients
    */
@@ -72,6 +76,9 @@ public final class AccountDirectory {
                 "hand over or close your cases before deleting this account");
           }
           int removed = tx.deleteAccount(a);
+          if (a.caseId() != null) {
+            tx.audit(clock.millis(), "case.delete case=" + a.caseId().hex() + " by=client");
+          }
           tx.afterCommit(
               () -> {
                 for (int d : a.deviceIds()) {

@@ -41,6 +41,26 @@ public final class AccountId {
     System.arraycopy(bytes, 0, dst, offset, LENGTH);
   }
 
+  /** 32 lowercase hex characters, for the audit log and admin output only: never for logs. */
+  public String hex() {
+    return java.util.HexFormat.of().formatHex(bytes);
+  }
+
+  /**
+   * @throws IllegalArgumentException if {@code hex} is not 32 hex characters
+   */
+  public static AccountId parse(String hex) {
+    String h = hex == null ? "" : hex.trim();
+    if (h.length() != 2 * LENGTH) {
+      throw new IllegalArgumentException("an account id is 32 hex characters");
+    }
+    try {
+      return new AccountId(java.util.HexFormat.of().parseHex(h));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("an account id is 32 hex characters");
+    }
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof AccountId other && Arrays.equals(bytes, other.bytes);

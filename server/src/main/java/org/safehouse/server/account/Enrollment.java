@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.safehouse.server.Refusal;
+import org.safehouse.server.cases.CaseId;
+import org.safehouse.server.cases.CaseRecord;
 import org.safehouse.server.store.InviteRecord;
 import org.safehouse.server.store.RelayStore;
 
@@ -54,17 +56,26 @@ public final class Enrollment {
           Role role = invite.get().role();
           DeviceAddress device = new DeviceAddress(id, 1);
           List<AccountId> team = List.of();
+          CaseId caseId = null;
           if (role == Role.CLIENT) {
-            // A client joins a new case whose team is the inviting caseworker (if it still exists).
+            // A client opens a new case whose team is the inviting caseworker (if it still
+            // exists); a client invited by the admin command waits for an admin to assign one.
             Optional<AccountId> inviter = invite.get().createdBy();
             if (inviter.isPresent() && tx.account(inviter.get()).isPresent()) {
               team = List.of(inviter.get());
               tx.putCaseload(inviter.get(), id);
             }
+            caseId = CaseId.random(random);
+            tx.putCase(new CaseRecord(caseId, id, team));
+            tx.audit(
+                clock.millis(),
+                "case.open case="
+                    + caseId.hex()
+                    + (team.isEmpty() ? " team=none" : " team=" + team.get(0).hex()));
           } else {
             tx.putStaff(id, role);
           }
-          tx.putAccount(new AccountRecord(id, role, 2, new int[] {1}, team), true);
+          tx.putAccount(new AccountRecord(id, role, 2, new int[] {1}, team, caseId), true);
           tx.putDevice(device, authPublicKey.clone());
           return new Enrolled(device, role);
         });

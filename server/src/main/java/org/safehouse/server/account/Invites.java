@@ -83,6 +83,44 @@ public final class Invites {
     return expiresAt;
   }
 
+  /** An outstanding invite as admins see it. */
+  public record Outstanding(String id, Role role, long expiresAtMillis) {}
+
+  /** Every invite not yet redeemed, cancelled or swept away; never the codes. Blocking. */
+  public java.util.List<Outstanding> list() throws java.io.IOException {
+    java.util.List<Outstanding> out = new java.util.ArrayList<>();
+    for (var e : store.invites()) {
+      out.add(
+          new Outstanding(
+              java.util.HexFormat.of().formatHex(e.id()),
+              e.invite().role(),
+              e.invite().expiresAtMillis()));
+    }
+    return out;
+  }
+
+  /**
+   * Cancels the invite with this id (16 hex characters, as {@link #list} prints it).
+   *
+   * @return completes with whether there was one
+   */
+  public CompletableFuture<Boolean> cancel(String id) {
+    byte[] raw;
+    try {
+      raw = java.util.HexFormat.of().parseHex(id.trim());
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return store.write(
+        tx -> {
+          boolean found = tx.cancelInvite(raw);
+          if (found) {
+            tx.audit(clock.millis(), "invite.cancel invite=" + id.trim() + " by=admin-socket");
+          }
+          return found;
+        });
+  }
+
   static byte[] hash(byte[] code) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(code);

@@ -13,11 +13,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.safehouse.server.Refusal;
+import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.account.Invites;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.cases.CaseId;
+import org.safehouse.server.cases.CaseRecord;
+import org.safehouse.server.cases.CaseTeams;
+import org.safehouse.server.cases.Revocations;
 import org.safehouse.server.config.HostPort;
 import org.safehouse.server.store.Counters;
 import org.safehouse.server.store.RelayStore;
@@ -26,8 +35,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin channel: a Unix domain socket in the data folder, owner-only, never on the network. One
- * request per connection: a line {@code invite ROLE} or {@code stats}. The answer is {@code ok} or
- * {@code error MESSAGE} on the first line, then the output lines.
+ * request per connection, a line:
+ *
+ * <pre>
+ * invite ROLE                    a new invite link
+ * stats                          counts
+ * cases                          CASE_ID team=N queued=M, one line per case (no names)
+ * revoke ACCOUNT | ACCOUNT:DEVICE
+ * assign CASE CASEWORKER         add to the case team
+ * unassign CASE CASEWORKER       remove from the case team (never the last one)
+ * invites                        ID ROLE expires=TIME, one line per invite (never the code)
+ * cancel-invite ID
+ * audit                          TIME ENTRY, oldest first
+ * </pre>
+ *
+ * The answer is {@code ok} or {@code error MESSAGE} on the first line, then the output lines.
  */
 public final class AdminSocket implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminSocket.class);
@@ -39,6 +61,8 @@ public final class AdminSocket implements AutoCloseable {
   private final RelayStore store;
   private final HostPort publicAddress;
   private final String pin;
+  private final CaseTeams cases;
+  private final Revocations revocations;
 
   private AdminSocket(
       Path path,
@@ -46,8 +70,12 @@ public final class AdminSocket implements AutoCloseable {
       Invites invites,
       RelayStore store,
       HostPort publicAddress,
-      String pin) {
+      String pin,
+      CaseTeams cases,
+      Revocations revocations) {
     this.path = path;
+    this.cases = cases;
+    this.revocations = revocations;
     this.server = server;
     this.invites = invites;
     this.store = store;
@@ -62,13 +90,20 @@ public final class AdminSocket implements AutoCloseable {
    * replaced: the store lock already proved no other server uses this folder).
    */
   public static AdminSocket start(
-      Path path, Invites invites, RelayStore store, HostPort publicAddress, String pin)
+      Path path,
+      Invites invites,
+      RelayStore store,
+      HostPort publicAddress,
+      String pin,
+      CaseTeams cases,
+      Revocations revocations)
       throws IOException {
     Files.deleteIfExists(path);
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(path));
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-    AdminSocket s = new AdminSocket(path, server, invites, store, publicAddress, pin);
+    AdminSocket s =
+        new AdminSocket(path, server, invites, store, publicAddress, pin, cases, revocations);
     s.thread.start();
     return s;
   }
@@ -101,6 +136,8 @@ public final class AdminSocket implements AutoCloseable {
       }
     } catch (IllegalArgumentException e) {
       out.print("error " + e.getMessage() + "\n");
+    } catch (ExecutionException e) {
+      out.print("error " + describe(e.getCause()) + "\n");
     } catch (Exception e) {
       out.print("error the server could not do that (" + e.getClass().getSimpleName() + ")\n");
     }
@@ -126,8 +163,98 @@ public final class AdminSocket implements AutoCloseable {
             "queued_messages " + c.queuedMessages(),
             "expired_messages_removed " + c.expiredRemoved());
       }
+      case "cases" -> {
+        usage(words, 1, "cases");
+        List<String> out = new ArrayList<>();
+        for (CaseRecord c : store.cases()) {
+          out.add(
+              c.id().hex()
+                  + "\tteam="
+                  + c.team().size()
+                  + "\tqueued="
+                  + store.queuedFor(c.client()));
+        }
+        return out;
+      }
+      case "revoke" -> {
+        usage(words, 2, "revoke ACCOUNT_ID or ACCOUNT_ID:DEVICE_ID");
+        String target = words.get(1);
+        int colon = target.indexOf(':');
+        int removed;
+        if (colon < 0) {
+          removed = revocations.revokeAccount(AccountId.parse(target)).get(30, TimeUnit.SECONDS);
+        } else {
+          int device;
+          try {
+            device = Integer.parseInt(target.substring(colon + 1));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the device after ':' is a number, like 1");
+          }
+          removed =
+              revocations
+                  .revokeDevice(AccountId.parse(target.substring(0, colon)), device)
+                  .get(30, TimeUnit.SECONDS);
+        }
+        return List.of("revoked; " + removed + " queued messages deleted");
+      }
+      case "assign", "unassign" -> {
+        usage(words, 3, command + " CASE_ID CASEWORKER_ID");
+        CaseId id = CaseId.parse(words.get(1));
+        AccountId worker = AccountId.parse(words.get(2));
+        CaseRecord after =
+            (command.equals("assign")
+                    ? cases.add(CaseTeams.Actor.ADMIN_SOCKET, id, worker)
+                    : cases.remove(CaseTeams.Actor.ADMIN_SOCKET, id, worker))
+                .get(30, TimeUnit.SECONDS);
+        return List.of(id.hex() + "\tteam=" + after.team().size());
+      }
+      case "invites" -> {
+        usage(words, 1, "invites");
+        List<String> out = new ArrayList<>();
+        for (Invites.Outstanding i : invites.list()) {
+          out.add(
+              i.id()
+                  + "\t"
+                  + i.role().label()
+                  + "\texpires="
+                  + Instant.ofEpochMilli(i.expiresAtMillis()));
+        }
+        return out;
+      }
+      case "cancel-invite" -> {
+        usage(words, 2, "cancel-invite ID (as 'invites' prints it)");
+        if (!invites.cancel(words.get(1)).get(30, TimeUnit.SECONDS)) {
+          throw new IllegalArgumentException("no such invite; 'invites' lists the open ones");
+        }
+        return List.of("cancelled");
+      }
+      case "audit" -> {
+        usage(words, 1, "audit");
+        List<String> out = new ArrayList<>();
+        for (RelayStore.AuditEntry e : store.audit()) {
+          out.add(Instant.ofEpochMilli(e.atMillis()) + "\t" + e.text());
+        }
+        return out;
+      }
       default -> throw new IllegalArgumentException("unknown admin command '" + command + "'");
     }
+  }
+
+  private static void usage(List<String> words, int size, String usage) {
+    if (words.size() != size) {
+      throw new IllegalArgumentException("usage: " + usage);
+    }
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof Refusal r) {
+      return switch (r.reason()) {
+        case UNKNOWN_CASE -> "no such case";
+        case UNKNOWN_RECIPIENT -> "no such account or device, or not a caseworker of that case";
+        default -> r.getMessage();
+      };
+    }
+    return "the server could not do that (" + cause.getClass().getSimpleName() + ")";
   }
 
   @Override

@@ -29,6 +29,7 @@ public final class ConfigFile {
           "retention.max",
           "invite.expiry",
           "sweeper.interval",
+          "audit.retention",
           "limits.max-frame-bytes",
           "limits.handshake-timeout",
           "limits.upgrade-timeout",
@@ -123,7 +124,8 @@ public final class ConfigFile {
         duration(p, "retention.max", d.retentionMax()),
         duration(p, "invite.expiry", d.inviteExpiry()),
         limits,
-        duration(p, "sweeper.interval", d.sweepInterval()));
+        duration(p, "sweeper.interval", d.sweepInterval()),
+        duration(p, "audit.retention", d.auditRetention()));
   }
 
   private static String value(Properties p, String key) {

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param inviteExpiry how long an invite can be redeemed
  * @param limits transport limits
  * @param sweepInterval how often expired messages and invites are removed
+ * @param auditRetention how long audit log entries are kept
  */
 public record ServerConfig(
     HostPort listen,
@@ -33,7 +34,8 @@ public record ServerConfig(
     Duration retentionMax,
     Duration inviteExpiry,
     Limits limits,
-    Duration sweepInterval) {
+    Duration sweepInterval,
+    Duration auditRetention) {
 
   public static final String DEFAULT_DATA = "./safehouse-data";
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 7443);
@@ -49,6 +51,7 @@ public record ServerConfig(
     requirePositive("retention.max", retentionMax);
     requirePositive("invite.expiry", inviteExpiry);
     requirePositive("sweeper.interval", sweepInterval);
+    requirePositive("audit.retention", auditRetention);
     if (retentionDefault.compareTo(retentionMax) > 0) {
       throw new IllegalArgumentException(
           "retention.default ("
@@ -75,7 +78,8 @@ public record ServerConfig(
         Duration.ofDays(30),
         Duration.ofHours(72),
         Limits.defaults(),
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60),
+        Duration.ofDays(365));
   }
 
   public InetSocketAddress listenSocketAddress() {
@@ -102,7 +106,8 @@ public record ServerConfig(
         retentionMax,
         inviteExpiry,
         limits,
-        sweepInterval);
+        sweepInterval,
+        auditRetention);
   }
 
   public ServerConfig withPublicAddress(HostPort address) {
@@ -117,7 +122,8 @@ public record ServerConfig(
         retentionMax,
         inviteExpiry,
         limits,
-        sweepInterval);
+        sweepInterval,
+        auditRetention);
   }
 
   static void requirePositive(String name, Duration d) {

@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes expired copies and expired invites. It reads the expiry index from where the last sweep
- * stopped, so one sweep costs in proportion to what expired, not to what is stored.
+ * Removes expired copies, expired invites and audit entries older than their retention. It reads
+ * the expiry index from where the last sweep stopped, so one sweep costs in proportion to what
+ * expired, not to what is stored.
  */
 public final class ExpirySweeper {
   private static final Logger log = LoggerFactory.getLogger(ExpirySweeper.class);
@@ -17,12 +18,21 @@ public final class ExpirySweeper {
 
   private final RelayStore store;
   private final Clock clock;
+  private final java.time.Duration auditRetention;
   // Read on the writer thread, set after each commit: an old value only means a longer scan.
   private volatile long watermark;
 
   public ExpirySweeper(RelayStore store, Clock clock) {
+    this(store, clock, java.time.Duration.ofDays(365));
+  }
+
+  /**
+   * @param auditRetention audit log entries older than this are removed too
+   */
+  public ExpirySweeper(RelayStore store, Clock clock, java.time.Duration auditRetention) {
     this.store = store;
     this.clock = clock;
+    this.auditRetention = auditRetention;
   }
 
   /** Removes everything expired as of now; completes with the number of copies removed. */
@@ -41,6 +51,7 @@ public final class ExpirySweeper {
                   tx.afterCommit(() -> watermark = last[0]);
                   if (removed < MAX_PER_COMMIT) {
                     tx.deleteExpiredInvites(now);
+                    tx.pruneAudit(now - auditRetention.toMillis());
                   }
                   return removed;
                 }))

@@ -7,6 +7,8 @@ import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.cases.CaseId;
+import org.safehouse.server.cases.CaseRecord;
 import org.safehouse.server.message.StoredMessage;
 
 /** Value encodings; see {@link Keys} for the layouts. */
@@ -17,7 +19,13 @@ final class Codec {
     int[] devices = a.deviceIds();
     ByteBuffer b =
         ByteBuffer.allocate(
-            1 + 4 + 4 + 4 * devices.length + 4 + AccountId.LENGTH * a.team().size());
+            1
+                + 4
+                + 4
+                + 4 * devices.length
+                + 4
+                + AccountId.LENGTH * a.team().size()
+                + (a.caseId() == null ? 0 : CaseId.LENGTH));
     b.put((byte) a.role().code()).putInt(a.nextDeviceId()).putInt(devices.length);
     for (int d : devices) {
       b.putInt(d);
@@ -25,6 +33,9 @@ final class Codec {
     b.putInt(a.team().size());
     for (AccountId t : a.team()) {
       b.put(t.bytes());
+    }
+    if (a.caseId() != null) {
+      b.put(a.caseId().bytes());
     }
     return b.array();
   }
@@ -41,7 +52,32 @@ final class Codec {
     for (int i = b.getInt(); i > 0; i--) {
       team.add(readId(b));
     }
-    return new AccountRecord(id, role, next, devices, team);
+    CaseId caseId = null;
+    if (b.remaining() >= CaseId.LENGTH) {
+      byte[] c = new byte[CaseId.LENGTH];
+      b.get(c);
+      caseId = CaseId.of(c);
+    }
+    return new AccountRecord(id, role, next, devices, team, caseId);
+  }
+
+  static byte[] encodeCase(CaseRecord c) {
+    ByteBuffer b = ByteBuffer.allocate(AccountId.LENGTH + 4 + AccountId.LENGTH * c.team().size());
+    b.put(c.client().bytes()).putInt(c.team().size());
+    for (AccountId t : c.team()) {
+      b.put(t.bytes());
+    }
+    return b.array();
+  }
+
+  static CaseRecord decodeCase(CaseId id, byte[] v) {
+    ByteBuffer b = ByteBuffer.wrap(v);
+    AccountId client = readId(b);
+    List<AccountId> team = new ArrayList<>();
+    for (int i = b.getInt(); i > 0; i--) {
+      team.add(readId(b));
+    }
+    return new CaseRecord(id, client, team);
   }
 
   static byte[] encodeInvite(InviteRecord i) {

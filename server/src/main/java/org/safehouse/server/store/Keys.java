@@ -9,6 +9,7 @@ import org.safehouse.server.account.DeviceAddress;
  *
  * <pre>
  * accounts  account(16)                      -> role(1) nextDevice(4) count(4) deviceId(4)*
+ *                                               teamSize(4) member(16)* [caseId(16)]
  * devices   account(16) device(4)            -> authKey(32)
  * invites   sha256(code)(32)                 -> role(1) expiresAt(8)
  * mailbox   account(16) device(4) seq(8)     -> expiresAt(8) sender(16) senderDevice(4) msgId(16) ciphertext
@@ -17,6 +18,8 @@ import org.safehouse.server.account.DeviceAddress;
  * keys      account(16) device(4) type(1) [id(4)] -> key record (see KeyDirectory)
  * staff     account(16)                      -> role(1)      caseworkers and admins
  * caseload  caseworker(16) client(16)        -> (empty)      the clients of each team member
+ * cases     caseId(16)                       -> client(16) teamSize(4) member(16)*
+ * audit     time(8) seq(8)                   -> UTF-8 line (no client account id, no IP, no content)
  * meta      name                             -> value
  * </pre>
  */
@@ -76,6 +79,13 @@ final class Keys {
     d.account().copyTo(k, 0);
     putInt(k, AccountId.LENGTH, d.deviceId());
     putLong(k, DEVICE_KEY, seq);
+    return k;
+  }
+
+  static byte[] audit(long millis, long seq) {
+    byte[] k = new byte[16];
+    putLong(k, 0, millis);
+    putLong(k, 8, seq);
     return k;
   }
 

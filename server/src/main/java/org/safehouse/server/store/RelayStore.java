@@ -27,6 +27,8 @@ import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.cases.CaseId;
+import org.safehouse.server.cases.CaseRecord;
 import org.safehouse.server.message.StoredMessage;
 
 /**
@@ -54,7 +56,9 @@ public final class RelayStore implements AutoCloseable {
     "cursors",
     "keys",
     "staff",
-    "caseload"
+    "caseload",
+    "cases",
+    "audit"
   };
 
   private final RocksDB db;
@@ -64,6 +68,7 @@ public final class RelayStore implements AutoCloseable {
   private final List<ColumnFamilyHandle> handles;
   private final GroupCommitWriter writer;
   private final boolean created;
+  private final java.util.concurrent.atomic.AtomicLong auditSeq;
 
   private RelayStore(
       RocksDB db,
@@ -88,7 +93,21 @@ public final class RelayStore implements AutoCloseable {
     }
     byte[] s = db.get(metaCf(), META_SEQ);
     long seq = s == null ? 1 : Keys.getLong(s, 0);
+    this.auditSeq = new java.util.concurrent.atomic.AtomicLong(lastAuditSeq() + 1);
     this.writer = new GroupCommitWriter(this, counters, seq);
+  }
+
+  private long lastAuditSeq() throws RocksDBException {
+    try (RocksIterator it = db.newIterator(auditCf())) {
+      it.seekToLast();
+      long last = it.isValid() ? Keys.getLong(it.key(), 8) : 0;
+      it.status();
+      return last;
+    }
+  }
+
+  long nextAuditSeq() {
+    return auditSeq.getAndIncrement();
   }
 
   /**
@@ -269,6 +288,87 @@ public final class RelayStore implements AutoCloseable {
     }
   }
 
+  /** One case, or empty if there is no such case. */
+  public Optional<CaseRecord> caseRecord(CaseId id) throws IOException {
+    try {
+      byte[] v = db.get(casesCf(), id.bytes());
+      return v == null ? Optional.empty() : Optional.of(Codec.decodeCase(id, v));
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** Every case, in case-id order. */
+  public List<CaseRecord> cases() throws IOException {
+    List<CaseRecord> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(casesCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        out.add(Codec.decodeCase(CaseId.of(it.key()), it.value()));
+      }
+      it.status();
+      return out;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** How many copies are queued for the devices of {@code account}. */
+  public long queuedFor(AccountId account) throws IOException {
+    byte[] prefix = Keys.account(account);
+    long n = 0;
+    try (Slice lower = new Slice(prefix);
+        Slice upper = new Slice(Keys.prefixEnd(prefix));
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+        RocksIterator it = db.newIterator(mailboxCf(), ro)) {
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        n++;
+      }
+      it.status();
+      return n;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** An outstanding invite as admins see it: an id derived from the code's hash, never the code. */
+  public record InviteEntry(byte[] id, InviteRecord invite) {}
+
+  /** Every stored invite (expired ones until the sweeper removes them). */
+  public List<InviteEntry> invites() throws IOException {
+    List<InviteEntry> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(invitesCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        out.add(
+            new InviteEntry(
+                java.util.Arrays.copyOf(it.key(), Tx.INVITE_ID_BYTES),
+                Codec.decodeInvite(it.value())));
+      }
+      it.status();
+      return out;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
+  /** One audit log entry. */
+  public record AuditEntry(long atMillis, String text) {}
+
+  /** The audit log, oldest first. */
+  public List<AuditEntry> audit() throws IOException {
+    List<AuditEntry> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(auditCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        out.add(
+            new AuditEntry(
+                Keys.getLong(it.key(), 0), new String(it.value(), StandardCharsets.UTF_8)));
+      }
+      it.status();
+      return out;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read the store", e);
+    }
+  }
+
   /** Counts as of the last commit. */
   public Counters counters() {
     return writer.counters();
@@ -335,5 +435,18 @@ public final class RelayStore implements AutoCloseable {
 
   ColumnFamilyHandle caseloadCf() {
     return handles.get(9);
+  }
+
+  ColumnFamilyHandle casesCf() {
+    return handles.get(10);
+  }
+
+  ColumnFamilyHandle auditCf() {
+    return handles.get(11);
+  }
+
+  /** Every column family, with its name (for tests that inspect the raw store). */
+  List<ColumnFamilyHandle> families() {
+    return handles;
   }
 }

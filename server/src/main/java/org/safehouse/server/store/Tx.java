@@ -19,6 +19,8 @@ import org.rocksdb.WriteBatch;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.cases.CaseId;
+import org.safehouse.server.cases.CaseRecord;
 import org.safehouse.server.message.StoredMessage;
 
 /**
@@ -29,12 +31,18 @@ import org.safehouse.server.message.StoredMessage;
 public final class Tx {
   private static final byte[] DELETED = new byte[0];
 
+  /**
+   * An invite's id: the first bytes of its code's hash, enough to name it, useless to redeem it.
+   */
+  public static final int INVITE_ID_BYTES = 8;
+
   private final RelayStore store;
   private final WriteBatch batch;
   // Writes to small column families, so later ops in the group read them (enroll twice with one
   // invite in one group must fail once).
   private final Map<ByteBuffer, byte[]> accounts = new HashMap<>();
   private final Map<ByteBuffer, byte[]> invites = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> cases = new HashMap<>();
   private final Set<ByteBuffer> removedMessages = new HashSet<>();
   private final TreeMap<byte[], byte[]> keys = new TreeMap<>(Arrays::compareUnsigned);
   private final List<Runnable> afterCommit = new ArrayList<>();
@@ -48,6 +56,7 @@ public final class Tx {
   // Undo state of the current op; reused from op to op, as a group may hold thousands.
   private final Map<ByteBuffer, byte[]> opAccounts = new HashMap<>();
   private final Map<ByteBuffer, byte[]> opInvites = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> opCases = new HashMap<>();
   private final Set<ByteBuffer> opRemoved = new HashSet<>();
   private final TreeMap<byte[], byte[]> opKeys = new TreeMap<>(Arrays::compareUnsigned);
   private final List<Runnable> opAfterCommit = new ArrayList<>();
@@ -75,6 +84,7 @@ public final class Tx {
     batch.setSavePoint();
     opAccounts.clear();
     opInvites.clear();
+    opCases.clear();
     opRemoved.clear();
     opKeys.clear();
     opAfterCommit.clear();
@@ -89,6 +99,9 @@ public final class Tx {
     }
     if (!opInvites.isEmpty()) {
       invites.putAll(opInvites);
+    }
+    if (!opCases.isEmpty()) {
+      cases.putAll(opCases);
     }
     if (!opRemoved.isEmpty()) {
       removedMessages.addAll(opRemoved);
@@ -184,6 +197,36 @@ public final class Tx {
   public void deleteInvite(byte[] codeHash) throws RocksDBException {
     batch.delete(store.invitesCf(), codeHash);
     opInvites.put(ByteBuffer.wrap(codeHash.clone()), DELETED);
+  }
+
+  /**
+   * Deletes the invite whose id (see {@link #INVITE_ID_BYTES}) is {@code id}.
+   *
+   * @return whether there was one
+   */
+  public boolean cancelInvite(byte[] id) throws RocksDBException {
+    if (id.length != INVITE_ID_BYTES) {
+      return false;
+    }
+    List<byte[]> matches = new ArrayList<>();
+    try (RocksIterator it = store.db().newIterator(store.invitesCf())) {
+      for (it.seek(id); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        if (!Arrays.equals(k, 0, INVITE_ID_BYTES, id, 0, INVITE_ID_BYTES)) {
+          break;
+        }
+        matches.add(k);
+      }
+      it.status();
+    }
+    boolean found = false;
+    for (byte[] k : matches) {
+      if (invite(k).isPresent()) {
+        deleteInvite(k);
+        found = true;
+      }
+    }
+    return found;
   }
 
   /** Deletes every invite that expired at or before {@code nowMillis}; returns how many. */
@@ -311,6 +354,54 @@ public final class Tx {
     batch.put(store.caseloadCf(), Keys.pair(caseworker, client), DELETED);
   }
 
+  /** Records that {@code client}'s case team no longer includes {@code caseworker}. */
+  public void deleteCaseload(AccountId caseworker, AccountId client) throws RocksDBException {
+    batch.delete(store.caseloadCf(), Keys.pair(caseworker, client));
+  }
+
+  public Optional<CaseRecord> caseRecord(CaseId id) throws RocksDBException {
+    byte[] key = id.bytes();
+    byte[] v = overlay(opCases, cases, key);
+    if (v == null) {
+      v = store.db().get(store.casesCf(), key);
+    }
+    return v == null || v == DELETED ? Optional.empty() : Optional.of(Codec.decodeCase(id, v));
+  }
+
+  public void putCase(CaseRecord c) throws RocksDBException {
+    byte[] v = Codec.encodeCase(c);
+    batch.put(store.casesCf(), c.id().bytes(), v);
+    opCases.put(ByteBuffer.wrap(c.id().bytes()), v);
+  }
+
+  private void deleteCase(CaseId id) throws RocksDBException {
+    batch.delete(store.casesCf(), id.bytes());
+    opCases.put(ByteBuffer.wrap(id.bytes()), DELETED);
+  }
+
+  // ------------------------------------------------------------------ audit log
+
+  /** Appends a line to the audit log. It must hold no client account id, IP or message data. */
+  public void audit(long atMillis, String line) throws RocksDBException {
+    batch.put(
+        store.auditCf(),
+        Keys.audit(atMillis, store.nextAuditSeq()),
+        line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Deletes audit entries older than {@code beforeMillis}; returns how many. */
+  public int pruneAudit(long beforeMillis) throws RocksDBException {
+    int n = 0;
+    try (RocksIterator it = store.db().newIterator(store.auditCf())) {
+      for (it.seekToFirst(); it.isValid() && Keys.getLong(it.key(), 0) < beforeMillis; it.next()) {
+        batch.delete(store.auditCf(), it.key());
+        n++;
+      }
+      it.status();
+    }
+    return n;
+  }
+
   // ------------------------------------------------------------------ key directory
 
   /** A key-directory record of one device, by type (see KeyDirectory). */
@@ -393,39 +484,99 @@ public final class Tx {
   public int deleteAccount(AccountRecord a) throws RocksDBException {
     int removed = 0;
     for (int deviceId : a.deviceIds()) {
-      DeviceAddress d = new DeviceAddress(a.id(), deviceId);
-      byte[] prefix = Keys.device(d);
-      for (byte[] k : scanKeys(prefix).keySet()) {
-        deleteKey(k);
-      }
-      List<Long> seqs = new ArrayList<>();
-      try (Slice lower = new Slice(Keys.mailbox(d, 0));
-          Slice upper = new Slice(Keys.mailbox(d, -1L));
-          ReadOptions ro =
-              new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
-          RocksIterator it = store.db().newIterator(store.mailboxCf(), ro)) {
-        for (it.seek(Keys.mailbox(d, 0)); it.isValid(); it.next()) {
-          seqs.add(Keys.mailboxSeq(it.key()));
-        }
-        it.status();
-      }
-      for (long seq : seqs) {
-        if (removeMessage(d, seq)) {
-          removed++;
-        }
-      }
-      batch.delete(store.devicesCf(), prefix);
-      batch.delete(store.cursorsCf(), prefix);
-      counters[RelayStore.DEVICES]--;
+      removed += deleteDeviceData(new DeviceAddress(a.id(), deviceId));
     }
     for (AccountId member : a.team()) {
       batch.delete(store.caseloadCf(), Keys.pair(member, a.id()));
+    }
+    if (a.caseId() != null) {
+      deleteCase(a.caseId());
+    }
+    if (!a.isStaff()) {
+      // A client can only have written to staff: remove what it sent and nobody received yet,
+      // so nothing of a closed or panic-deleted client stays in the store.
+      removed += deleteQueuedFrom(a.id());
     }
     batch.delete(store.staffCf(), Keys.account(a.id()));
     byte[] key = Keys.account(a.id());
     batch.delete(store.accountsCf(), key);
     opAccounts.put(ByteBuffer.wrap(key), DELETED);
     counters[RelayStore.ACCOUNTS]--;
+    return removed;
+  }
+
+  /**
+   * Deletes one device of an account (revocation): its auth key, keys, queued copies and cursor;
+   * the account stays, without it. The caller checks that this is allowed.
+   *
+   * @return how many queued copies were deleted
+   */
+  public int deleteDevice(AccountRecord a, int deviceId) throws RocksDBException {
+    int removed = deleteDeviceData(new DeviceAddress(a.id(), deviceId));
+    putAccount(a.withoutDevice(deviceId), false);
+    return removed;
+  }
+
+  private int deleteQueuedFrom(AccountId sender) throws RocksDBException {
+    List<AccountId> staff = new ArrayList<>();
+    try (RocksIterator it = store.db().newIterator(store.staffCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        staff.add(AccountId.of(it.key()));
+      }
+      it.status();
+    }
+    byte[] senderBytes = sender.bytes();
+    int removed = 0;
+    for (AccountId recipient : staff) {
+      byte[] prefix = Keys.account(recipient);
+      List<byte[]> matches = new ArrayList<>();
+      try (Slice lower = new Slice(prefix);
+          Slice upper = new Slice(Keys.prefixEnd(prefix));
+          ReadOptions ro =
+              new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+          RocksIterator it = store.db().newIterator(store.mailboxCf(), ro)) {
+        for (it.seek(prefix); it.isValid(); it.next()) {
+          byte[] v = it.value();
+          if (Arrays.equals(v, 8, 8 + AccountId.LENGTH, senderBytes, 0, AccountId.LENGTH)) {
+            matches.add(it.key());
+          }
+        }
+        it.status();
+      }
+      for (byte[] k : matches) {
+        DeviceAddress d = new DeviceAddress(recipient, Keys.getInt(k, AccountId.LENGTH));
+        if (removeMessage(d, Keys.mailboxSeq(k))) {
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private int deleteDeviceData(DeviceAddress d) throws RocksDBException {
+    int removed = 0;
+    byte[] prefix = Keys.device(d);
+    for (byte[] k : scanKeys(prefix).keySet()) {
+      deleteKey(k);
+    }
+    List<Long> seqs = new ArrayList<>();
+    try (Slice lower = new Slice(Keys.mailbox(d, 0));
+        Slice upper = new Slice(Keys.mailbox(d, -1L));
+        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+        RocksIterator it = store.db().newIterator(store.mailboxCf(), ro)) {
+      for (it.seek(Keys.mailbox(d, 0)); it.isValid(); it.next()) {
+        seqs.add(Keys.mailboxSeq(it.key()));
+      }
+      it.status();
+    }
+    for (long seq : seqs) {
+      if (removeMessage(d, seq)) {
+        removed++;
+      }
+    }
+    batch.delete(store.devicesCf(), prefix);
+    batch.delete(store.cursorsCf(), prefix);
+    counters[RelayStore.DEVICES]--;
     return removed;
   }
 

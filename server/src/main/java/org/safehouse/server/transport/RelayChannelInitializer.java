@@ -34,6 +34,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
   private final ConnectionLimiter limiter;
   private final Services services;
   private final SecureRandom random;
+  private final AuthThrottle throttle;
 
   RelayChannelInitializer(
       SslContext ssl, ConnectionLimiter limiter, Services services, SecureRandom random) {
@@ -41,6 +42,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     this.limiter = limiter;
     this.services = services;
     this.random = random;
+    this.throttle = new AuthThrottle(services.clock());
   }
 
   @Override
@@ -64,7 +66,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("websocket", new WebSocketServerProtocolHandler(webSocketConfig(limits)));
     p.addLast("upgrade-deadline", new UpgradeDeadline(limits.upgradeTimeout()));
     p.addLast("frames", new FrameCodec());
-    p.addLast("session", new SessionHandler(services, random));
+    p.addLast("session", new SessionHandler(services, random, throttle));
   }
 
   private static WebSocketServerProtocolConfig webSocketConfig(Limits limits) {

@@ -5,15 +5,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.safehouse.protocol.wire.AddCaseworker;
+import org.safehouse.protocol.wire.Case;
+import org.safehouse.protocol.wire.Cases;
+import org.safehouse.protocol.wire.CloseCase;
 import org.safehouse.protocol.wire.Contact;
 import org.safehouse.protocol.wire.Contacts;
 import org.safehouse.protocol.wire.CreateInvite;
 import org.safehouse.protocol.wire.DeviceKeyBundle;
 import org.safehouse.protocol.wire.FetchKeys;
+import org.safehouse.protocol.wire.HandOver;
 import org.safehouse.protocol.wire.InviteCreated;
 import org.safehouse.protocol.wire.KeyBundles;
 import org.safehouse.protocol.wire.KeysStatus;
 import org.safehouse.protocol.wire.OneTimePreKey;
+import org.safehouse.protocol.wire.RemoveCaseworker;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.SignedPreKey;
 import org.safehouse.protocol.wire.UploadKeys;
@@ -22,12 +28,15 @@ import org.safehouse.server.account.AccountDirectory;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.cases.CaseId;
+import org.safehouse.server.cases.CaseRecord;
+import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.store.KeyDirectoryEntry;
 
 /**
  * Translates the authenticated requests beyond messaging (keys, invites, contacts, account
- * deletion) between wire types and service calls. No rules here: the services decide.
+ * deletion, cases) between wire types and service calls. No rules here: the services decide.
  */
 final class Requests {
   private final Services services;
@@ -134,6 +143,76 @@ final class Requests {
 
   CompletableFuture<Response.Builder> deleteAccount(DeviceAddress device) {
     return services.accounts().delete(device.account()).thenApply(n -> Response.newBuilder());
+  }
+
+  CompletableFuture<Response.Builder> listCases(DeviceAddress device) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            Cases.Builder b = Cases.newBuilder();
+            for (CaseRecord c : services.cases().casesOf(device.account())) {
+              b.addCases(wire(c));
+            }
+            return Response.newBuilder().setCases(b);
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        },
+        services.readers());
+  }
+
+  CompletableFuture<Response.Builder> addCaseworker(DeviceAddress device, AddCaseworker a) {
+    return teamChange(
+        a.getCaseId(),
+        a.getCaseworkerAccountId(),
+        (id, who) -> services.cases().add(new CaseTeams.Actor(device.account()), id, who));
+  }
+
+  CompletableFuture<Response.Builder> removeCaseworker(DeviceAddress device, RemoveCaseworker r) {
+    return teamChange(
+        r.getCaseId(),
+        r.getCaseworkerAccountId(),
+        (id, who) -> services.cases().remove(new CaseTeams.Actor(device.account()), id, who));
+  }
+
+  CompletableFuture<Response.Builder> handOver(DeviceAddress device, HandOver h) {
+    return teamChange(
+        h.getCaseId(),
+        h.getCaseworkerAccountId(),
+        (id, who) -> services.cases().handOver(device.account(), id, who));
+  }
+
+  CompletableFuture<Response.Builder> closeCase(DeviceAddress device, CloseCase c) {
+    if (c.getCaseId().size() != CaseId.LENGTH) {
+      return bad("case_id must be 16 bytes");
+    }
+    return services
+        .cases()
+        .close(device.account(), CaseId.of(c.getCaseId().toByteArray()))
+        .thenApply(n -> Response.newBuilder());
+  }
+
+  private CompletableFuture<Response.Builder> teamChange(
+      ByteString caseId,
+      ByteString caseworker,
+      java.util.function.BiFunction<CaseId, AccountId, CompletableFuture<CaseRecord>> change) {
+    if (caseId.size() != CaseId.LENGTH || caseworker.size() != AccountId.LENGTH) {
+      return bad("case_id and caseworker_account_id must be 16 bytes");
+    }
+    return change
+        .apply(CaseId.of(caseId.toByteArray()), AccountId.of(caseworker.toByteArray()))
+        .thenApply(c -> Response.newBuilder().setCaseTeam(wire(c)));
+  }
+
+  private static Case wire(CaseRecord c) {
+    Case.Builder b =
+        Case.newBuilder()
+            .setCaseId(ByteString.copyFrom(c.id().bytes()))
+            .setClientAccountId(ByteString.copyFrom(c.client().bytes()));
+    for (AccountId m : c.team()) {
+      b.addTeam(ByteString.copyFrom(m.bytes()));
+    }
+    return b.build();
   }
 
   static KeysStatus status(KeyDirectory.Status s) {

@@ -7,6 +7,7 @@ import org.safehouse.server.account.Authenticator;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Enrollment;
 import org.safehouse.server.account.Invites;
+import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.config.Limits;
 import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.DeliveryHub;
@@ -27,6 +28,7 @@ public record Services(
     KeyDirectory keys,
     Invites invites,
     AccountDirectory accounts,
+    CaseTeams cases,
     DeliveryHub hub,
     Executor readers,
     Clock clock,

@@ -49,6 +49,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
   private final Services services;
   private final Requests requests;
   private final TokenBucket bucket;
+  private final AuthThrottle throttle;
   private final byte[] nonce = new byte[32];
   private State state = State.NEW;
   private int authFailures;
@@ -56,8 +57,9 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
   private DeliverySession delivery;
   private ChannelHandlerContext ctx;
 
-  SessionHandler(Services services, SecureRandom random) {
+  SessionHandler(Services services, SecureRandom random, AuthThrottle throttle) {
     this.services = services;
+    this.throttle = throttle;
     this.requests = new Requests(services);
     this.bucket = new TokenBucket(services.limits().requestsPerSecond(), System.nanoTime());
     random.nextBytes(nonce);
@@ -105,6 +107,13 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
           authenticated(id, () -> requests.createInvite(device, frame.getCreateInvite()));
       case LIST_CONTACTS -> authenticated(id, () -> requests.listContacts(device));
       case DELETE_ACCOUNT -> authenticated(id, () -> requests.deleteAccount(device));
+      case LIST_CASES -> authenticated(id, () -> requests.listCases(device));
+      case ADD_CASEWORKER ->
+          authenticated(id, () -> requests.addCaseworker(device, frame.getAddCaseworker()));
+      case REMOVE_CASEWORKER ->
+          authenticated(id, () -> requests.removeCaseworker(device, frame.getRemoveCaseworker()));
+      case HAND_OVER -> authenticated(id, () -> requests.handOver(device, frame.getHandOver()));
+      case CLOSE_CASE -> authenticated(id, () -> requests.closeCase(device, frame.getCloseCase()));
       default -> respond(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }
@@ -130,7 +139,15 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
 
   private boolean mayStartAuth(long id) {
     if (state == State.NEW) {
-      return true;
+      if (throttle.allowed(remoteAddress())) {
+        return true;
+      }
+      // Not checked at all: guessing from this address is paused until its minute is over.
+      respond(id, ErrorCode.RATE_LIMITED, "too many failed sign-in attempts; wait a minute");
+      if (++authFailures >= MAX_AUTH_FAILURES) {
+        ctx.close();
+      }
+      return false;
     }
     respond(
         id,
@@ -213,6 +230,13 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
 
   private void authFailed(long id, Throwable err) {
     state = State.NEW;
+    Throwable cause =
+        err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+    if (cause instanceof Refusal r
+        && (r.reason() == Refusal.Reason.INVITE_INVALID
+            || r.reason() == Refusal.Reason.AUTH_FAILED)) {
+      throttle.failed(remoteAddress());
+    }
     respondFailure(id, err);
     if (++authFailures >= MAX_AUTH_FAILURES) {
       ctx.close();
@@ -283,6 +307,13 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
             ctx.executor());
   }
 
+  /** The peer's address, for the in-memory throttle only: never logged or stored. */
+  private java.net.InetAddress remoteAddress() {
+    return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
+        ? a.getAddress()
+        : null;
+  }
+
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
     if (delivery != null) {
@@ -328,6 +359,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
         case AUTH_FAILED -> b.setError(ErrorCode.AUTH_FAILED);
         case UNKNOWN_RECIPIENT -> b.setError(ErrorCode.UNKNOWN_RECIPIENT);
         case FORBIDDEN -> b.setError(ErrorCode.FORBIDDEN);
+        case UNKNOWN_CASE -> b.setError(ErrorCode.UNKNOWN_CASE);
+        case LAST_CASEWORKER -> b.setError(ErrorCode.LAST_CASEWORKER);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {

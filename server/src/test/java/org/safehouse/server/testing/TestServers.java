@@ -35,7 +35,8 @@ public final class TestServers {
         c.retentionMax(),
         c.inviteExpiry(),
         limits,
-        c.sweepInterval());
+        c.sweepInterval(),
+        c.auditRetention());
   }
 
   public static SafehouseServer start(Path data, Clock clock) throws IOException {

@@ -1,0 +1,123 @@
+package org.safehouse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.safehouse.server.SafehouseServer;
+import org.safehouse.server.account.Role;
+import org.safehouse.server.testing.FakeClock;
+import org.safehouse.server.testing.TestServers;
+
+/** The casework journey of the README: cases, hand-over and closing a case, from the CLI. */
+@Timeout(180)
+class CaseworkCliTest {
+  private static final Map<String, String> ENV = Map.of("SAFEHOUSE_PASSPHRASE", "correct horse");
+
+  @TempDir Path dir;
+  private SafehouseServer server;
+
+  record Run(int exit, List<String> out, List<String> err) {
+    String line() {
+      assertEquals(1, out.size(), "expected one line, got " + out + " / " + err);
+      return out.get(0);
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    server = TestServers.start(dir.resolve("server"), new FakeClock());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private Run cli(String home, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] full =
+        Stream.concat(Stream.of("--home", dir.resolve(home).toString()), Stream.of(args))
+            .toArray(String[]::new);
+    int exit = SafehouseCli.run(new PrintWriter(out, true), new PrintWriter(err, true), ENV, full);
+    return new Run(exit, out.toString().lines().toList(), err.toString().lines().toList());
+  }
+
+  private Run ok(String home, String... args) {
+    Run r = cli(home, args);
+    assertEquals(0, r.exit(), "safehouse " + String.join(" ", args) + ": " + r.err());
+    return r;
+  }
+
+  private Run fails(String home, String... args) {
+    Run r = cli(home, args);
+    assertEquals(1, r.exit(), "safehouse " + String.join(" ", args) + " should fail: " + r.out());
+    assertEquals(1, r.err().size(), r.err().toString());
+    return r;
+  }
+
+  private static String lastWord(String line) {
+    String[] w = line.trim().split("\\s+");
+    return w[w.length - 1];
+  }
+
+  @Test
+  void aCaseIsHandedOverThenClosed() throws Exception {
+    ok("admin", "enroll", server.createInvite(Role.ADMIN).toString());
+    ok("worker", "enroll", ok("admin", "invite", "--role", "caseworker").line());
+    ok("next", "enroll", ok("admin", "invite", "--role", "caseworker").line());
+    String worker = lastWord(ok("worker", "whoami").line());
+    String next = lastWord(ok("next", "whoami").line());
+    ok("client", "enroll", ok("worker", "invite").line());
+    String client = lastWord(ok("client", "whoami").line());
+
+    // The invite opened a case; the caseworker sees it with its client.
+    String line = ok("worker", "cases").line();
+    assertTrue(line.matches("[0-9a-f]{32}\t" + client), line);
+    String caseId = line.substring(0, 32);
+    assertEquals(List.of(), ok("next", "cases").out());
+    assertEquals(List.of(), ok("client", "cases").out());
+    ok("worker", "send", client, "first words");
+    assertEquals(List.of(worker + "\tfirst words"), ok("client", "receive", "--wait", "5").out());
+
+    // Someone else's case and a case that does not exist get the same answer.
+    Run foreign = fails("next", "close-case", caseId);
+    Run none = fails("next", "close-case", "0".repeat(32));
+    assertEquals(none.err(), foreign.err());
+
+    // Hand-over: the new caseworker takes the conversation on; the old one is cut off.
+    assertEquals(0, ok("worker", "handover", caseId, next).exit());
+    assertEquals(List.of(), ok("worker", "cases").out());
+    Run cutOff = fails("worker", "send", client, "are you there?");
+    Run unknown = fails("worker", "send", "0".repeat(32), "are you there?");
+    assertEquals(unknown.err(), cutOff.err());
+    assertEquals(List.of(caseId + "\t" + client), ok("next", "cases").out());
+    ok("next", "send", client, "hello, I am your new caseworker");
+    assertEquals(
+        List.of(next + "\thello, I am your new caseworker"),
+        ok("client", "receive", "--wait", "5").out());
+    List<String> contacts = ok("client", "contacts").out();
+    assertEquals(1, contacts.size());
+    assertTrue(contacts.get(0).startsWith(next + "\t"), contacts.get(0));
+    ok("client", "send", next, "thank you");
+    assertEquals(List.of(client + "\tthank you"), ok("next", "receive", "--wait", "5").out());
+
+    // Closing: the client's account is gone on the server.
+    ok("next", "close-case", caseId);
+    assertEquals(List.of(), ok("next", "cases").out());
+    assertTrue(ok("next", "contacts").out().stream().noneMatch(l -> l.startsWith(client)));
+    assertEquals(1, cli("client", "receive", "--wait", "1").exit());
+    fails("next", "close-case", caseId);
+  }
+}

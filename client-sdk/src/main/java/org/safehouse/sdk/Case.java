@@ -1,0 +1,16 @@
+package org.safehouse.sdk;
+
+import java.util.List;
+
+/**
+ * A case this caseworker is on.
+ *
+ * @param caseId 32 lowercase hex characters
+ * @param clientAccountId the person in hiding's account id, 32 lowercase hex characters
+ * @param team the account ids of the case's caseworkers
+ */
+public record Case(String caseId, String clientAccountId, List<String> team) {
+  public Case {
+    team = List.copyOf(team);
+  }
+}

@@ -1,0 +1,90 @@
+package org.safehouse.server.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+
+/** Test-only access to the raw store: every key and value of every column family, and its files. */
+public final class StoreInspector {
+  private StoreInspector() {}
+
+  /** Where {@code needle} occurs in a key or value, as "family:key" or "family:value" strings. */
+  public static List<String> occurrences(RelayStore store, byte[] needle) throws RocksDBException {
+    List<String> out = new ArrayList<>();
+    for (ColumnFamilyHandle h : store.families()) {
+      String name = new String(h.getName(), StandardCharsets.US_ASCII);
+      try (RocksIterator it = store.db().newIterator(h)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          if (contains(it.key(), needle)) {
+            out.add(name + ":key");
+          }
+          if (contains(it.value(), needle)) {
+            out.add(name + ":value");
+          }
+        }
+        it.status();
+      }
+    }
+    return out;
+  }
+
+  /** How many entries a column family holds. */
+  public static int count(RelayStore store, String family) throws RocksDBException {
+    int n = 0;
+    for (ColumnFamilyHandle h : store.families()) {
+      if (new String(h.getName(), StandardCharsets.US_ASCII).equals(family)) {
+        try (RocksIterator it = store.db().newIterator(h)) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            n++;
+          }
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Flushes and compacts every column family, so deleted entries leave the files. */
+  public static void compact(RelayStore store) throws RocksDBException {
+    try (org.rocksdb.CompactRangeOptions o =
+        new org.rocksdb.CompactRangeOptions()
+            .setBottommostLevelCompaction(
+                org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+      for (ColumnFamilyHandle h : store.families()) {
+        store.db().compactRange(h, null, null, o);
+      }
+    }
+  }
+
+  /** The files under {@code dir} whose bytes contain {@code needle}. */
+  public static List<Path> filesContaining(Path dir, byte[] needle) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.filter(Files::isRegularFile).toList()) {
+        if (contains(Files.readAllBytes(p), needle)) {
+          out.add(dir.relativize(p));
+        }
+      }
+    }
+    return out;
+  }
+
+  static boolean contains(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+}
