@@ -39,14 +39,29 @@ class CliJourneyTest {
     }
   }
 
+  private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>
+      serverLog = new ch.qos.logback.core.read.ListAppender<>();
+
   @BeforeEach
   void start() throws Exception {
+    // Everything the server logs, at every level of its own loggers, is kept for a scan.
+    var root =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.safehouse"))
+        .setLevel(ch.qos.logback.classic.Level.TRACE);
+    serverLog.start();
+    root.addAppender(serverLog);
     server = TestServers.start(dir.resolve("server"), new FakeClock());
   }
 
   @AfterEach
   void stop() {
     server.close();
+    var root =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.detachAppender(serverLog);
   }
 
   private Run cli(String home, Map<String, String> env, String... args) {
@@ -104,9 +119,14 @@ class CliJourneyTest {
     assertEquals(
         ok("worker", "safety-number", client).line(), ok("client", "safety-number", worker).line());
 
-    // No plaintext in the server's files or in any client home.
+    // No plaintext in the server's files or log, or in any client home.
     for (String folder : List.of("server", "worker", "client", "admin")) {
       assertNoMarker(dir.resolve(folder), "MARKER-7f3a");
+    }
+    for (var event : serverLog.list) {
+      String line = event.getFormattedMessage() + " " + event.getThrowableProxy();
+      assertFalse(line.contains("MARKER-7f3a"), "plaintext in the server log: " + line);
+      assertFalse(line.contains(client) || line.contains(worker), "account id in the log: " + line);
     }
   }
 
