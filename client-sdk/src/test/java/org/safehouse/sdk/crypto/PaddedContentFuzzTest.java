@@ -9,8 +9,8 @@ import org.safehouse.sdk.ReceivedMessage;
 /**
  * Fuzzes what the SDK does with the plaintext of a decrypted message ({@code Inbox} calls {@link
  * PaddedContent#decode}, then builds a {@link ReceivedMessage} from a text body): any bytes either
- * decode or are refused with the documented {@link InvalidProtocolBufferException}; decoded
- * content re-encodes into a padding bucket and decodes back to itself.
+ * decode or are refused with the documented {@link InvalidProtocolBufferException}; decoded content
+ * re-encodes into a padding bucket and decodes back to itself.
  */
 class PaddedContentFuzzTest {
 
