@@ -44,7 +44,7 @@ set +e
 STATUS=$?
 set -e
 {
-  echo "# testssl.sh $("$TESTSSL" --version 2>/dev/null | grep -m1 -o 'testssl.sh [^ ]*' || true) against a local Safehouse server ($(date -u +%Y-%m-%d), java -jar $JAR serve)"
+  echo "# testssl.sh $("$TESTSSL" --version 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | grep -m1 -oE 'testssl(\.sh)? +[0-9][^ ]*' | grep -oE '[0-9][^ ]*$' || true) against a local Safehouse server ($(date -u +%Y-%m-%d), java -jar $JAR serve)"
   echo "# exit status $STATUS"
   # Strip the scratch data folder and the port from the record.
   sed -e "s|$DATA|DATA|g" "$OUT.tmp"
