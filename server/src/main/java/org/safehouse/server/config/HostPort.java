@@ -2,10 +2,18 @@ package org.safehouse.server.config;
 
 /** A host (name, IPv4 or IPv6 literal) and a TCP port, written {@code HOST:PORT}. */
 public record HostPort(String host, int port) {
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._:%-]+");
 
   public HostPort {
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("host must not be empty");
+    }
+    // Only what a DNS name or an IP literal holds: anything else (control characters, '/', '#')
+    // would print into an invite link that no longer parses back to this address.
+    if (!HOST.matcher(host).matches()) {
+      throw new IllegalArgumentException(
+          "host must be a DNS name or an IP address (letters, digits, '.', '-', '_', ':', '%')");
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);

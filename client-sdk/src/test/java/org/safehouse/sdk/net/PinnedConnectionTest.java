@@ -1,0 +1,75 @@
+package org.safehouse.sdk.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.safehouse.protocol.wire.Delivery;
+import org.safehouse.protocol.wire.KeysStatus;
+import org.safehouse.server.testing.RogueTls;
+
+/**
+ * The SDK's own connection against an interceptor on 127.0.0.1 whose certificate a rogue CA signed
+ * for the server's name: the pin refuses it, whatever CAs would say.
+ */
+@Timeout(30)
+class PinnedConnectionTest {
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final RogueTls rogue = new RogueTls();
+
+  /** Stands in for the real server, whose key the invite pins. */
+  private final RogueTls real = new RogueTls();
+
+  @AfterEach
+  void stop() {
+    group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
+  }
+
+  @Test
+  void interceptorWithARogueCaCertificateIsRefused() throws Exception {
+    try (RogueTls.Server interceptor = rogue.serve(rogue.leaf, rogue.ca)) {
+      assertThrows(
+          PinMismatchException.class,
+          () -> open(interceptor.port(), PinTrustManager.pinOf(real.leaf)));
+      Thread.sleep(200);
+      assertEquals(0, interceptor.handshakes.get());
+    }
+  }
+
+  @Test
+  void chainThatCarriesThePinnedKeyOnlyAboveTheLeafIsRefused() throws Exception {
+    try (RogueTls.Server interceptor = rogue.serve(rogue.leaf, real.leaf, rogue.ca)) {
+      assertThrows(
+          PinMismatchException.class,
+          () -> open(interceptor.port(), PinTrustManager.pinOf(real.leaf)));
+    }
+  }
+
+  private void open(int port, String pin) throws Exception {
+    Connection.open(
+            group,
+            "127.0.0.1",
+            port,
+            pin,
+            new Connection.Listener() {
+              @Override
+              public void delivery(Connection connection, Delivery delivery) {}
+
+              @Override
+              public void prekeysLow(Connection connection, KeysStatus status) {}
+
+              @Override
+              public void closed(Connection connection) {}
+            },
+            Duration.ofSeconds(5))
+        .close();
+  }
+}
