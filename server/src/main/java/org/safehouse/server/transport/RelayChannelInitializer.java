@@ -55,14 +55,15 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
       tls.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
       p.addLast("tls", tls);
     }
-    addProtocolHandlers(p, services, random);
+    addProtocolHandlers(p, services, random, throttle);
   }
 
   /**
    * Everything above TLS, from the flush consolidation to the session. Also used by the frame fuzz
    * test, which runs exactly this chain on an in-VM channel.
    */
-  static void addProtocolHandlers(ChannelPipeline p, Services services, SecureRandom random) {
+  static void addProtocolHandlers(
+      ChannelPipeline p, Services services, SecureRandom random, AuthThrottle throttle) {
     Limits limits = services.limits();
     // Above TLS, so that responses written in one burst share TLS records and syscalls.
     p.addLast("flush", new FlushConsolidationHandler(64, true));

@@ -260,7 +260,8 @@ class FramePipelineFuzzTest {
                 @Override
                 protected void initChannel(LocalChannel ch) {
                   accepted.add(ch);
-                  RelayChannelInitializer.addProtocolHandlers(ch.pipeline(), services, random);
+                  RelayChannelInitializer.addProtocolHandlers(
+                      ch.pipeline(), services, random, new AuthThrottle(services.clock()));
                 }
               })
           .bind(address)
