@@ -52,6 +52,7 @@ import org.safehouse.server.account.Authenticator;
 import org.safehouse.server.account.Enrollment;
 import org.safehouse.server.account.Invites;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.config.Limits;
 import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.InProcessDeliveryHub;
@@ -232,7 +233,8 @@ class FramePipelineFuzzTest {
               new MessageService(store, clock, policy, hub, Duration.ofDays(1), Duration.ofDays(2)),
               new KeyDirectory(store, policy, hub),
               invites,
-              new AccountDirectory(store, policy, hub),
+              new AccountDirectory(store, policy, hub, clock),
+              new CaseTeams(store, clock, hub),
               hub,
               readers,
               clock,
