@@ -24,9 +24,13 @@ for a in "$@"; do
 done
 OUT="${OUT:-bench/results}"
 WORK="$ROOT/bench/target/compare"
-MQTT_PORT=18883
-XMPP_PORT=15222
-XMPP_TLS_PORT=15223
+# Free ports now (other work may run servers on this machine); Safehouse picks its own.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+MQTT_PORT=$(free_port)
+XMPP_PORT=$(free_port)
+XMPP_TLS_PORT=$(free_port)
 mkdir -p "$OUT" "$WORK"
 
 # ---------------------------------------------------------------- peers
@@ -97,7 +101,7 @@ if [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then commit="$commit-dirty
 read -r -a extra <<< "${BENCH_ARGS:-}"
 java -Xms512m -Xmx2g -XX:+UseG1GC -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.CompareBench "$MODE" \
-  --work "$WORK" --out "$OUT" --peers "${PEERS:-safehouse,mosquitto,prosody}" "${extra[@]}"
+  --work "$WORK" --out "$OUT" --mqtt-port "$MQTT_PORT" --xmpp-tls-port "$XMPP_TLS_PORT" --peers "${PEERS:-safehouse,mosquitto,prosody}" "${extra[@]}"
 
 # Workload D (Safehouse only): the sweeper against live and expired copies.
 if [[ "${SKIP_SWEEP:-0}" != 1 ]]; then

@@ -45,10 +45,10 @@ public final class CompareBench {
     int[] rates = {500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000};
     Duration warmup = Duration.ofSeconds(1);
     Duration measure = Duration.ofSeconds(3);
+    Duration prewarm = Duration.ofSeconds(5);
     int offlineMessages = 10_000;
     int[] idleSteps = {1_000, 5_000};
     String serverJavaOpts = "-Xms256m -Xmx1g -XX:+UseG1GC";
-    int shPort = 17443;
     int mqttPort = 18883;
     int xmppPort = 15223;
 
@@ -62,6 +62,7 @@ public final class CompareBench {
             s.mode = "full";
             s.warmup = Duration.ofSeconds(3);
             s.measure = Duration.ofSeconds(15);
+            s.prewarm = Duration.ofSeconds(15);
             s.offlineMessages = 100_000;
             s.idleSteps = new int[] {1_000, 5_000, 10_000, 18_000};
             s.sharedPayloads = List.of(256, 1024);
@@ -83,6 +84,8 @@ public final class CompareBench {
           case "--rates" ->
               s.rates = ints(args[++i]).stream().mapToInt(Integer::intValue).toArray();
           case "--offline-messages" -> s.offlineMessages = Integer.parseInt(args[++i]);
+          case "--mqtt-port" -> s.mqttPort = Integer.parseInt(args[++i]);
+          case "--xmpp-tls-port" -> s.xmppPort = Integer.parseInt(args[++i]);
           case "--measure-s" -> s.measure = Duration.ofSeconds(Integer.parseInt(args[++i]));
           default -> throw new IllegalArgumentException("unknown argument: " + a);
         }
@@ -158,6 +161,8 @@ public final class CompareBench {
         Sink sink = new Sink();
         try (Peer peer = start(name, p.serverCpus)) {
           peer.setUp(s.senders, s.online, s.offline, sink);
+          // Warm up both sides (the JVMs compile their hot paths) before anything is recorded.
+          step(peer, sink, templates(1024), 2_000, s.prewarm);
           for (int payload : payloads) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("placement", p.label);
@@ -194,6 +199,16 @@ public final class CompareBench {
       Files.writeString(s.out.resolve("compare.partial.json"), Json.write(root) + "\n");
     } catch (Exception e) {
       log("cannot write partial results: " + e);
+    }
+  }
+
+  private static final java.util.Set<String> WARNED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Logs a message the first time only (connection errors can come by the thousand). */
+  static void warnOnce(String m) {
+    if (WARNED.add(m)) {
+      log("warning: " + m);
     }
   }
 
@@ -235,26 +250,39 @@ public final class CompareBench {
                 "--data",
                 data.toString(),
                 "--listen",
-                "127.0.0.1:" + s.shPort,
+                "127.0.0.1:0",
                 "--config",
                 work.resolve("safehouse.conf").toString()));
         Files.deleteIfExists(log);
-        ServerProcess sp = ServerProcess.start(cmd, log, s.shPort);
+        ServerProcess sp = ServerProcess.start(cmd, log, 0);
         String pin = null;
-        for (int i = 0; i < 100 && pin == null; i++) {
-          pin =
-              Files.readAllLines(log).stream()
-                  .filter(l -> l.startsWith("Pin: "))
-                  .map(l -> l.substring(5).trim())
-                  .findFirst()
-                  .orElse(null);
+        int port = 0;
+        java.util.regex.Pattern listening =
+            java.util.regex.Pattern.compile(
+                "Safehouse relay listening on 127\\.0\\.0\\.1:(\\d+) .*");
+        for (int i = 0; i < 600 && pin == null; i++) {
+          for (String l : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = listening.matcher(l);
+            if (m.matches()) {
+              port = Integer.parseInt(m.group(1));
+            } else if (l.startsWith("Pin: ")) {
+              pin = l.substring(5).trim();
+            }
+          }
           if (pin == null) {
+            if (!sp.process.isAlive()) {
+              throw new java.io.IOException("the Safehouse server exited; see " + log);
+            }
             Thread.sleep(100);
           }
         }
+        if (pin == null) {
+          sp.close();
+          throw new java.io.IOException("the Safehouse server did not start; see " + log);
+        }
         Path socket =
             ConfigFile.load(work.resolve("safehouse.conf"), data.toString(), null).adminSocket();
-        return new SafehousePeer(sp, s.shPort, pin, socket);
+        return new SafehousePeer(sp, port, pin, socket);
       }
       case "mosquitto" -> {
         Path data = work.resolve("mosquitto-data");
@@ -352,7 +380,7 @@ public final class CompareBench {
     Map<String, Object> best20 = null;
     Map<String, Object> best50 = null;
     for (int rate : s.rates) {
-      Map<String, Object> step = step(peer, sink, templates, rate);
+      Map<String, Object> step = step(peer, sink, templates, rate, s.measure);
       steps.add(step);
       @SuppressWarnings("unchecked")
       Map<String, Object> ack = (Map<String, Object>) step.get("ack_ms");
@@ -392,8 +420,8 @@ public final class CompareBench {
   }
 
   /** One open-loop step at {@code rate} messages per second, round-robin over the senders. */
-  private Map<String, Object> step(Peer peer, Sink sink, byte[][] templates, int rate)
-      throws Exception {
+  private Map<String, Object> step(
+      Peer peer, Sink sink, byte[][] templates, int rate, Duration measure) throws Exception {
     Recorder acks = new Recorder(3);
     LongAdder ok = new LongAdder();
     AtomicLong inFlight = new AtomicLong();
@@ -402,7 +430,7 @@ public final class CompareBench {
     double period = 1e9 / rate;
     long start = System.nanoTime() + 20_000_000;
     long windowStart = start + s.warmup.toNanos();
-    long windowEnd = windowStart + s.measure.toNanos();
+    long windowEnd = windowStart + measure.toNanos();
     long[] maxLag = {0};
     sink.e2e.reset();
     sink.inWindow.reset();
@@ -455,7 +483,7 @@ public final class CompareBench {
                     skipped.incrementAndGet();
                   }
                 }
-                LockSupport.parkNanos(50_000);
+                LockSupport.parkNanos(100_000);
               }
             },
             Cpu.PREFIX + "pacer");
@@ -484,7 +512,7 @@ public final class CompareBench {
     sink.windowEnd = Long.MIN_VALUE;
     Histogram ackH = acks.getIntervalHistogram();
     Histogram e2eH = sink.e2e.getIntervalHistogram();
-    double measured = s.measure.toNanos() / 1e9;
+    double measured = measure.toNanos() / 1e9;
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("target_per_s", rate);
     m.put("scheduled", scheduled.get());

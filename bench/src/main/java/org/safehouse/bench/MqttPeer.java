@@ -181,6 +181,7 @@ final class MqttPeer implements Peer {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      CompareBench.warnOnce("MqttPeer connection: " + cause);
       ctx.close();
     }
   }
@@ -226,9 +227,8 @@ final class MqttPeer implements Peer {
 
   @Override
   public int openIdle(int n) throws Exception {
-    for (int i = 0; i < n; i++) {
-      idle.add(new Conn("idle" + idle.size()).open(true));
-    }
+    int base = idle.size();
+    idle.addAll(Net.parallel(n, i -> new Conn("idle" + (base + i)).open(true)));
     return idle.size();
   }
 

@@ -15,7 +15,13 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 
@@ -48,6 +54,12 @@ final class Net {
 
   /** Connects over TLS to 127.0.0.1:port; {@code pipeline} adds the protocol handlers. */
   static Channel connect(int port, Consumer<SocketChannel> pipeline) throws InterruptedException {
+    return connect(port, TLS, pipeline);
+  }
+
+  /** Connects over TLS with {@code tls} to 127.0.0.1:port. */
+  static Channel connect(int port, SslContext tls, Consumer<SocketChannel> pipeline)
+      throws InterruptedException {
     return new Bootstrap()
         .group(GROUP)
         .channel(NioSocketChannel.class)
@@ -57,13 +69,47 @@ final class Net {
             new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel c) {
-                c.pipeline().addLast(TLS.newHandler(c.alloc(), "127.0.0.1", port));
+                c.pipeline().addLast(tls.newHandler(c.alloc(), "127.0.0.1", port));
                 pipeline.accept(c);
               }
             })
         .connect("127.0.0.1", port)
         .sync()
         .channel();
+  }
+
+  /** A step that opens one connection. */
+  interface Opener<T> {
+    T open(int index) throws Exception;
+  }
+
+  /**
+   * Opens {@code n} connections, 32 at a time (each login takes several round trips); returns the
+   * ones that opened. Stops early after 100 failures.
+   */
+  static <T> List<T> parallel(int n, Opener<T> opener) throws InterruptedException {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(32, new DefaultThreadFactory(Cpu.PREFIX + "open", true));
+    List<T> done = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger failures = new AtomicInteger();
+    for (int i = 0; i < n; i++) {
+      int k = i;
+      pool.execute(
+          () -> {
+            if (failures.get() >= 100) {
+              return;
+            }
+            try {
+              done.add(opener.open(k));
+            } catch (Exception e) {
+              failures.incrementAndGet();
+              CompareBench.warnOnce("opening a connection failed: " + e);
+            }
+          });
+    }
+    pool.shutdown();
+    pool.awaitTermination(30, TimeUnit.MINUTES);
+    return new ArrayList<>(done);
   }
 
   static void shutdown() {

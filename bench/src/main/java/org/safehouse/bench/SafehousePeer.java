@@ -101,10 +101,9 @@ final class SafehousePeer implements Peer {
       ch =
           Net.connect(
               port,
+              tls,
               c -> {
-                c.pipeline().removeFirst(); // Net's TLS handler trusts anything; pin instead
                 c.pipeline()
-                    .addLast(tls.newHandler(c.alloc(), "127.0.0.1", port))
                     .addLast(new HttpClientCodec())
                     .addLast(new HttpObjectAggregator(8192))
                     .addLast(new WebSocketClientProtocolHandler(ws))
@@ -211,6 +210,7 @@ final class SafehousePeer implements Peer {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      CompareBench.warnOnce("SafehousePeer connection: " + cause);
       ctx.close();
     }
   }
@@ -270,11 +270,19 @@ final class SafehousePeer implements Peer {
 
   @Override
   public int openIdle(int n) throws Exception {
-    for (int i = 0; i < n; i++) {
-      Conn c = new Conn().open();
-      c.enroll();
-      idle.add(c);
-    }
+    idle.addAll(
+        Net.parallel(
+            n,
+            i -> {
+              Conn c = new Conn().open();
+              try {
+                c.enroll();
+              } catch (Exception e) {
+                c.close();
+                throw e;
+              }
+              return c;
+            }));
     return idle.size();
   }
 

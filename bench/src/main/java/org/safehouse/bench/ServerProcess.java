@@ -17,6 +17,9 @@ final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code command}, output to {@code log}, and waits until {@code port} accepts. */
   static ServerProcess start(List<String> command, Path log, int port) throws Exception {
+    if (port > 0 && accepts(port)) {
+      throw new IOException("something else already listens on 127.0.0.1:" + port);
+    }
     Process p =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -29,10 +32,9 @@ final class ServerProcess implements AutoCloseable {
         if (!p.isAlive()) {
           throw new IOException(command.get(0) + " exited; see " + log);
         }
-        try (Socket sock = new Socket()) {
-          sock.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        if (accepts(port)) {
           break;
-        } catch (IOException e) {
+        } else {
           if (System.nanoTime() > deadline) {
             s.close();
             throw new IOException("nothing listens on " + port + "; see " + log);
@@ -42,6 +44,15 @@ final class ServerProcess implements AutoCloseable {
       }
     }
     return s;
+  }
+
+  static boolean accepts(int port) {
+    try (Socket sock = new Socket()) {
+      sock.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   long pid() {
