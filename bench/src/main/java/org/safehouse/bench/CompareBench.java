@@ -160,6 +160,12 @@ public final class CompareBench {
         log("== " + name + " (" + p.label + ")");
         Sink sink = new Sink();
         try (Peer peer = start(name, p.serverCpus)) {
+          if (p.serverCpus.equals("0")) {
+            // Workload C first, on the freshly started server, so earlier work's garbage does
+            // not blur the memory figures.
+            idle.put(peer.name(), idle(peer));
+            writePartial(root);
+          }
           peer.setUp(s.senders, s.online, s.offline, sink);
           // Warm up both sides (the JVMs compile their hot paths) before anything is recorded.
           step(peer, sink, templates(1024), 2_000, s.prewarm);
@@ -172,10 +178,6 @@ public final class CompareBench {
             r.put("online", online(peer, sink, payload));
             r.put("offline", offline(peer, sink, payload));
             runs.add(r);
-            writePartial(root);
-          }
-          if (p.serverCpus.equals("0")) {
-            idle.put(peer.name(), idle(peer));
             writePartial(root);
           }
         } catch (Exception e) {
@@ -619,6 +621,8 @@ public final class CompareBench {
     points.add(p0);
     String error = null;
     long t0 = System.nanoTime();
+    int lastOpen = 0;
+    long lastRss = base.rssKb();
     for (int target : s.idleSteps) {
       try {
         open = peer.openIdle(target - open);
@@ -634,6 +638,14 @@ public final class CompareBench {
         p.put("rss_kb", now.rssKb());
         p.put(
             "rss_per_connection_kb", open == 0 ? 0 : (now.rssKb() - base.rssKb()) / (double) open);
+        if (open > lastOpen) {
+          // The slope since the previous point: insensitive to what the server held at the start.
+          p.put(
+              "marginal_rss_per_connection_kb",
+              (now.rssKb() - lastRss) / (double) (open - lastOpen));
+        }
+        lastOpen = open;
+        lastRss = now.rssKb();
         points.add(p);
         log(
             String.format(
