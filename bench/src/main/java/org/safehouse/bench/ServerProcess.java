@@ -26,6 +26,7 @@ final class ServerProcess implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
     ServerProcess s = new ServerProcess(p);
+    CompareBench.RUNNING.add(s);
     if (port > 0) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (true) {
@@ -61,6 +62,7 @@ final class ServerProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    CompareBench.RUNNING.remove(this);
     process.destroy();
     try {
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
