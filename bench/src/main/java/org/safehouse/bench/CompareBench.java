@@ -1,0 +1,683 @@
+package org.safehouse.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.safehouse.server.config.ConfigFile;
+
+/**
+ * Safehouse side by side with Mosquitto and Prosody, each run as its own process on this machine.
+ * An open-loop generator (sends on schedule whatever the replies; latency from the scheduled time)
+ * drives workloads A (online, stepped load), B (offline queue, then drain) and C (idle TLS
+ * connections). Run it with {@code bench/run.sh [--quick|--full]}, which installs and configures
+ * the peers first.
+ */
+public final class CompareBench {
+  static final double LATENCY_LIMIT_MS = 50;
+  static final double TARGET_P99_MS = 20;
+  private static final int MAX_IN_FLIGHT = 50_000;
+
+  static final class Settings {
+    String mode = "quick";
+    Path work = Path.of("bench/target/compare");
+    Path out = Path.of("bench/results");
+    Path serverJar = Path.of("server/target/safehouse-server.jar");
+    List<String> peers = List.of("safehouse", "mosquitto", "prosody");
+    List<Integer> payloads = List.of(256, 1024);
+    List<Integer> sharedPayloads = List.of(1024);
+    int senders = 16;
+    int online = 32;
+    int offline = 32;
+    int[] rates = {500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000};
+    Duration warmup = Duration.ofSeconds(1);
+    Duration measure = Duration.ofSeconds(3);
+    Duration prewarm = Duration.ofSeconds(5);
+    int offlineMessages = 10_000;
+    int[] idleSteps = {1_000, 5_000};
+    String serverJavaOpts = "-Xms256m -Xmx1g -XX:+UseG1GC";
+    int mqttPort = 18883;
+    int xmppPort = 15223;
+
+    static Settings parse(String[] args) {
+      Settings s = new Settings();
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        switch (a) {
+          case "--quick" -> {}
+          case "--full" -> {
+            s.mode = "full";
+            s.warmup = Duration.ofSeconds(3);
+            s.measure = Duration.ofSeconds(15);
+            s.prewarm = Duration.ofSeconds(15);
+            s.offlineMessages = 100_000;
+            s.idleSteps = new int[] {1_000, 5_000, 10_000, 18_000};
+            s.sharedPayloads = List.of(256, 1024);
+            s.rates =
+                new int[] {
+                  500, 1_000, 2_000, 4_000, 6_000, 8_000, 12_000, 16_000, 24_000, 32_000, 48_000,
+                  64_000
+                };
+          }
+          case "--work" -> s.work = Path.of(args[++i]);
+          case "--out" -> s.out = Path.of(args[++i]);
+          case "--server-jar" -> s.serverJar = Path.of(args[++i]);
+          case "--peers" -> s.peers = List.of(args[++i].split(","));
+          case "--payloads" -> s.payloads = ints(args[++i]);
+          case "--shared-payloads" ->
+              s.sharedPayloads = args[++i].isEmpty() ? List.of() : ints(args[i]);
+          case "--idle" ->
+              s.idleSteps = ints(args[++i]).stream().mapToInt(Integer::intValue).toArray();
+          case "--rates" ->
+              s.rates = ints(args[++i]).stream().mapToInt(Integer::intValue).toArray();
+          case "--offline-messages" -> s.offlineMessages = Integer.parseInt(args[++i]);
+          case "--mqtt-port" -> s.mqttPort = Integer.parseInt(args[++i]);
+          case "--xmpp-tls-port" -> s.xmppPort = Integer.parseInt(args[++i]);
+          case "--measure-s" -> s.measure = Duration.ofSeconds(Integer.parseInt(args[++i]));
+          default -> throw new IllegalArgumentException("unknown argument: " + a);
+        }
+      }
+      String opts = System.getenv("SERVER_JAVA_OPTS");
+      if (opts != null && !opts.isBlank()) {
+        s.serverJavaOpts = opts;
+      }
+      return s;
+    }
+
+    static List<Integer> ints(String csv) {
+      return Stream.of(csv.split(",")).filter(x -> !x.isBlank()).map(Integer::valueOf).toList();
+    }
+  }
+
+  /** A CPU placement: the server's cores and the generator's. */
+  record Placement(String label, String serverCpus, String generatorCpus) {}
+
+  private final Settings s;
+
+  private CompareBench(Settings s) {
+    this.s = s;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Settings s = Settings.parse(args);
+    Map<String, Object> result = new CompareBench(s).run();
+    Files.createDirectories(s.out);
+    Files.writeString(s.out.resolve("compare.json"), Json.write(result) + "\n");
+    CompareReport.write(result, s.out);
+    System.out.println("wrote " + s.out.resolve("compare.json") + " and compare.md");
+    Net.shutdown();
+    System.exit(0);
+  }
+
+  /** Servers still running, stopped if this JVM is stopped. */
+  static final java.util.Set<ServerProcess> RUNNING =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(ServerProcess::close)));
+  }
+
+  private Map<String, Object> run() throws Exception {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("benchmark", "compare");
+    root.put("mode", s.mode);
+    root.put("started", ZonedDateTime.now().toString());
+    root.put("git", System.getProperty("bench.git", "unknown"));
+    root.put("machine", RelayBench.machine());
+    Map<String, Object> setup = new LinkedHashMap<>();
+    setup.put("senders", s.senders);
+    setup.put("online_recipients", s.online);
+    setup.put("offline_recipients", s.offline);
+    setup.put("warmup_s", s.warmup.toMillis() / 1e3);
+    setup.put("measure_s_per_step", s.measure.toMillis() / 1e3);
+    setup.put("rates", s.rates);
+    setup.put("offline_messages", s.offlineMessages);
+    setup.put("idle_steps", s.idleSteps);
+    setup.put("server_java_opts", s.serverJavaOpts);
+    setup.put("latency_limit_ms", LATENCY_LIMIT_MS);
+    setup.put("target_p99_ms", TARGET_P99_MS);
+    root.put("setup", setup);
+    List<Object> runs = new ArrayList<>();
+    root.put("runs", runs);
+    Map<String, Object> idle = new LinkedHashMap<>();
+    root.put("idle", idle);
+    List<Placement> placements =
+        List.of(
+            new Placement("server 1 core, generator 1 core", "0", "1"),
+            new Placement("server 2 cores (generator shares them)", "0,1", "0,1"));
+    for (Placement p : placements) {
+      List<Integer> payloads = p.serverCpus.equals("0") ? s.payloads : s.sharedPayloads;
+      if (payloads.isEmpty()) {
+        continue;
+      }
+      pinSelf(p.generatorCpus);
+      for (String name : s.peers) {
+        log("== " + name + " (" + p.label + ")");
+        Sink sink = new Sink();
+        try (Peer peer = start(name, p.serverCpus)) {
+          if (p.serverCpus.equals("0")) {
+            // Workload C first, on the freshly started server, so earlier work's garbage does
+            // not blur the memory figures.
+            idle.put(peer.name(), idle(peer));
+            writePartial(root);
+          }
+          peer.setUp(s.senders, s.online, s.offline, sink);
+          // Warm up both sides (the JVMs compile their hot paths) before anything is recorded.
+          step(peer, sink, templates(1024), 2_000, s.prewarm);
+          for (int payload : payloads) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("placement", p.label);
+            r.put("peer", peer.name());
+            r.put("durability", peer.durability());
+            r.put("payload_bytes", payload);
+            r.put("online", online(peer, sink, payload));
+            r.put("offline", offline(peer, sink, payload));
+            runs.add(r);
+            writePartial(root);
+          }
+        } catch (Exception e) {
+          log("!! " + name + " failed: " + e);
+          e.printStackTrace();
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("placement", p.label);
+          r.put("peer", name);
+          r.put("error", e.toString());
+          runs.add(r);
+        }
+      }
+    }
+    root.put("finished", ZonedDateTime.now().toString());
+    return root;
+  }
+
+  private void writePartial(Map<String, Object> root) {
+    try {
+      Files.createDirectories(s.out);
+      Files.writeString(s.out.resolve("compare.partial.json"), Json.write(root) + "\n");
+    } catch (Exception e) {
+      log("cannot write partial results: " + e);
+    }
+  }
+
+  private static final java.util.Set<String> WARNED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Logs a message the first time only (connection errors can come by the thousand). */
+  static void warnOnce(String m) {
+    if (WARNED.add(m)) {
+      log("warning: " + m);
+    }
+  }
+
+  static void log(String m) {
+    System.out.println(java.time.LocalTime.now().withNano(0) + " " + m);
+    System.out.flush();
+  }
+
+  /** Moves every thread of this JVM to {@code cpus}. */
+  private static void pinSelf(String cpus) throws Exception {
+    long pid = ProcessHandle.current().pid();
+    Process p =
+        new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().readAllBytes();
+    p.waitFor();
+  }
+
+  // ------------------------------------------------------------------ servers
+
+  private Peer start(String name, String cpus) throws Exception {
+    Path work = s.work.toAbsolutePath();
+    switch (name) {
+      case "safehouse" -> {
+        Path data = work.resolve("safehouse-data");
+        deleteTree(data);
+        Files.createDirectories(data);
+        Path tmp = Files.createDirectories(work.resolve("safehouse-tmp"));
+        Path log = work.resolve("safehouse.log");
+        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpus, javaBin()));
+        cmd.addAll(List.of(s.serverJavaOpts.trim().split("\\s+")));
+        cmd.addAll(
+            List.of(
+                "-Djava.io.tmpdir=" + tmp,
+                "-jar",
+                s.serverJar.toAbsolutePath().toString(),
+                "serve",
+                "--data",
+                data.toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--config",
+                work.resolve("safehouse.conf").toString()));
+        Files.deleteIfExists(log);
+        ServerProcess sp = ServerProcess.start(cmd, log, 0);
+        String pin = null;
+        int port = 0;
+        java.util.regex.Pattern listening =
+            java.util.regex.Pattern.compile(
+                "Safehouse relay listening on 127\\.0\\.0\\.1:(\\d+) .*");
+        for (int i = 0; i < 600 && pin == null; i++) {
+          for (String l : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = listening.matcher(l);
+            if (m.matches()) {
+              port = Integer.parseInt(m.group(1));
+            } else if (l.startsWith("Pin: ")) {
+              pin = l.substring(5).trim();
+            }
+          }
+          if (pin == null) {
+            if (!sp.process.isAlive()) {
+              throw new java.io.IOException("the Safehouse server exited; see " + log);
+            }
+            Thread.sleep(100);
+          }
+        }
+        if (pin == null) {
+          sp.close();
+          throw new java.io.IOException("the Safehouse server did not start; see " + log);
+        }
+        Path socket =
+            ConfigFile.load(work.resolve("safehouse.conf"), data.toString(), null).adminSocket();
+        return new SafehousePeer(sp, port, pin, socket);
+      }
+      case "mosquitto" -> {
+        Path data = work.resolve("mosquitto-data");
+        deleteTree(data);
+        Files.createDirectories(data);
+        ServerProcess sp =
+            ServerProcess.start(
+                List.of(
+                    "taskset",
+                    "-c",
+                    cpus,
+                    "mosquitto",
+                    "-c",
+                    work.resolve("mosquitto.conf").toString()),
+                work.resolve("mosquitto.log"),
+                s.mqttPort);
+        return new MqttPeer(sp, s.mqttPort, "bench", "bench-pass");
+      }
+      case "prosody" -> {
+        // Keep the accounts, drop offline messages left from an earlier run.
+        Path data = work.resolve("prosody-data");
+        for (String d : List.of("offline", "roster", "smacks_h")) {
+          deleteTree(data.resolve("localhost").resolve(d));
+        }
+        ServerProcess sp =
+            ServerProcess.start(
+                List.of(
+                    "taskset",
+                    "-c",
+                    cpus,
+                    "prosody",
+                    "--config",
+                    work.resolve("prosody.cfg.lua").toString(),
+                    "-F"),
+                work.resolve("prosody.out"),
+                s.xmppPort);
+        String storage = Files.readString(work.resolve("prosody-durability.txt")).trim();
+        return new XmppPeer(sp, s.xmppPort, "localhost", "bench-pass", storage);
+      }
+      default -> throw new IllegalArgumentException("unknown peer " + name);
+    }
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  static void deleteTree(Path p) throws Exception {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> w = Files.walk(p)) {
+      for (Path x : w.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(x);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ delivery side
+
+  /** Records end-to-end latency (scheduled send time to delivery) of messages in the window. */
+  static final class Sink implements Peer.Sink {
+    volatile long windowStart = Long.MAX_VALUE;
+    volatile long windowEnd = Long.MIN_VALUE;
+    final Recorder e2e = new Recorder(3);
+    final LongAdder delivered = new LongAdder();
+    final LongAdder inWindow = new LongAdder();
+
+    @Override
+    public void delivered(long stamp) {
+      delivered.increment();
+      if (stamp >= windowStart && stamp < windowEnd) {
+        long d = System.nanoTime() - stamp;
+        if (d > 0) {
+          e2e.recordValue(d);
+          inWindow.increment();
+        }
+      }
+    }
+  }
+
+  private byte[][] templates(int size) {
+    byte[][] t = new byte[256][size];
+    for (byte[] p : t) {
+      ThreadLocalRandom.current().nextBytes(p);
+    }
+    return t;
+  }
+
+  // ------------------------------------------------------------------ workload A
+
+  private Map<String, Object> online(Peer peer, Sink sink, int payload) throws Exception {
+    List<Object> steps = new ArrayList<>();
+    byte[][] templates = templates(payload);
+    Map<String, Object> best20 = null;
+    Map<String, Object> best50 = null;
+    int over = 0;
+    for (int rate : s.rates) {
+      Map<String, Object> step = step(peer, sink, templates, rate, s.measure);
+      steps.add(step);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> ack = (Map<String, Object>) step.get("ack_ms");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> e2e = (Map<String, Object>) step.get("delivery_ms");
+      double ackP99 = (double) ack.get("p99");
+      double e2eP99 = (double) e2e.get("p99");
+      double achieved = (double) step.get("achieved_per_s");
+      boolean kept = achieved >= 0.95 * rate;
+      log(
+          String.format(
+              "  %s %dB rate %d: achieved %.0f/s ack p99 %.2f ms, delivery p99 %.2f ms, server"
+                  + " %.1f us/msg, generator %.2f cores",
+              peer.name(),
+              payload,
+              rate,
+              achieved,
+              ackP99,
+              e2eP99,
+              (double) ((Map<?, ?>) step.get("cost")).get("server_cpu_us_per_msg"),
+              (double) ((Map<?, ?>) step.get("cost")).get("generator_cores_busy")));
+      if (kept && Math.max(ackP99, e2eP99) <= TARGET_P99_MS) {
+        best20 = step;
+      }
+      if (kept && Math.max(ackP99, e2eP99) <= LATENCY_LIMIT_MS) {
+        best50 = step;
+      }
+      // Stop at the second step in a row over the limit (or the first that cannot keep its
+      // rate): one bad step on a shared machine is not the end of the curve.
+      if (!kept) {
+        break;
+      }
+      over = ackP99 > LATENCY_LIMIT_MS || e2eP99 > LATENCY_LIMIT_MS ? over + 1 : 0;
+      if (over >= 2) {
+        break;
+      }
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("best_at_p99_20ms", best20 == null ? null : best20.get("target_per_s"));
+    m.put("best_at_p99_50ms", best50 == null ? null : best50.get("target_per_s"));
+    m.put("steps", steps);
+    return m;
+  }
+
+  /** One open-loop step at {@code rate} messages per second, round-robin over the senders. */
+  private Map<String, Object> step(
+      Peer peer, Sink sink, byte[][] templates, int rate, Duration measure) throws Exception {
+    Recorder acks = new Recorder(3);
+    LongAdder ok = new LongAdder();
+    AtomicLong inFlight = new AtomicLong();
+    AtomicLong skipped = new AtomicLong();
+    AtomicLong scheduled = new AtomicLong();
+    double period = 1e9 / rate;
+    long start = System.nanoTime() + 20_000_000;
+    long windowStart = start + s.warmup.toNanos();
+    long windowEnd = windowStart + measure.toNanos();
+    long[] maxLag = {0};
+    sink.e2e.reset();
+    sink.inWindow.reset();
+    sink.windowStart = windowStart;
+    sink.windowEnd = windowEnd;
+    Thread pacer =
+        new Thread(
+            () -> {
+              long k = 0;
+              int n = s.senders;
+              ThreadLocalRandom rnd = ThreadLocalRandom.current();
+              while (true) {
+                long now = System.nanoTime();
+                if (now >= windowEnd) {
+                  break;
+                }
+                long due = now < start ? 0 : (long) ((now - start) / period) + 1;
+                for (; k < due; k++) {
+                  long intended = start + (long) (k * period);
+                  if (intended >= windowEnd) {
+                    break;
+                  }
+                  boolean counted = intended >= windowStart;
+                  if (counted) {
+                    scheduled.incrementAndGet();
+                    maxLag[0] = Math.max(maxLag[0], now - intended);
+                  }
+                  if (inFlight.get() >= MAX_IN_FLIGHT) {
+                    skipped.incrementAndGet();
+                    continue;
+                  }
+                  byte[] p = templates[rnd.nextInt(templates.length)].clone();
+                  Net.stamp(p, intended);
+                  inFlight.incrementAndGet();
+                  boolean sent =
+                      peer.send(
+                          (int) (k % n),
+                          false,
+                          rnd.nextInt(s.online),
+                          p,
+                          () -> {
+                            if (counted) {
+                              ok.increment();
+                              acks.recordValue(Math.max(1, System.nanoTime() - intended));
+                            }
+                            inFlight.decrementAndGet();
+                          });
+                  if (!sent) {
+                    inFlight.decrementAndGet();
+                    skipped.incrementAndGet();
+                  }
+                }
+                // Sleep until the next send is due (at least 100 µs): few wake-ups at low rates.
+                long next = start + (long) (k * period);
+                LockSupport.parkNanos(Math.max(100_000, next - System.nanoTime()));
+              }
+            },
+            Cpu.PREFIX + "pacer");
+    pacer.setDaemon(true);
+    pacer.start();
+    SendBench.sleepUntil(windowStart);
+    Proc s0 = Proc.read(peer.serverPid());
+    Proc g0 = Proc.self();
+    long m0 = Proc.machineBusyNanos();
+    long t0 = System.nanoTime();
+    acks.getIntervalHistogram();
+    pacer.join();
+    // Let the window's last messages arrive (bounded: a saturated server shows as latency).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    while (sink.inWindow.sum() < ok.sum() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    Proc s1 = Proc.read(peer.serverPid());
+    Proc g1 = Proc.self();
+    long m1 = Proc.machineBusyNanos();
+    sink.windowStart = Long.MAX_VALUE;
+    sink.windowEnd = Long.MIN_VALUE;
+    Histogram ackH = acks.getIntervalHistogram();
+    Histogram e2eH = sink.e2e.getIntervalHistogram();
+    double measured = measure.toNanos() / 1e9;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("target_per_s", rate);
+    m.put("scheduled", scheduled.get());
+    m.put("acked", ok.sum());
+    m.put("delivered", e2eH.getTotalCount());
+    m.put("skipped", skipped.get());
+    m.put("unanswered_at_end", inFlight.get());
+    m.put("achieved_per_s", Math.min(ok.sum(), e2eH.getTotalCount()) / measured);
+    m.put("pacer_max_lag_ms", maxLag[0] / 1e6);
+    m.put("ack_ms", SendBench.latency(ackH));
+    m.put("delivery_ms", SendBench.latency(e2eH));
+    m.put("cost", Proc.perMessage(s0, s1, g0, g1, m0, m1, ok.sum(), secs));
+    return m;
+  }
+
+  // ------------------------------------------------------------------ workload B
+
+  private Map<String, Object> offline(Peer peer, Sink sink, int payload) throws Exception {
+    byte[][] templates = templates(payload);
+    int total = s.offlineMessages;
+    int window = 1_000;
+    Recorder acks = new Recorder(3);
+    LongAdder ok = new LongAdder();
+    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(window);
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    Proc s0 = Proc.read(peer.serverPid());
+    Proc g0 = Proc.self();
+    long m0 = Proc.machineBusyNanos();
+    long t0 = System.nanoTime();
+    for (int k = 0; k < total; k++) {
+      if (!slots.tryAcquire(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("offline sends stalled at " + k);
+      }
+      byte[] p = templates[rnd.nextInt(templates.length)].clone();
+      long sent = System.nanoTime();
+      Net.stamp(p, sent);
+      peer.send(
+          k % s.senders,
+          true,
+          k % s.offline,
+          p,
+          () -> {
+            acks.recordValue(Math.max(1, System.nanoTime() - sent));
+            ok.increment();
+            slots.release();
+          });
+    }
+    if (!slots.tryAcquire(window, 60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(
+          "offline sends unanswered: " + (window - slots.availablePermits()));
+    }
+    slots.release(window);
+    double queueSecs = (System.nanoTime() - t0) / 1e9;
+    Proc s1 = Proc.read(peer.serverPid());
+    Proc g1 = Proc.self();
+    long m1 = Proc.machineBusyNanos();
+    Thread.sleep(500);
+    long before = sink.delivered.sum();
+    Proc s2 = Proc.read(peer.serverPid());
+    Proc g2 = Proc.self();
+    long m2 = Proc.machineBusyNanos();
+    long t2 = System.nanoTime();
+    peer.connectOffline();
+    long connected = System.nanoTime();
+    long deadline = t2 + TimeUnit.SECONDS.toNanos(120);
+    while (sink.delivered.sum() - before < total && System.nanoTime() < deadline) {
+      Thread.sleep(2);
+    }
+    long drained = sink.delivered.sum() - before;
+    double drainSecs = (System.nanoTime() - t2) / 1e9;
+    Proc s3 = Proc.read(peer.serverPid());
+    Proc g3 = Proc.self();
+    long m3 = Proc.machineBusyNanos();
+    peer.disconnectOffline();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("messages", total);
+    m.put("queue_closed_loop_window", window);
+    m.put("queued_per_s", ok.sum() / queueSecs);
+    m.put("queue_ack_ms", SendBench.latency(acks.getIntervalHistogram()));
+    m.put("queue_cost", Proc.perMessage(s0, s1, g0, g1, m0, m1, ok.sum(), queueSecs));
+    m.put("reconnect_s", (connected - t2) / 1e9);
+    m.put("drained", drained);
+    m.put("drain_s", drainSecs);
+    m.put("drained_per_s", drained / drainSecs);
+    m.put("drain_cost", Proc.perMessage(s2, s3, g2, g3, m2, m3, drained, drainSecs));
+    log(
+        String.format(
+            "  %s %dB offline: queued %.0f/s, drained %d in %.2f s (%.0f/s)",
+            peer.name(), payload, ok.sum() / queueSecs, drained, drainSecs, drained / drainSecs));
+    return m;
+  }
+
+  // ------------------------------------------------------------------ workload C
+
+  private Map<String, Object> idle(Peer peer) throws Exception {
+    List<Object> points = new ArrayList<>();
+    System.gc();
+    Thread.sleep(1000);
+    Proc base = Proc.read(peer.serverPid());
+    int open = 0;
+    Map<String, Object> p0 = new LinkedHashMap<>();
+    p0.put("connections", 0);
+    p0.put("rss_kb", base.rssKb());
+    points.add(p0);
+    String error = null;
+    long t0 = System.nanoTime();
+    int lastOpen = 0;
+    long lastRss = base.rssKb();
+    for (int target : s.idleSteps) {
+      try {
+        open = peer.openIdle(target - open);
+      } catch (Exception e) {
+        error = e.toString();
+        log("  idle connections stopped: " + e);
+        break;
+      } finally {
+        Thread.sleep(2000);
+        Proc now = Proc.read(peer.serverPid());
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("connections", open);
+        p.put("rss_kb", now.rssKb());
+        p.put(
+            "rss_per_connection_kb", open == 0 ? 0 : (now.rssKb() - base.rssKb()) / (double) open);
+        if (open > lastOpen) {
+          // The slope since the previous point: insensitive to what the server held at the start.
+          p.put(
+              "marginal_rss_per_connection_kb",
+              (now.rssKb() - lastRss) / (double) (open - lastOpen));
+        }
+        lastOpen = open;
+        lastRss = now.rssKb();
+        points.add(p);
+        log(
+            String.format(
+                "  %s idle %d: RSS %d MB, %.1f KB per connection",
+                peer.name(), open, now.rssKb() / 1024, p.get("rss_per_connection_kb")));
+      }
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    peer.closeIdle();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("points", points);
+    m.put("open_s", secs);
+    if (error != null) {
+      m.put("error", error);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,362 @@
+package org.safehouse.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** compare.md (tables with Safehouse/peer ratios) and SVG charts of throughput against p99. */
+final class CompareReport {
+  private static final String[] COLORS = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a"};
+
+  private CompareReport() {}
+
+  @SuppressWarnings("unchecked")
+  static void write(Map<String, Object> r, Path out) throws Exception {
+    List<Map<String, Object>> runs = new ArrayList<>();
+    for (Object o : (List<Object>) r.get("runs")) {
+      runs.add((Map<String, Object>) o);
+    }
+    Map<String, Object> idle = (Map<String, Object>) r.get("idle");
+    StringBuilder md = new StringBuilder();
+    md.append("# Safehouse compared with Mosquitto and Prosody\n\n");
+    md.append("Mode: ").append(r.get("mode")).append(", git ").append(r.get("git"));
+    md.append(", started ").append(r.get("started")).append(".\n\n");
+    md.append("Machine: `").append(r.get("machine")).append("`\n\n");
+    md.append(
+        "Open-loop load (sends on schedule, latency from the scheduled time), TLS 1.3 everywhere,"
+            + " random payloads, each server its own process. *ack* = sender's acknowledgement"
+            + " (Safehouse OK after synced commit, MQTT PUBACK, XMPP stream-management `<a/>`);"
+            + " *delivery* = scheduled send to arrival at the recipient. Throughput at a target ="
+            + " highest step whose ack and delivery p99 both stay under it and that achieved at"
+            + " least 95% of its rate.\n\n");
+    Map<String, List<Map<String, Object>>> groups = new LinkedHashMap<>();
+    for (Map<String, Object> run : runs) {
+      if (run.containsKey("error")) {
+        md.append("**")
+            .append(run.get("peer"))
+            .append(" failed** (")
+            .append(run.get("placement"))
+            .append("): ")
+            .append(run.get("error"))
+            .append("\n\n");
+        continue;
+      }
+      groups
+          .computeIfAbsent(
+              run.get("placement") + ", " + run.get("payload_bytes") + " B", k -> new ArrayList<>())
+          .add(run);
+    }
+    int chart = 0;
+    for (var g : groups.entrySet()) {
+      md.append("## ").append(g.getKey()).append("\n\n");
+      md.append(
+          "| peer | msg/s at p99 ≤ 20 ms | msg/s at p99 ≤ 50 ms | at that step: ack p50 / p99 / p99.9 ms |"
+              + " delivery p50 / p99 / p99.9 ms | server CPU µs/msg | server disk B/msg |"
+              + " generator cores | offline: queued/s | drained/s | durability |\n");
+      md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+      Map<String, Object> sh = null;
+      for (Map<String, Object> run : g.getValue()) {
+        if ("safehouse".equals(run.get("peer"))) {
+          sh = run;
+        }
+      }
+      for (Map<String, Object> run : g.getValue()) {
+        Map<String, Object> online = (Map<String, Object>) run.get("online");
+        Map<String, Object> step = at(online);
+        Map<String, Object> offline = (Map<String, Object>) run.get("offline");
+        md.append("| ").append(run.get("peer"));
+        md.append(" | ").append(num(online.get("best_at_p99_20ms"), 0));
+        md.append(" | ").append(num(online.get("best_at_p99_50ms"), 0));
+        if (step != null) {
+          md.append(" | ").append(pct((Map<String, Object>) step.get("ack_ms")));
+          md.append(" | ").append(pct((Map<String, Object>) step.get("delivery_ms")));
+          Map<String, Object> cost = (Map<String, Object>) step.get("cost");
+          md.append(" | ").append(num(cost.get("server_cpu_us_per_msg"), 1));
+          md.append(" | ").append(num(cost.get("server_disk_bytes_per_msg"), 0));
+          md.append(" | ").append(num(cost.get("generator_cores_busy"), 2));
+        } else {
+          md.append(" | – | – | – | – | –");
+        }
+        md.append(" | ").append(offline == null ? "–" : num(offline.get("queued_per_s"), 0));
+        md.append(" | ").append(offline == null ? "–" : num(offline.get("drained_per_s"), 0));
+        md.append(" | ").append(run.get("durability")).append(" |\n");
+      }
+      if (sh != null) {
+        for (Map<String, Object> run : g.getValue()) {
+          if (run == sh) {
+            continue;
+          }
+          Map<String, Object> a = (Map<String, Object>) sh.get("online");
+          Map<String, Object> b = (Map<String, Object>) run.get("online");
+          Map<String, Object> sa = at(a);
+          Map<String, Object> sb = at(b);
+          Map<String, Object> oa = (Map<String, Object>) sh.get("offline");
+          Map<String, Object> ob = (Map<String, Object>) run.get("offline");
+          md.append("| **Safehouse / ").append(run.get("peer")).append("**");
+          md.append(" | ").append(ratio(a.get("best_at_p99_20ms"), b.get("best_at_p99_20ms")));
+          md.append(" | ").append(ratio(a.get("best_at_p99_50ms"), b.get("best_at_p99_50ms")));
+          md.append(" | | ");
+          md.append(" | ")
+              .append(
+                  sa == null || sb == null
+                      ? "–"
+                      : ratio(
+                          ((Map<?, ?>) sa.get("cost")).get("server_cpu_us_per_msg"),
+                          ((Map<?, ?>) sb.get("cost")).get("server_cpu_us_per_msg")));
+          md.append(" | ")
+              .append(
+                  sa == null || sb == null
+                      ? "–"
+                      : ratio(
+                          ((Map<?, ?>) sa.get("cost")).get("server_disk_bytes_per_msg"),
+                          ((Map<?, ?>) sb.get("cost")).get("server_disk_bytes_per_msg")));
+          md.append(" | ");
+          md.append(" | ")
+              .append(
+                  oa == null || ob == null
+                      ? "–"
+                      : ratio(oa.get("queued_per_s"), ob.get("queued_per_s")));
+          md.append(" | ")
+              .append(
+                  oa == null || ob == null
+                      ? "–"
+                      : ratio(oa.get("drained_per_s"), ob.get("drained_per_s")));
+          md.append(" | |\n");
+        }
+      }
+      String file = "compare-" + (++chart) + ".svg";
+      Files.writeString(out.resolve(file), svg(g.getKey(), g.getValue()));
+      md.append("\n![throughput against p99, ").append(g.getKey()).append("](").append(file);
+      md.append(
+          ")\n\nAll steps:\n\n| peer | target/s | achieved/s | ack p50 / p99 / p99.9 ms |"
+              + " delivery p50 / p99 / p99.9 ms | server CPU µs/msg | server cores busy | disk B/msg |"
+              + " generator cores busy | other processes' cores busy |\n|---|---|---|---|---|---|---|---|---|---|\n");
+      for (Map<String, Object> run : g.getValue()) {
+        for (Object o : (List<Object>) ((Map<String, Object>) run.get("online")).get("steps")) {
+          Map<String, Object> st = (Map<String, Object>) o;
+          Map<String, Object> cost = (Map<String, Object>) st.get("cost");
+          md.append("| ").append(run.get("peer"));
+          md.append(" | ").append(st.get("target_per_s"));
+          md.append(" | ").append(num(st.get("achieved_per_s"), 0));
+          md.append(" | ").append(pct((Map<String, Object>) st.get("ack_ms")));
+          md.append(" | ").append(pct((Map<String, Object>) st.get("delivery_ms")));
+          md.append(" | ").append(num(cost.get("server_cpu_us_per_msg"), 1));
+          md.append(" | ").append(num(cost.get("server_cores_busy"), 2));
+          md.append(" | ").append(num(cost.get("server_disk_bytes_per_msg"), 0));
+          md.append(" | ").append(num(cost.get("generator_cores_busy"), 2));
+          md.append(" | ").append(num(cost.get("other_processes_cores_busy"), 2));
+          md.append(" |\n");
+        }
+      }
+      md.append("\n");
+    }
+    md.append("## Idle TLS connections (server on 1 core)\n\n");
+    md.append(
+        "| peer | connections | server RSS MB | RSS per connection KB |\n|---|---|---|---|\n");
+    for (var e : idle.entrySet()) {
+      Map<String, Object> m = (Map<String, Object>) e.getValue();
+      for (Object o : (List<Object>) m.get("points")) {
+        Map<String, Object> p = (Map<String, Object>) o;
+        if (((Number) p.get("connections")).intValue() == 0) {
+          continue;
+        }
+        md.append("| ").append(e.getKey());
+        md.append(" | ").append(p.get("connections"));
+        md.append(" | ").append(num(((Number) p.get("rss_kb")).doubleValue() / 1024, 0));
+        md.append(" | ").append(num(p.get("rss_per_connection_kb"), 1));
+        md.append(" |\n");
+      }
+      if (m.containsKey("error")) {
+        md.append("| ")
+            .append(e.getKey())
+            .append(" | stopped: ")
+            .append(m.get("error"))
+            .append(" | | |\n");
+      }
+    }
+    md.append("\n");
+    Files.writeString(out.resolve("compare.md"), md.toString());
+  }
+
+  /** The step at the 50 ms target, or the first step if none met it. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> at(Map<String, Object> online) {
+    Object best = online.get("best_at_p99_50ms");
+    List<Object> steps = (List<Object>) online.get("steps");
+    for (Object o : steps) {
+      Map<String, Object> st = (Map<String, Object>) o;
+      if (best != null && best.equals(st.get("target_per_s"))) {
+        return st;
+      }
+    }
+    return steps.isEmpty() ? null : (Map<String, Object>) steps.get(0);
+  }
+
+  private static String pct(Map<String, Object> l) {
+    return num(l.get("p50"), 2) + " / " + num(l.get("p99"), 2) + " / " + num(l.get("p99_9"), 2);
+  }
+
+  static String num(Object v, int decimals) {
+    if (!(v instanceof Number n)) {
+      return "–";
+    }
+    return String.format(Locale.ROOT, "%,." + decimals + "f", n.doubleValue());
+  }
+
+  static String ratio(Object a, Object b) {
+    if (!(a instanceof Number x) || !(b instanceof Number y) || y.doubleValue() == 0) {
+      return "–";
+    }
+    return String.format(Locale.ROOT, "%.2f×", x.doubleValue() / y.doubleValue());
+  }
+
+  // ------------------------------------------------------------------ SVG
+
+  @SuppressWarnings("unchecked")
+  static String svg(String title, List<Map<String, Object>> runs) {
+    int w = 760;
+    int h = 440;
+    int left = 70;
+    int right = 190;
+    int top = 40;
+    int bottom = 50;
+    double x0 = Math.log10(100);
+    double x1 = Math.log10(100_000);
+    double y0 = Math.log10(0.1);
+    double y1 = Math.log10(5_000);
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif'"
+                + " font-size='12'>\n<rect width='100%%' height='100%%' fill='white'/>\n",
+            w,
+            h));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x='%d' y='20' font-size='14'>%s: p99 latency against achieved messages/s</text>\n",
+            left,
+            esc(title)));
+    double pw = w - left - right;
+    double ph = h - top - bottom;
+    java.util.function.DoubleUnaryOperator px =
+        v -> left + (Math.log10(Math.max(v, 100)) - x0) / (x1 - x0) * pw;
+    java.util.function.DoubleUnaryOperator py =
+        v -> top + ph - (Math.log10(Math.min(Math.max(v, 0.1), 5000)) - y0) / (y1 - y0) * ph;
+    for (double v : new double[] {100, 1_000, 10_000, 100_000}) {
+      double x = px.applyAsDouble(v);
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1='%.1f' y1='%d' x2='%.1f' y2='%.1f' stroke='#ddd'/>\n",
+              x,
+              top,
+              x,
+              top + ph));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<text x='%.1f' y='%.1f' text-anchor='middle'>%,.0f</text>\n",
+              x,
+              top + ph + 16,
+              v));
+    }
+    for (double v : new double[] {0.1, 1, 10, 100, 1000}) {
+      double y = py.applyAsDouble(v);
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1='%d' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#ddd'/>\n",
+              left,
+              y,
+              left + pw,
+              y));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<text x='%d' y='%.1f' text-anchor='end'>%s ms</text>\n",
+              left - 4,
+              y + 4,
+              v < 1 ? "0.1" : String.format(Locale.ROOT, "%.0f", v)));
+    }
+    for (double limit : new double[] {CompareBench.TARGET_P99_MS, CompareBench.LATENCY_LIMIT_MS}) {
+      double y = py.applyAsDouble(limit);
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1='%d' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#c00' stroke-dasharray='4 3'/>\n",
+              left,
+              y,
+              left + pw,
+              y));
+    }
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x='%.1f' y='%d' text-anchor='middle'>achieved messages/s (log)</text>\n",
+            left + pw / 2,
+            h - 10));
+    int i = 0;
+    int ly = top + 10;
+    for (Map<String, Object> run : runs) {
+      String color = COLORS[i++ % COLORS.length];
+      for (String kind : List.of("ack_ms", "delivery_ms")) {
+        StringBuilder pts = new StringBuilder();
+        for (Object o : (List<Object>) ((Map<String, Object>) run.get("online")).get("steps")) {
+          Map<String, Object> st = (Map<String, Object>) o;
+          double x = px.applyAsDouble(((Number) st.get("achieved_per_s")).doubleValue());
+          double y =
+              py.applyAsDouble(((Number) ((Map<?, ?>) st.get(kind)).get("p99")).doubleValue());
+          pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+          sb.append(
+              String.format(
+                  Locale.ROOT, "<circle cx='%.1f' cy='%.1f' r='3' fill='%s'/>\n", x, y, color));
+        }
+        String dash = kind.equals("ack_ms") ? "" : " stroke-dasharray='6 3'";
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "<polyline points='%s' fill='none' stroke='%s' stroke-width='2'%s/>\n",
+                pts,
+                color,
+                dash));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' stroke-width='2'%s/>\n",
+                left + pw + 10,
+                ly,
+                left + pw + 40,
+                ly,
+                color,
+                dash));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "<text x='%.1f' y='%d'>%s %s p99</text>\n",
+                left + pw + 45,
+                ly + 4,
+                esc(String.valueOf(run.get("peer"))),
+                kind.equals("ack_ms") ? "ack" : "delivery"));
+        ly += 18;
+      }
+    }
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x='%.1f' y='%d' fill='#c00'>dashed red: 20 ms, 50 ms</text>\n",
+            left + pw + 10,
+            ly + 10));
+    sb.append("</svg>\n");
+    return sb.toString();
+  }
+
+  private static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}
