@@ -64,7 +64,7 @@ class CrashSafetyTest {
     Path config =
         Files.writeString(
             tmp.resolve("safehouse.conf"),
-            "limits.requests-per-second = 100000\n",
+            "limits.requests-per-second = 100000\nlimits.sends-per-account-per-second = 100000\n",
             StandardCharsets.UTF_8);
     ChildServer server = start(data, config);
     RawClient.Device worker = server.enrollInvited("caseworker");
