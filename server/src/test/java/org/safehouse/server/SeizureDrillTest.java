@@ -172,7 +172,6 @@ class SeizureDrillTest {
     try (Stream<Path> walk = Files.walk(data)) {
       files = walk.filter(Files::isRegularFile).toList();
     }
-    assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().endsWith(".sst")));
     for (Path f : files) {
       byte[] bytes = Files.readAllBytes(f);
       String name = data.relativize(f).toString();
@@ -222,6 +221,9 @@ class SeizureDrillTest {
         files.stream().mapToLong(SeizureDrillTest::size).sum(),
         killed.err().size() + killed.out().size());
     assertEquals(List.of(), found, "a seized server yields what it must not");
+    assertTrue(
+        files.stream().anyMatch(f -> f.getFileName().toString().endsWith(".sst")),
+        "the purge flushed the store into data files");
     assertTrue(pendingSeen, "the pending message's ciphertext is in the store (scan sanity)");
   }
 
