@@ -162,7 +162,10 @@ public final class RelayBench {
             d.idleTimeout(),
             1_000_000,
             d.maxConnections(),
-            d.deliveryWindow());
+            d.deliveryWindow(),
+            // Every benchmark connection comes from 127.0.0.1, and one account sends flat out.
+            d.maxConnections(),
+            1_000_000);
     ServerConfig config = TestServers.withLimits(TestServers.config(data), limits);
     if (!config.tlsEnabled()) {
       throw new IllegalStateException("the benchmark expects TLS on");

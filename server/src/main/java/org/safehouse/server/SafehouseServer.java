@@ -42,10 +42,14 @@ import org.safehouse.server.transport.TlsMaterial;
  * plain constructors, and takes them down in the reverse order.
  */
 public final class SafehouseServer implements AutoCloseable {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(SafehouseServer.class);
   private final ServerConfig config;
   private final RelayStore store;
   private final ExecutorService readers;
   private final ScheduledExecutorService scheduler;
+  private final ScheduledExecutorService purger =
+      Executors.newSingleThreadScheduledExecutor(named("store-purger"));
   private final Invites invites;
   private final ExpirySweeper sweeper;
   private final String pin;
@@ -136,6 +140,9 @@ public final class SafehouseServer implements AutoCloseable {
               new Revocations(store, clock, hub));
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(sweeper::sweepAndLog, every, every, TimeUnit.MILLISECONDS);
+      long purgeEvery = config.purgeInterval().toMillis();
+      server.purger.scheduleWithFixedDelay(
+          server::purgeAndLog, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
       return server;
     } catch (IOException | RuntimeException e) {
       if (server != null) {
@@ -244,6 +251,26 @@ public final class SafehouseServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Flushes and compacts the store now, so that delivered, expired and deleted messages leave its
+   * files (see {@link RelayStore#purge}); the server also does this every {@code
+   * store.purge-interval}.
+   */
+  public RelayStore.PurgeResult purge() throws IOException {
+    return store.purge();
+  }
+
+  private void purgeAndLog() {
+    try {
+      RelayStore.PurgeResult r = store.purge();
+      if (r.ran()) {
+        log.info("purged the store in {} ms", r.millis());
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("store purge failed: {}", e.getClass().getSimpleName());
+    }
+  }
+
   public ExpirySweeper sweeper() {
     return sweeper;
   }
@@ -265,6 +292,13 @@ public final class SafehouseServer implements AutoCloseable {
       admin.close();
     }
     scheduler.shutdownNow();
+    // A purge runs native flushes and compactions: let it end before the store closes.
+    purger.shutdownNow();
+    try {
+      purger.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     // Reads still running would touch a closed RocksDB (native memory): let them finish first.
     readers.shutdownNow();
     try {

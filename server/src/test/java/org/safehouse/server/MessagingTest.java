@@ -36,7 +36,15 @@ class MessagingTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = TestServers.start(data, clock);
+    // Some tests send a burst of 180 from one account: above the default per-account send rate.
+    server =
+        SafehouseServer.start(
+            TestServers.withLimits(
+                TestServers.config(data),
+                org.safehouse.server.config.Limits.defaults()
+                    .withPerSourceCaps(
+                        org.safehouse.server.config.Limits.DEFAULT_CONNECTIONS_PER_ADDRESS, 1000)),
+            clock);
   }
 
   @AfterEach

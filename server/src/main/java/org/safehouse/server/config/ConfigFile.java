@@ -30,13 +30,16 @@ public final class ConfigFile {
           "invite.expiry",
           "sweeper.interval",
           "audit.retention",
+          "store.purge-interval",
           "limits.max-frame-bytes",
           "limits.handshake-timeout",
           "limits.upgrade-timeout",
           "limits.idle-timeout",
           "limits.requests-per-second",
           "limits.max-connections",
-          "limits.delivery-window");
+          "limits.delivery-window",
+          "limits.connections-per-address",
+          "limits.sends-per-account-per-second");
 
   private ConfigFile() {}
 
@@ -112,7 +115,9 @@ public final class ConfigFile {
             duration(p, "limits.idle-timeout", l.idleTimeout()),
             integer(p, "limits.requests-per-second", l.requestsPerSecond()),
             integer(p, "limits.max-connections", l.maxConnections()),
-            integer(p, "limits.delivery-window", l.deliveryWindow()));
+            integer(p, "limits.delivery-window", l.deliveryWindow()),
+            integer(p, "limits.connections-per-address", l.connectionsPerAddress()),
+            integer(p, "limits.sends-per-account-per-second", l.sendsPerAccountPerSecond()));
     return new ServerConfig(
         listen,
         hostPort(p, "public-address", listen),
@@ -125,7 +130,8 @@ public final class ConfigFile {
         duration(p, "invite.expiry", d.inviteExpiry()),
         limits,
         duration(p, "sweeper.interval", d.sweepInterval()),
-        duration(p, "audit.retention", d.auditRetention()));
+        duration(p, "audit.retention", d.auditRetention()),
+        duration(p, "store.purge-interval", d.purgeInterval()));
   }
 
   private static String value(Properties p, String key) {

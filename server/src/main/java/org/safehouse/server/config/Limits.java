@@ -13,6 +13,11 @@ import java.time.Duration;
  * @param requestsPerSecond sustained requests per connection; bursts of twice this are allowed
  * @param maxConnections total open connections; more are closed at accept
  * @param deliveryWindow unacknowledged deliveries in flight per device
+ * @param connectionsPerAddress open connections from one source address; more are closed at accept.
+ *     Counted in memory only. Behind a TLS proxy or onion service every client has the proxy's
+ *     address, so raise it there
+ * @param sendsPerAccountPerSecond sustained sends per account, over all its connections; bursts of
+ *     twice this are allowed, more get {@code RATE_LIMITED}
  */
 public record Limits(
     int maxFrameBytes,
@@ -21,7 +26,33 @@ public record Limits(
     Duration idleTimeout,
     int requestsPerSecond,
     int maxConnections,
-    int deliveryWindow) {
+    int deliveryWindow,
+    int connectionsPerAddress,
+    int sendsPerAccountPerSecond) {
+
+  public static final int DEFAULT_CONNECTIONS_PER_ADDRESS = 64;
+  public static final int DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND = 20;
+
+  /** The limits before per-address and per-account caps existed; those take their defaults. */
+  public Limits(
+      int maxFrameBytes,
+      Duration handshakeTimeout,
+      Duration upgradeTimeout,
+      Duration idleTimeout,
+      int requestsPerSecond,
+      int maxConnections,
+      int deliveryWindow) {
+    this(
+        maxFrameBytes,
+        handshakeTimeout,
+        upgradeTimeout,
+        idleTimeout,
+        requestsPerSecond,
+        maxConnections,
+        deliveryWindow,
+        DEFAULT_CONNECTIONS_PER_ADDRESS,
+        DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND);
+  }
 
   public Limits {
     if (maxFrameBytes < 1024 || maxFrameBytes > 16 * 1024 * 1024) {
@@ -46,6 +77,29 @@ public record Limits(
       throw new IllegalArgumentException(
           "limits.delivery-window must be between 1 and 10000, was " + deliveryWindow);
     }
+    if (connectionsPerAddress < 1) {
+      throw new IllegalArgumentException(
+          "limits.connections-per-address must be at least 1, was " + connectionsPerAddress);
+    }
+    if (sendsPerAccountPerSecond < 1) {
+      throw new IllegalArgumentException(
+          "limits.sends-per-account-per-second must be at least 1, was "
+              + sendsPerAccountPerSecond);
+    }
+  }
+
+  /** These limits with other per-address and per-account caps. */
+  public Limits withPerSourceCaps(int connectionsPerAddress, int sendsPerAccountPerSecond) {
+    return new Limits(
+        maxFrameBytes,
+        handshakeTimeout,
+        upgradeTimeout,
+        idleTimeout,
+        requestsPerSecond,
+        maxConnections,
+        deliveryWindow,
+        connectionsPerAddress,
+        sendsPerAccountPerSecond);
   }
 
   public static Limits defaults() {
@@ -56,6 +110,8 @@ public record Limits(
         Duration.ofSeconds(120),
         100,
         10_000,
-        64);
+        64,
+        DEFAULT_CONNECTIONS_PER_ADDRESS,
+        DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND);
   }
 }

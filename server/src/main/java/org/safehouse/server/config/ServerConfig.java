@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param limits transport limits
  * @param sweepInterval how often expired messages and invites are removed
  * @param auditRetention how long audit log entries are kept
+ * @param purgeInterval how often the store is flushed and compacted so that acknowledged, expired
+ *     and deleted data leaves the write-ahead log and the data files
  */
 public record ServerConfig(
     HostPort listen,
@@ -35,7 +37,40 @@ public record ServerConfig(
     Duration inviteExpiry,
     Limits limits,
     Duration sweepInterval,
-    Duration auditRetention) {
+    Duration auditRetention,
+    Duration purgeInterval) {
+
+  public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofSeconds(60);
+
+  /** A configuration with the default purge interval. */
+  public ServerConfig(
+      HostPort listen,
+      HostPort publicAddress,
+      Path dataDir,
+      boolean tlsEnabled,
+      Path tlsCert,
+      Path tlsKey,
+      Duration retentionDefault,
+      Duration retentionMax,
+      Duration inviteExpiry,
+      Limits limits,
+      Duration sweepInterval,
+      Duration auditRetention) {
+    this(
+        listen,
+        publicAddress,
+        dataDir,
+        tlsEnabled,
+        tlsCert,
+        tlsKey,
+        retentionDefault,
+        retentionMax,
+        inviteExpiry,
+        limits,
+        sweepInterval,
+        auditRetention,
+        DEFAULT_PURGE_INTERVAL);
+  }
 
   public static final String DEFAULT_DATA = "./safehouse-data";
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 7443);
@@ -52,6 +87,7 @@ public record ServerConfig(
     requirePositive("invite.expiry", inviteExpiry);
     requirePositive("sweeper.interval", sweepInterval);
     requirePositive("audit.retention", auditRetention);
+    requirePositive("store.purge-interval", purgeInterval);
     if (retentionDefault.compareTo(retentionMax) > 0) {
       throw new IllegalArgumentException(
           "retention.default ("
@@ -79,7 +115,8 @@ public record ServerConfig(
         Duration.ofHours(72),
         Limits.defaults(),
         Duration.ofSeconds(60),
-        Duration.ofDays(365));
+        Duration.ofDays(365),
+        DEFAULT_PURGE_INTERVAL);
   }
 
   public InetSocketAddress listenSocketAddress() {
@@ -107,7 +144,8 @@ public record ServerConfig(
         inviteExpiry,
         limits,
         sweepInterval,
-        auditRetention);
+        auditRetention,
+        purgeInterval);
   }
 
   public ServerConfig withPublicAddress(HostPort address) {
@@ -123,7 +161,26 @@ public record ServerConfig(
         inviteExpiry,
         limits,
         sweepInterval,
-        auditRetention);
+        auditRetention,
+        purgeInterval);
+  }
+
+  /** This configuration with other transport limits. */
+  public ServerConfig withLimits(Limits newLimits) {
+    return new ServerConfig(
+        listen,
+        publicAddress,
+        dataDir,
+        tlsEnabled,
+        tlsCert,
+        tlsKey,
+        retentionDefault,
+        retentionMax,
+        inviteExpiry,
+        newLimits,
+        sweepInterval,
+        auditRetention,
+        purgeInterval);
   }
 
   static void requirePositive(String name, Duration d) {

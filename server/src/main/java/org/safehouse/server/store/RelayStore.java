@@ -127,6 +127,11 @@ public final class RelayStore implements AutoCloseable {
             .setCreateMissingColumnFamilies(true)
             .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
             .setKeepLogFileNum(2)
+            // A purge must be able to remove every WAL that holds deleted ciphertext: no WAL is
+            // recycled (reused with old bytes still in it) or archived.
+            .setRecycleLogFileNum(0)
+            .setWalTtlSeconds(0)
+            .setWalSizeLimitMB(0)
             .setMaxTotalWalSize(256L << 20)
             .setMaxBackgroundJobs(2);
     List<ColumnFamilyOptions> cfos = new ArrayList<>();
@@ -367,6 +372,45 @@ public final class RelayStore implements AutoCloseable {
     } catch (RocksDBException e) {
       throw new IOException("cannot read the store", e);
     }
+  }
+
+  /** What one {@link #purge} did. */
+  public record PurgeResult(boolean ran, long millis) {}
+
+  private long purgedAtSequence = -1;
+
+  /**
+   * Makes acknowledged, expired and deleted data physically leave the store's files: flushes every
+   * memtable (a Put that meets its SingleDelete or DeleteRange in the memtable is dropped there and
+   * never reaches a data file), which lets RocksDB delete the write-ahead log files that held it,
+   * then compacts every column family down to its last level, so deletes that meet older data files
+   * drop that data too. Does nothing if nothing was written since the last purge.
+   *
+   * <p>Not on the writer thread: writes go on while it runs. Residue it cannot remove (the
+   * MANIFEST, free blocks of the file system and the disk) is described in SECURITY.md.
+   */
+  public synchronized PurgeResult purge() throws IOException {
+    long seq = db.getLatestSequenceNumber();
+    if (seq == purgedAtSequence) {
+      return new PurgeResult(false, 0);
+    }
+    long start = System.nanoTime();
+    try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true);
+        org.rocksdb.CompactRangeOptions co =
+            new org.rocksdb.CompactRangeOptions()
+                .setBottommostLevelCompaction(
+                    org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)
+                .setExclusiveManualCompaction(false)) {
+      db.flush(fo, handles);
+      for (ColumnFamilyHandle h : handles) {
+        db.compactRange(h, null, null, co);
+      }
+      // Obsolete WAL and data files are deleted by the flush and compaction jobs themselves.
+    } catch (RocksDBException e) {
+      throw new IOException("cannot purge the store", e);
+    }
+    purgedAtSequence = seq;
+    return new PurgeResult(true, (System.nanoTime() - start) / 1_000_000);
   }
 
   /** Counts as of the last commit. */

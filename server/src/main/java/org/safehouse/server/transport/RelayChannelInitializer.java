@@ -35,6 +35,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
   private final Services services;
   private final SecureRandom random;
   private final AuthThrottle throttle;
+  private final AccountSendLimiter sends;
 
   RelayChannelInitializer(
       SslContext ssl, ConnectionLimiter limiter, Services services, SecureRandom random) {
@@ -43,6 +44,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     this.services = services;
     this.random = random;
     this.throttle = new AuthThrottle(services.clock());
+    this.sends = new AccountSendLimiter(services.limits().sendsPerAccountPerSecond());
   }
 
   @Override
@@ -76,7 +78,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("websocket", new WebSocketServerProtocolHandler(webSocketConfig(limits)));
     p.addLast("upgrade-deadline", new UpgradeDeadline(limits.upgradeTimeout()));
     p.addLast("frames", new FrameCodec());
-    p.addLast("session", new SessionHandler(services, random, throttle));
+    p.addLast("session", new SessionHandler(services, random, throttle, sends));
   }
 
   private static WebSocketServerProtocolConfig webSocketConfig(Limits limits) {

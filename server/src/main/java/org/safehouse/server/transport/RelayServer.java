@@ -47,7 +47,9 @@ public final class RelayServer implements AutoCloseable {
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, io);
-    ConnectionLimiter limiter = new ConnectionLimiter(services.limits().maxConnections());
+    ConnectionLimiter limiter =
+        new ConnectionLimiter(
+            services.limits().maxConnections(), services.limits().connectionsPerAddress());
     try {
       Channel ch =
           new ServerBootstrap()

@@ -50,6 +50,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
   private final Requests requests;
   private final TokenBucket bucket;
   private final AuthThrottle throttle;
+  private final AccountSendLimiter sends;
   private final byte[] nonce = new byte[32];
   private State state = State.NEW;
   private int authFailures;
@@ -57,9 +58,11 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
   private DeliverySession delivery;
   private ChannelHandlerContext ctx;
 
-  SessionHandler(Services services, SecureRandom random, AuthThrottle throttle) {
+  SessionHandler(
+      Services services, SecureRandom random, AuthThrottle throttle, AccountSendLimiter sends) {
     this.services = services;
     this.throttle = throttle;
+    this.sends = sends;
     this.requests = new Requests(services);
     this.bucket = new TokenBucket(services.limits().requestsPerSecond(), System.nanoTime());
     random.nextBytes(nonce);
@@ -266,6 +269,10 @@ final class SessionHandler extends SimpleChannelInboundHandler<ClientFrame> {
   private void send(long id, ClientFrame frame) {
     if (state != State.READY) {
       respond(id, ErrorCode.UNAUTHENTICATED, "enroll or authenticate first");
+      return;
+    }
+    if (!sends.tryAcquire(device.account(), System.nanoTime())) {
+      respond(id, ErrorCode.RATE_LIMITED, "too many messages from this account; slow down");
       return;
     }
     var s = frame.getSend();

@@ -24,19 +24,7 @@ public final class TestServers {
   }
 
   public static ServerConfig withLimits(ServerConfig c, Limits limits) {
-    return new ServerConfig(
-        c.listen(),
-        c.publicAddress(),
-        c.dataDir(),
-        c.tlsEnabled(),
-        c.tlsCert(),
-        c.tlsKey(),
-        c.retentionDefault(),
-        c.retentionMax(),
-        c.inviteExpiry(),
-        limits,
-        c.sweepInterval(),
-        c.auditRetention());
+    return c.withLimits(limits);
   }
 
   public static SafehouseServer start(Path data, Clock clock) throws IOException {
