@@ -34,8 +34,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
   private final ConnectionLimiter limiter;
   private final Services services;
   private final SecureRandom random;
-  private final AuthThrottle throttle;
-  private final AccountSendLimiter sends;
+  private final SessionGuards guards;
 
   RelayChannelInitializer(
       SslContext ssl, ConnectionLimiter limiter, Services services, SecureRandom random) {
@@ -43,8 +42,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     this.limiter = limiter;
     this.services = services;
     this.random = random;
-    this.throttle = new AuthThrottle(services.clock());
-    this.sends = new AccountSendLimiter(services.limits().sendsPerAccountPerSecond());
+    this.guards = SessionGuards.of(services);
   }
 
   @Override
@@ -57,7 +55,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
       tls.setHandshakeTimeoutMillis(limits.handshakeTimeout().toMillis());
       p.addLast("tls", tls);
     }
-    addProtocolHandlers(p, services, random, throttle);
+    addProtocolHandlers(p, services, random, guards);
   }
 
   /**
@@ -65,7 +63,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
    * test, which runs exactly this chain on an in-VM channel.
    */
   static void addProtocolHandlers(
-      ChannelPipeline p, Services services, SecureRandom random, AuthThrottle throttle) {
+      ChannelPipeline p, Services services, SecureRandom random, SessionGuards guards) {
     Limits limits = services.limits();
     // Above TLS, so that responses written in one burst share TLS records and syscalls.
     p.addLast("flush", new FlushConsolidationHandler(64, true));
@@ -78,7 +76,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("websocket", new WebSocketServerProtocolHandler(webSocketConfig(limits)));
     p.addLast("upgrade-deadline", new UpgradeDeadline(limits.upgradeTimeout()));
     p.addLast("frames", new FrameCodec());
-    p.addLast("session", new SessionHandler(services, random, throttle, sends));
+    p.addLast("session", new SessionHandler(services, random, guards.throttle(), guards.sends()));
   }
 
   private static WebSocketServerProtocolConfig webSocketConfig(Limits limits) {

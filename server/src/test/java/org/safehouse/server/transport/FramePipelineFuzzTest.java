@@ -263,7 +263,7 @@ class FramePipelineFuzzTest {
                 protected void initChannel(LocalChannel ch) {
                   accepted.add(ch);
                   RelayChannelInitializer.addProtocolHandlers(
-                      ch.pipeline(), services, random, new AuthThrottle(services.clock()));
+                      ch.pipeline(), services, random, SessionGuards.of(services));
                 }
               })
           .bind(address)
