@@ -81,27 +81,51 @@ final class Inbox {
       ack(from, delivery);
       return;
     }
-    byte[] plaintext;
+    // The session changes of a decryption are written only after the message is stored: a crash
+    // in between leaves the old session on disk, the server delivers the copy again, and it
+    // decrypts again (see SignalStore#deferWrites).
     synchronized (cryptoLock) {
-      SignalProtocolAddress address =
-          new SignalProtocolAddress(sender, Math.max(1, delivery.getSenderDeviceId()));
+      signal.deferWrites();
       try {
-        plaintext =
-            Envelope.open(
-                new SessionCipher(signal, address), delivery.getCiphertext().toByteArray());
-      } catch (UntrustedIdentityException e) {
-        hold(sender, delivery);
-        ack(from, delivery);
-        return;
-      } catch (DuplicateMessageException | InvalidMessageException e) {
-        // Never decryptable (a replay, or garbage): drop it so it does not block the queue.
-        LOG.log(System.Logger.Level.DEBUG, "Dropped an undecryptable delivery");
-        ack(from, delivery);
-        return;
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
+        SignalProtocolAddress address =
+            new SignalProtocolAddress(sender, Math.max(1, delivery.getSenderDeviceId()));
+        byte[] plaintext;
+        try {
+          plaintext =
+              Envelope.open(
+                  new SessionCipher(signal, address), delivery.getCiphertext().toByteArray());
+        } catch (UntrustedIdentityException e) {
+          // The decryption changed no session; what it wrote is the record of the changed
+          // identity, which must be kept so the app can show it.
+          signal.commitWrites();
+          hold(sender, delivery);
+          ack(from, delivery);
+          return;
+        } catch (DuplicateMessageException | InvalidMessageException e) {
+          // Never decryptable (a replay, or garbage): drop it so it does not block the queue.
+          LOG.log(System.Logger.Level.DEBUG, "Dropped an undecryptable delivery");
+          signal.discardWrites();
+          ack(from, delivery);
+          return;
+        } catch (UncheckedIOException e) {
+          throw e.getCause();
+        }
+        store(sender, messageId, seen, plaintext);
+        signal.commitWrites();
+      } finally {
+        signal.discardWrites();
       }
     }
+    ack(from, delivery);
+    synchronized (this) {
+      notifyAll();
+    }
+    deliverToListener();
+  }
+
+  /** Stores what a decrypted delivery carries, and marks it seen. */
+  private void store(String sender, String messageId, String seen, byte[] plaintext)
+      throws IOException {
     Content content;
     try {
       content = PaddedContent.decode(plaintext);
@@ -119,23 +143,14 @@ final class Inbox {
                 Instant.ofEpochMilli(content.getText().getSentAtMillis()));
         local.put(PENDING + messageId, encode(seq, message));
         local.put(seen, new byte[0]);
-        ack(from, delivery);
-        synchronized (this) {
-          notifyAll();
-        }
-        sendReceipt(sender, delivery.getClientMessageId());
-        deliverToListener();
+        sendReceipt(sender, ByteString.copyFrom(HexFormat.of().parseHex(messageId)));
       }
       case PROFILE -> {
         local.put(
             NAME + sender, content.getProfile().getDisplayName().getBytes(StandardCharsets.UTF_8));
         local.put(seen, new byte[0]);
-        ack(from, delivery);
       }
-      default -> {
-        local.put(seen, new byte[0]);
-        ack(from, delivery);
-      }
+      default -> local.put(seen, new byte[0]);
     }
   }
 

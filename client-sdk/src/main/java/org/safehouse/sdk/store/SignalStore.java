@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -53,7 +55,11 @@ public final class SignalStore implements SignalProtocolStore {
   private static final byte KYBER_ONE_TIME = 1;
   private static final byte KYBER_LAST_RESORT = 2;
 
+  private static final byte[] DELETED = new byte[0];
+
   private final LocalStore store;
+  // Changes held back by deferWrites(); null when writing through.
+  private Map<String, byte[]> deferred;
   private final IdentityKeyPair identityKeyPair;
   private final int registrationId;
 
@@ -278,7 +284,7 @@ public final class SignalStore implements SignalProtocolStore {
   private List<Integer> sessionDevices(String name) {
     String prefix = SESSION + name + ":";
     List<Integer> devices = new ArrayList<>();
-    for (String record : store.names(prefix)) {
+    for (String record : names(prefix)) {
       String rest = record.substring(prefix.length());
       // An account whose name extends this one ("a:b") also matches the prefix; skip it.
       if (!rest.isEmpty() && rest.chars().allMatch(Character::isDigit) && rest.length() < 10) {
@@ -333,7 +339,7 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public synchronized List<SignedPreKeyRecord> loadSignedPreKeys() {
     List<SignedPreKeyRecord> records = new ArrayList<>();
-    for (String name : store.names(SIGNED_PRE_KEY)) {
+    for (String name : names(SIGNED_PRE_KEY)) {
       records.add(parse(read(name), SignedPreKeyRecord::new, "signed prekey"));
     }
     return records;
@@ -369,7 +375,7 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public synchronized List<KyberPreKeyRecord> loadKyberPreKeys() {
     List<KyberPreKeyRecord> records = new ArrayList<>();
-    for (String name : store.names(KYBER_PRE_KEY)) {
+    for (String name : names(KYBER_PRE_KEY)) {
       records.add(parseKyber(read(name)));
     }
     return records;
@@ -434,7 +440,7 @@ public final class SignalStore implements SignalProtocolStore {
    */
   public synchronized void removeKyberPreKey(int kyberPreKeyId) {
     remove(KYBER_PRE_KEY + kyberPreKeyId);
-    for (String name : store.names(KYBER_BASE_KEY + kyberPreKeyId + ":")) {
+    for (String name : names(KYBER_BASE_KEY + kyberPreKeyId + ":")) {
       remove(name);
     }
   }
@@ -471,9 +477,49 @@ public final class SignalStore implements SignalProtocolStore {
     return SENDER_KEY + sender.getName() + ":" + sender.getDeviceId() + ":" + distributionId;
   }
 
+  // ---- deferred writes
+
+  /**
+   * Holds every change in memory, visible to this store's reads, until {@link #commitWrites}.
+   * Decrypting a message advances the session and may spend a one-time prekey; an app defers those
+   * changes until it has stored the decrypted message, so that a crash in between leaves the old
+   * state on disk and the redelivered copy still decrypts. Nothing is lost either way.
+   */
+  public synchronized void deferWrites() {
+    deferred = new LinkedHashMap<>();
+  }
+
+  /**
+   * Writes the deferred changes and stops deferring.
+   *
+   * @throws IOException if the local store fails; the changes are then still deferred
+   */
+  public synchronized void commitWrites() throws IOException {
+    if (deferred == null) {
+      return;
+    }
+    for (Map.Entry<String, byte[]> e : deferred.entrySet()) {
+      if (e.getValue() == DELETED) {
+        store.delete(e.getKey());
+      } else {
+        store.put(e.getKey(), e.getValue());
+      }
+    }
+    deferred = null;
+  }
+
+  /** Forgets the deferred changes: the state on disk stays as it was. */
+  public synchronized void discardWrites() {
+    deferred = null;
+  }
+
   // ---- storage
 
   private byte[] read(String name) {
+    if (deferred != null && deferred.containsKey(name)) {
+      byte[] v = deferred.get(name);
+      return v == DELETED ? null : v;
+    }
     try {
       return store.get(name);
     } catch (IOException e) {
@@ -482,6 +528,10 @@ public final class SignalStore implements SignalProtocolStore {
   }
 
   private void write(String name, byte[] value) {
+    if (deferred != null) {
+      deferred.put(name, value.clone());
+      return;
+    }
     try {
       store.put(name, value);
     } catch (IOException e) {
@@ -490,11 +540,33 @@ public final class SignalStore implements SignalProtocolStore {
   }
 
   private void remove(String name) {
+    if (deferred != null) {
+      deferred.put(name, DELETED);
+      return;
+    }
     try {
       store.delete(name);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Record names under {@code prefix}, deferred changes included. */
+  private List<String> names(String prefix) {
+    java.util.TreeSet<String> out = new java.util.TreeSet<>(store.names(prefix));
+    if (deferred != null) {
+      deferred.forEach(
+          (k, v) -> {
+            if (k.startsWith(prefix)) {
+              if (v == DELETED) {
+                out.remove(k);
+              } else {
+                out.add(k);
+              }
+            }
+          });
+    }
+    return new ArrayList<>(out);
   }
 
   private interface Parser<T> {

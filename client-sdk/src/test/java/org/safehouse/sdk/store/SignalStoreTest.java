@@ -90,6 +90,42 @@ class SignalStoreTest {
   }
 
   @Test
+  void aDecryptionWhoseChangesWereNeverCommittedDecryptsAgainAfterACrash() throws Exception {
+    Path aliceHome = temp.resolve("alice");
+    Path bobHome = temp.resolve("bob");
+    LocalStore aliceLocal = LocalStore.create(aliceHome, PASSPHRASE, LocalStoreTest.FAST_KDF);
+    LocalStore bobLocal = LocalStore.create(bobHome, PASSPHRASE, LocalStoreTest.FAST_KDF);
+    SignalStore alice = SignalStore.create(aliceLocal, IdentityKeyPair.generate(), 1111);
+    SignalStore bob = SignalStore.create(bobLocal, IdentityKeyPair.generate(), 2222);
+    new SessionBuilder(alice, BOB).process(publishPreKeys(bob));
+    byte[] first = new SessionCipher(alice, BOB).encrypt(utf8("first contact")).serialize();
+
+    // Bob decrypts with deferred writes and "crashes" before committing them.
+    bob.deferWrites();
+    assertArrayEquals(
+        utf8("first contact"),
+        new SessionCipher(bob, ALICE).decrypt(new PreKeySignalMessage(first)));
+    assertFalse(bob.containsPreKey(PRE_KEY_ID), "spent, as far as this process can see");
+    bobLocal.close();
+
+    try (LocalStore bobAgain = LocalStore.open(bobHome, PASSPHRASE)) {
+      SignalStore bob2 = SignalStore.open(bobAgain);
+      assertTrue(bob2.containsPreKey(PRE_KEY_ID), "nothing of the decryption reached the disk");
+      // The server delivers the copy again: it still decrypts, and this time it is committed.
+      bob2.deferWrites();
+      assertArrayEquals(
+          utf8("first contact"),
+          new SessionCipher(bob2, ALICE).decrypt(new PreKeySignalMessage(first)));
+      bob2.commitWrites();
+      assertFalse(bob2.containsPreKey(PRE_KEY_ID));
+      byte[] next = new SessionCipher(alice, BOB).encrypt(utf8("second")).serialize();
+      assertArrayEquals(
+          utf8("second"), new SessionCipher(bob2, ALICE).decrypt(new PreKeySignalMessage(next)));
+    }
+    aliceLocal.close();
+  }
+
+  @Test
   void changedIdentityIsReportedAndNotTrustedUntilApproved() throws Exception {
     Path home = temp.resolve("alice");
     IdentityKey first = IdentityKeyPair.generate().getPublicKey();

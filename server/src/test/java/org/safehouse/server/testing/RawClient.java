@@ -241,7 +241,8 @@ public final class RawClient implements AutoCloseable {
   }
 
   public Response request(ClientFrame.Builder frame) throws Exception {
-    return requestAsync(frame).get(10, TimeUnit.SECONDS);
+    // Generous: a loaded CI machine can stall a child server for seconds (see SeizureDrillTest).
+    return requestAsync(frame).get(30, TimeUnit.SECONDS);
   }
 
   /** Enrolls {@code device} with an invite code; fills in its ids on success. */
