@@ -24,7 +24,8 @@ import org.safehouse.sdk.store.LocalStore;
 import org.safehouse.sdk.store.SignalStore;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
-import org.safehouse.server.testing.TestServers;
+import org.safehouse.server.config.ConfigFile;
+import org.safehouse.server.config.ServerConfig;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.SessionBuilder;
@@ -163,8 +164,14 @@ public final class SdkBench {
 
   /** A caseworker and a client on a real server (TLS, RocksDB): send, wait for it, repeat. */
   private static Map<String, Object> endToEnd(Path tmp, int count) throws Exception {
-    try (SafehouseServer server =
-        SafehouseServer.start(TestServers.config(tmp.resolve("server")), Clock.systemUTC())) {
+    // One sender sends as fast as the receiver keeps up: lift the per-account and per-connection
+    // rate limits, which are there for abusive clients.
+    Path conf = tmp.resolve("server.conf");
+    Files.writeString(
+        conf,
+        "limits.sends-per-account-per-second = 100000\nlimits.requests-per-second = 100000\n");
+    ServerConfig config = ConfigFile.load(conf, tmp.resolve("server").toString(), "127.0.0.1:0");
+    try (SafehouseServer server = SafehouseServer.start(config, Clock.systemUTC())) {
       SafehouseClient worker =
           SafehouseClient.enroll(
               tmp.resolve("worker"), PASS, server.createInvite(Role.CASEWORKER).toString());
