@@ -35,7 +35,8 @@ class PlaintextModeTest {
         c.inviteExpiry(),
         c.limits(),
         c.sweepInterval(),
-        c.auditRetention());
+        c.auditRetention(),
+        c.purgeInterval());
   }
 
   @Test

@@ -42,36 +42,6 @@ public record ServerConfig(
 
   public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofSeconds(60);
 
-  /** A configuration with the default purge interval. */
-  public ServerConfig(
-      HostPort listen,
-      HostPort publicAddress,
-      Path dataDir,
-      boolean tlsEnabled,
-      Path tlsCert,
-      Path tlsKey,
-      Duration retentionDefault,
-      Duration retentionMax,
-      Duration inviteExpiry,
-      Limits limits,
-      Duration sweepInterval,
-      Duration auditRetention) {
-    this(
-        listen,
-        publicAddress,
-        dataDir,
-        tlsEnabled,
-        tlsCert,
-        tlsKey,
-        retentionDefault,
-        retentionMax,
-        inviteExpiry,
-        limits,
-        sweepInterval,
-        auditRetention,
-        DEFAULT_PURGE_INTERVAL);
-  }
-
   public static final String DEFAULT_DATA = "./safehouse-data";
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 7443);
 
@@ -135,23 +105,6 @@ public record ServerConfig(
     return new ServerConfig(
         newListen,
         publicFollows ? newListen : publicAddress,
-        dataDir,
-        tlsEnabled,
-        tlsCert,
-        tlsKey,
-        retentionDefault,
-        retentionMax,
-        inviteExpiry,
-        limits,
-        sweepInterval,
-        auditRetention,
-        purgeInterval);
-  }
-
-  public ServerConfig withPublicAddress(HostPort address) {
-    return new ServerConfig(
-        listen,
-        address,
         dataDir,
         tlsEnabled,
         tlsCert,
