@@ -11,7 +11,7 @@
 # runs the Safehouse sweeper benchmark (workload D) with relay-core.sh.
 # Results: bench/results/compare.{json,md}, compare-*.svg, machine.txt, sweep/relay-core.*
 # Environment: SKIP_BUILD=1, SKIP_APT=1, OUT=DIR, PEERS=safehouse,mosquitto,prosody,
-#              SERVER_JAVA_OPTS (default -Xms256m -Xmx1g -XX:+UseG1GC), BENCH_ARGS (extra args).
+#              SERVER_JAVA_OPTS (default -Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:+UseG1GC), BENCH_ARGS (extra args).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"

@@ -48,7 +48,9 @@ public final class CompareBench {
     Duration prewarm = Duration.ofSeconds(5);
     int offlineMessages = 10_000;
     int[] idleSteps = {1_000, 5_000};
-    String serverJavaOpts = "-Xms256m -Xmx1g -XX:+UseG1GC";
+    boolean idleOnly;
+    int idleHoldSeconds;
+    String serverJavaOpts = "-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:+UseG1GC";
     int mqttPort = 18883;
     int xmppPort = 15223;
 
@@ -81,6 +83,8 @@ public final class CompareBench {
               s.sharedPayloads = args[++i].isEmpty() ? List.of() : ints(args[i]);
           case "--idle" ->
               s.idleSteps = ints(args[++i]).stream().mapToInt(Integer::intValue).toArray();
+          case "--idle-only" -> s.idleOnly = true;
+          case "--idle-hold-s" -> s.idleHoldSeconds = Integer.parseInt(args[++i]);
           case "--rates" ->
               s.rates = ints(args[++i]).stream().mapToInt(Integer::intValue).toArray();
           case "--offline-messages" -> s.offlineMessages = Integer.parseInt(args[++i]);
@@ -160,7 +164,7 @@ public final class CompareBench {
             new Placement("server 2 cores (generator shares them)", "0,1", "0,1"));
     for (Placement p : placements) {
       List<Integer> payloads = p.serverCpus.equals("0") ? s.payloads : s.sharedPayloads;
-      if (payloads.isEmpty()) {
+      if (payloads.isEmpty() || (s.idleOnly && !p.serverCpus.equals("0"))) {
         continue;
       }
       pinSelf(p.generatorCpus);
@@ -173,6 +177,9 @@ public final class CompareBench {
             // not blur the memory figures.
             idle.put(peer.name(), idle(peer));
             writePartial(root);
+          }
+          if (s.idleOnly) {
+            continue;
           }
           peer.setUp(s.senders, s.online, s.offline, sink);
           // Warm up both sides (the JVMs compile their hot paths) before anything is recorded.
@@ -626,15 +633,42 @@ public final class CompareBench {
 
   // ------------------------------------------------------------------ workload C
 
+  /** Live Java heap of a JVM server, in KB: jcmd's class histogram runs a full GC first. */
+  static long liveHeapKb(long pid) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid),
+                "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    for (String line : out.split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length == 3 && f[0].equals("Total")) {
+        return Long.parseLong(f[2]) / 1024;
+      }
+    }
+    throw new java.io.IOException(
+        "jcmd gave no heap histogram for the server: " + out.lines().findFirst().orElse(""));
+  }
+
   private Map<String, Object> idle(Peer peer) throws Exception {
     List<Object> points = new ArrayList<>();
     System.gc();
     Thread.sleep(1000);
     Proc base = Proc.read(peer.serverPid());
+    boolean jvm = peer.name().equals("safehouse");
+    long baseHeap = jvm ? liveHeapKb(peer.serverPid()) : 0;
     int open = 0;
     Map<String, Object> p0 = new LinkedHashMap<>();
     p0.put("connections", 0);
     p0.put("rss_kb", base.rssKb());
+    if (jvm) {
+      p0.put("heap_live_kb", baseHeap);
+    }
     points.add(p0);
     String error = null;
     long t0 = System.nanoTime();
@@ -661,6 +695,15 @@ public final class CompareBench {
               "marginal_rss_per_connection_kb",
               (now.rssKb() - lastRss) / (double) (open - lastOpen));
         }
+        if (jvm) {
+          // A pre-touched fixed heap hides heap growth from RSS: add what the connections hold
+          // live in the heap (after a full GC), so the per-connection figure is the whole cost.
+          long heap = liveHeapKb(peer.serverPid());
+          p.put("heap_live_kb", heap);
+          if (open > 0) {
+            p.put("heap_live_per_connection_kb", (heap - baseHeap) / (double) open);
+          }
+        }
         lastOpen = open;
         lastRss = now.rssKb();
         points.add(p);
@@ -671,6 +714,15 @@ public final class CompareBench {
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    if (s.idleHoldSeconds > 0) {
+      log(
+          "  holding the idle connections for "
+              + s.idleHoldSeconds
+              + " s (server pid "
+              + peer.serverPid()
+              + ")");
+      Thread.sleep(s.idleHoldSeconds * 1000L);
+    }
     peer.closeIdle();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("points", points);

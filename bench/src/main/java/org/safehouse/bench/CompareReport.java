@@ -156,7 +156,15 @@ final class CompareReport {
     }
     md.append("## Idle TLS connections (server on 1 core)\n\n");
     md.append(
-        "| peer | connections | server RSS MB | RSS per connection KB |\n|---|---|---|---|\n");
+        "RSS per connection is (RSS - RSS with none open) / connections; marginal is the slope"
+            + " since the previous row. Safehouse runs with a fixed, pre-touched heap (see"
+            + " `server_java_opts` in compare.json), which RSS does not show growing: its live"
+            + " heap per connection (after a full GC) is added, and the last column is the whole"
+            + " cost of one more idle connection. The other servers' heaps are in their RSS.\n\n");
+    md.append(
+        "| peer | connections | server RSS MB | RSS per connection KB | marginal RSS KB |"
+            + " live heap per connection KB | marginal cost per connection KB |\n"
+            + "|---|---|---|---|---|---|---|\n");
     for (var e : idle.entrySet()) {
       Map<String, Object> m = (Map<String, Object>) e.getValue();
       for (Object o : (List<Object>) m.get("points")) {
@@ -164,10 +172,20 @@ final class CompareReport {
         if (((Number) p.get("connections")).intValue() == 0) {
           continue;
         }
+        Object heap = p.get("heap_live_per_connection_kb");
+        Object marginal = p.get("marginal_rss_per_connection_kb");
         md.append("| ").append(e.getKey());
         md.append(" | ").append(p.get("connections"));
         md.append(" | ").append(num(((Number) p.get("rss_kb")).doubleValue() / 1024, 0));
         md.append(" | ").append(num(p.get("rss_per_connection_kb"), 1));
+        md.append(" | ").append(marginal == null ? "" : num(marginal, 1));
+        md.append(" | ").append(heap == null ? "in RSS" : num(heap, 1));
+        double whole =
+            marginal == null
+                ? Double.NaN
+                : ((Number) marginal).doubleValue()
+                    + (heap == null ? 0 : ((Number) heap).doubleValue());
+        md.append(" | ").append(Double.isNaN(whole) ? "" : num(whole, 1));
         md.append(" |\n");
       }
       if (m.containsKey("error")) {
@@ -175,7 +193,7 @@ final class CompareReport {
             .append(e.getKey())
             .append(" | stopped: ")
             .append(m.get("error"))
-            .append(" | | |\n");
+            .append(" | | | | | |\n");
       }
     }
     md.append("\n");

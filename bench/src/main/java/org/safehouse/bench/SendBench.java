@@ -17,6 +17,7 @@ import org.safehouse.protocol.wire.ErrorCode;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.store.WriterStats;
 import org.safehouse.server.testing.RawClient;
 
 /**
@@ -142,7 +143,9 @@ final class SendBench implements AutoCloseable {
     sleepUntil(windowStart);
     recorder.getIntervalHistogram(); // drop warm-up samples
     cpu[0] = Cpu.start();
+    WriterStats.Snapshot writerBefore = server.store().writerStats().snapshot();
     sleepUntil(windowEnd);
+    WriterStats.Snapshot writer = server.store().writerStats().snapshot().minus(writerBefore);
     long okCount = ok.sum();
     Map<String, Object> cpuFigures = cpu[0].stop(okCount);
     Histogram h = recorder.getIntervalHistogram();
@@ -164,6 +167,7 @@ final class SendBench implements AutoCloseable {
     }
     m.put("durable_sends_per_s", okCount / (measure.toNanos() / 1e9));
     m.put("ack_latency_ms", latency(h));
+    m.put("writer", writer(writer, measure));
     m.put("cpu", cpuFigures);
     m.put("unanswered_at_end", inFlight.get());
     return m;
@@ -245,7 +249,9 @@ final class SendBench implements AutoCloseable {
     pacer.start();
     sleepUntil(windowStart);
     Cpu cpu = Cpu.start();
+    WriterStats.Snapshot writerBefore = server.store().writerStats().snapshot();
     pacer.join();
+    WriterStats.Snapshot writer = server.store().writerStats().snapshot().minus(writerBefore);
     long drainDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < drainDeadline) {
       Thread.sleep(5);
@@ -266,7 +272,32 @@ final class SendBench implements AutoCloseable {
     m.put("achieved_per_s", okCount / (measure.toNanos() / 1e9));
     m.put("pacer_max_lag_ms", maxLag[0] / 1e6);
     m.put("latency_from_schedule_ms", latency(h));
+    m.put("writer", writer(writer, measure));
     m.put("cpu", cpuFigures);
+    return m;
+  }
+
+  /**
+   * The store writer's group commits in the window: how many, how large, and where the time went
+   * (queue wait of a group's oldest op, applying the group, batch write with WAL sync). Quantiles
+   * are bucket upper bounds (powers of two of microseconds).
+   */
+  static Map<String, Object> writer(WriterStats.Snapshot w, Duration measure) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("groups_per_s", w.groups() / (measure.toNanos() / 1e9));
+    m.put("ops_per_group", w.groups() == 0 ? 0 : w.ops() / (double) w.groups());
+    for (String q : List.of("p50", "p99", "p99_9", "max")) {
+      double f =
+          switch (q) {
+            case "p50" -> 0.5;
+            case "p99" -> 0.99;
+            case "p99_9" -> 0.999;
+            default -> 1.0;
+          };
+      m.put("wait_ms_" + q, w.waitMillis(f));
+      m.put("apply_ms_" + q, w.applyMillis(f));
+      m.put("write_sync_ms_" + q, w.writeMillis(f));
+    }
     return m;
   }
 

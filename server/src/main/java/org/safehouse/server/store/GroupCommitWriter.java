@@ -23,7 +23,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_GROUP = 4096;
 
-  private record Pending<T>(WriteOp<T> op, CompletableFuture<T> future) {
+  private record Pending<T>(WriteOp<T> op, CompletableFuture<T> future, long queuedAt) {
     void apply(Tx tx, List<Runnable> completions) throws Exception {
       T result = op.apply(tx);
       completions.add(() -> future.complete(result));
@@ -48,6 +48,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private long nextSeq;
   private long seqReservedUpTo;
   private volatile boolean closing;
+  private final WriterStats stats = new WriterStats();
 
   GroupCommitWriter(RelayStore store, long[] counters, long seqReservedUpTo) {
     this.store = store;
@@ -67,12 +68,16 @@ final class GroupCommitWriter implements AutoCloseable {
       f.completeExceptionally(new StoreClosedException());
       return f;
     }
-    queue.add(new Pending<>(op, f));
+    queue.add(new Pending<>(op, f, System.nanoTime()));
     return f;
   }
 
   Counters counters() {
     return published;
+  }
+
+  WriterStats stats() {
+    return stats;
   }
 
   private void run() {
@@ -103,6 +108,8 @@ final class GroupCommitWriter implements AutoCloseable {
   private void commit(List<Pending<?>> group) {
     List<Runnable> completions = new ArrayList<>(group.size());
     boolean durable = false;
+    long started = System.nanoTime();
+    long applied = started;
     try (WriteBatch batch = new WriteBatch()) {
       Tx tx = new Tx(store, batch, accountCache, counters, nextSeq, seqReservedUpTo);
       for (Pending<?> p : group) {
@@ -120,7 +127,13 @@ final class GroupCommitWriter implements AutoCloseable {
         if (!java.util.Arrays.equals(tx.counters, counters)) {
           batch.put(store.metaCf(), RelayStore.META_COUNTERS, encode(tx.counters));
         }
+        applied = System.nanoTime();
         store.db().write(durable ? synced : unsynced, batch);
+        stats.record(
+            group.size(),
+            started - group.get(0).queuedAt(),
+            applied - started,
+            System.nanoTime() - applied);
       }
       tx.committed();
       counters = tx.counters;

@@ -418,6 +418,11 @@ public final class RelayStore implements AutoCloseable {
     return writer.counters();
   }
 
+  /** Timings of the writer's group commits since the store opened. */
+  public WriterStats writerStats() {
+    return writer.stats();
+  }
+
   @Override
   public void close() {
     writer.close();
