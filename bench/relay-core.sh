@@ -30,7 +30,10 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 mkdir -p "$OUT"
 
-read -r -a opts <<< "${JAVA_OPTS:--Xms1g -Xmx4g -XX:+UseG1GC}"
+# Leak tracking off, as `serve` runs it (Main); JAVA_OPTS can turn it back on.
+opts=(-Dio.netty.leakDetection.level=disabled)
+read -r -a user_opts <<< "${JAVA_OPTS:--Xms1g -Xmx4g -XX:+UseG1GC}"
+opts+=("${user_opts[@]}")
 if [[ "${JFR:-0}" == 1 ]]; then
   opts+=("-XX:StartFlightRecording=filename=$OUT/relay-core.jfr,settings=profile")
 fi

@@ -69,6 +69,12 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (System.getProperty("io.netty.leakDetection.level") == null) {
+        // Sampled leak tracking records a stack trace per sampled buffer; tests keep it on, a
+        // production relay does not need it (-Dio.netty.leakDetection.level=simple restores it).
+        io.netty.util.ResourceLeakDetector.setLevel(
+            io.netty.util.ResourceLeakDetector.Level.DISABLED);
+      }
       ServerConfig cfg;
       try {
         cfg = ConfigFile.load(config, data, listen);
