@@ -120,6 +120,8 @@ final class GroupCommitWriter implements AutoCloseable {
         if (!java.util.Arrays.equals(tx.counters, counters)) {
           batch.put(store.metaCf(), RelayStore.META_COUNTERS, encode(tx.counters));
         }
+        // A key created for a copy in this group reaches the disk before the copy does.
+        store.bucketKeys().saveNew();
         store.db().write(durable ? synced : unsynced, batch);
       }
       tx.committed();
@@ -143,9 +145,16 @@ final class GroupCommitWriter implements AutoCloseable {
     } catch (RocksDBException e) {
       // Nothing of this group is durable: fail every op so no sender gets an OK.
       log.error("store write failed: {}", e.getStatus() == null ? "?" : e.getStatus().getCode());
-      for (Pending<?> p : group) {
-        p.future().completeExceptionally(e);
-      }
+      fail(group, e);
+    } catch (java.io.IOException e) {
+      log.error("store write failed: cannot save a new bucket key ({})", e.getClass().getName());
+      fail(group, e);
+    }
+  }
+
+  private static void fail(List<Pending<?>> group, Exception e) {
+    for (Pending<?> p : group) {
+      p.future().completeExceptionally(e);
     }
   }
 
