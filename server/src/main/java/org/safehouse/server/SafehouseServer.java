@@ -91,7 +91,7 @@ public final class SafehouseServer implements AutoCloseable {
     TlsMaterial tls = tlsMaterial(config);
     SslContext ssl = config.tlsEnabled() ? tls.serverContext() : null;
     SecureRandom random = new SecureRandom();
-    RelayStore store = RelayStore.open(config.storeDir());
+    RelayStore store = RelayStore.open(config.storeDir(), config.bucketKeys(), clock);
     ExecutorService readers = Executors.newFixedThreadPool(4, named("store-reader"));
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(named("expiry-sweeper"));

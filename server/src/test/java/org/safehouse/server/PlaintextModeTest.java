@@ -36,7 +36,8 @@ class PlaintextModeTest {
         c.limits(),
         c.sweepInterval(),
         c.auditRetention(),
-        c.purgeInterval());
+        c.purgeInterval(),
+        c.bucketKeys());
   }
 
   @Test

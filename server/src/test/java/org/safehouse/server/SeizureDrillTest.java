@@ -30,7 +30,12 @@ import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.ErrorCode;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.Role;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.InviteLink;
+import org.safehouse.server.message.StoredMessage;
+import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.store.StoreInspector;
 import org.safehouse.server.testing.ChildServer;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
@@ -42,8 +47,9 @@ import org.safehouse.server.testing.TestServers;
  * delivered, expired and deleted messages, client IP addresses, invite codes, and the TLS private
  * key anywhere but its own file.
  *
- * <p>A message still pending is the positive control: its marker must be found, which proves the
- * scan sees the store's bytes (the mailbox is stored uncompressed).
+ * <p>Messages still pending are stored encrypted under their expiry hour's key, so their markers
+ * must not be found either. They are the positive control: the scan must find their encrypted bytes
+ * (the mailbox is stored uncompressed), and the store, opened again, must still deliver them.
  */
 @Timeout(120)
 class SeizureDrillTest {
@@ -106,6 +112,7 @@ class SeizureDrillTest {
     byte[] expired = marker("expired");
     forbidden.put("expired message", expired);
     byte[] pending = marker("pending");
+    forbidden.put("pending message in clear", pending);
     try (RawClient w = server.login(worker)) {
       assertOk(w.request(RawClient.sendFrame(client.accountId, ciphertext(expired), id(), 1)));
       // Still pending at the seizure: a seized server may show it (the positive control).
@@ -135,8 +142,10 @@ class SeizureDrillTest {
     // ended. A purge runs only if something was written since the last, so write once more.
     int purges = count("purged the store");
     awaitLog("purged the store", purges);
+    byte[] pendingToo = marker("pending-too");
+    forbidden.put("second pending message in clear", pendingToo);
     try (RawClient w = server.login(worker)) {
-      assertOk(w.send(client.accountId, ciphertext(marker("pending-too")), id()));
+      assertOk(w.send(client.accountId, ciphertext(pendingToo), id()));
     }
     awaitLog("purged the store", purges + 1);
     ChildServer.Result killed = server.kill();
@@ -167,13 +176,14 @@ class SeizureDrillTest {
     keyForms.put("TLS private key (PEM text)", pemLine.getBytes(StandardCharsets.US_ASCII));
 
     List<String> found = new ArrayList<>();
-    boolean pendingSeen = false;
+    List<byte[]> scanned = new ArrayList<>();
     List<Path> files;
     try (Stream<Path> walk = Files.walk(data)) {
       files = walk.filter(Files::isRegularFile).toList();
     }
     for (Path f : files) {
       byte[] bytes = Files.readAllBytes(f);
+      scanned.add(bytes);
       String name = data.relativize(f).toString();
       forbidden.forEach(
           (what, needle) -> {
@@ -189,7 +199,6 @@ class SeizureDrillTest {
               }
             });
       }
-      pendingSeen |= indexOf(bytes, pending) >= 0;
     }
 
     // The server's log (stderr) and its output. Two start-up lines on stdout are exempt: the one
@@ -224,7 +233,39 @@ class SeizureDrillTest {
     assertTrue(
         files.stream().anyMatch(f -> f.getFileName().toString().endsWith(".sst")),
         "the purge flushed the store into data files");
-    assertTrue(pendingSeen, "the pending message's ciphertext is in the store (scan sanity)");
+    assertPendingMessagesWereScannedEncrypted(data, scanned, client, pending, pendingToo);
+  }
+
+  /**
+   * The positive control: the scan saw the encrypted bytes of every pending copy, and the store,
+   * opened again with its key file, still holds both pending messages.
+   */
+  private static void assertPendingMessagesWereScannedEncrypted(
+      Path data, List<byte[]> scanned, RawClient.Device client, byte[]... pending)
+      throws Exception {
+    try (RelayStore store = RelayStore.open(data.resolve("store"))) {
+      List<byte[]> sealed = StoreInspector.mailboxValues(store);
+      assertEquals(pending.length, sealed.size(), "pending copies in the store");
+      for (byte[] v : sealed) {
+        byte[] tail = Arrays.copyOfRange(v, v.length - 32, v.length);
+        assertTrue(
+            scanned.stream().anyMatch(b -> indexOf(b, tail) >= 0),
+            "the scan saw a pending copy's encrypted bytes (scan sanity)");
+      }
+      List<StoredMessage> queued =
+          store
+              .readMailbox(
+                  new DeviceAddress(AccountId.of(client.accountId), client.deviceId),
+                  0,
+                  100,
+                  System.currentTimeMillis())
+              .messages();
+      for (byte[] marker : pending) {
+        assertTrue(
+            queued.stream().anyMatch(m -> indexOf(m.ciphertext(), marker) >= 0),
+            "a pending message is still stored and readable with its key");
+      }
+    }
   }
 
   // ------------------------------------------------------------------ helpers

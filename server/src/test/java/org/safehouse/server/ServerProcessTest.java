@@ -174,6 +174,40 @@ class ServerProcessTest {
         PosixFilePermissions.fromString("rw-------"),
         Files.getPosixFilePermissions(data.resolve("admin.sock")));
     assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(data));
+    assertEquals(
+        PosixFilePermissions.fromString("rw-------"),
+        Files.getPosixFilePermissions(data.resolve("store").resolve("bucket-keys")));
+  }
+
+  @Test
+  void damagedBucketKeyFileIsRefusedWithOneLineAndMovingItAwayDropsWhatItProtectedLoudly()
+      throws Exception {
+    Path data = tmp.resolve("data");
+    ChildServer server = start(data);
+    RawClient.Device worker = server.enrollInvited("caseworker");
+    RawClient.Device client = server.enrollClient(worker);
+    try (RawClient w = server.login(worker)) {
+      assertEquals(
+          ErrorCode.OK, w.send(client.accountId, bytes("sealed"), messageId(1)).getError());
+    }
+    assertEquals(0, server.terminate().exitCode());
+
+    Path keys = data.resolve("store").resolve("bucket-keys");
+    byte[] b = Files.readAllBytes(keys);
+    b[64 + 20] ^= 1; // inside the first key slot
+    Files.write(keys, b);
+    assertRefusedWithOneLine(
+        serve("--data", data.toString()), "the bucket key file " + keys + " is damaged");
+
+    Files.move(keys, tmp.resolve("bucket-keys.damaged"));
+    ChildServer restarted = start(data);
+    assertTrue(restarted.admin("stats").out().contains("queued_messages 0"));
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (restarted.stderrSoFar().stream()
+        .noneMatch(l -> l.contains("dropped 1 queued messages that cannot be read"))) {
+      assertTrue(System.nanoTime() < deadline, "not said: " + restarted.stderrSoFar());
+      Thread.sleep(50);
+    }
   }
 
   @Test

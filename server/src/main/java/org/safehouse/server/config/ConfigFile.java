@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import org.safehouse.server.store.KeyStorage;
 
 /**
  * Reads the server's config file: one {@code key = value} per line, {@code #} starts a comment.
@@ -31,6 +32,7 @@ public final class ConfigFile {
           "sweeper.interval",
           "audit.retention",
           "store.purge-interval",
+          "store.bucket-keys",
           "limits.max-frame-bytes",
           "limits.handshake-timeout",
           "limits.upgrade-timeout",
@@ -131,7 +133,20 @@ public final class ConfigFile {
         limits,
         duration(p, "sweeper.interval", d.sweepInterval()),
         duration(p, "audit.retention", d.auditRetention()),
-        duration(p, "store.purge-interval", d.purgeInterval()));
+        duration(p, "store.purge-interval", d.purgeInterval()),
+        keyStorage(p, "store.bucket-keys", d.bucketKeys()));
+  }
+
+  private static KeyStorage keyStorage(Properties p, String key, KeyStorage dflt) {
+    String v = value(p, key);
+    if (v == null) {
+      return dflt;
+    }
+    return switch (v) {
+      case "disk" -> KeyStorage.DISK;
+      case "memory" -> KeyStorage.MEMORY;
+      default -> throw new IllegalArgumentException(key + ": '" + v + "' must be disk or memory");
+    };
   }
 
   private static String value(Properties p, String key) {

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.safehouse.server.store.KeyStorage;
 
 /**
  * Validated, immutable server configuration. Every field has a default (see {@link #defaults}) and
@@ -24,6 +25,8 @@ import java.util.Objects;
  * @param auditRetention how long audit log entries are kept
  * @param purgeInterval how often the store is flushed and compacted so that acknowledged, expired
  *     and deleted data leaves the write-ahead log and the data files
+ * @param bucketKeys where the keys of stored messages live: on disk (queued messages survive a
+ *     restart) or in memory only (they do not)
  */
 public record ServerConfig(
     HostPort listen,
@@ -38,7 +41,8 @@ public record ServerConfig(
     Limits limits,
     Duration sweepInterval,
     Duration auditRetention,
-    Duration purgeInterval) {
+    Duration purgeInterval,
+    KeyStorage bucketKeys) {
 
   public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofSeconds(60);
 
@@ -52,6 +56,7 @@ public record ServerConfig(
     Objects.requireNonNull(tlsCert, "tls.cert");
     Objects.requireNonNull(tlsKey, "tls.key");
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(bucketKeys, "store.bucket-keys");
     requirePositive("retention.default", retentionDefault);
     requirePositive("retention.max", retentionMax);
     requirePositive("invite.expiry", inviteExpiry);
@@ -86,7 +91,8 @@ public record ServerConfig(
         Limits.defaults(),
         Duration.ofSeconds(60),
         Duration.ofDays(365),
-        DEFAULT_PURGE_INTERVAL);
+        DEFAULT_PURGE_INTERVAL,
+        KeyStorage.DISK);
   }
 
   public InetSocketAddress listenSocketAddress() {
@@ -115,7 +121,8 @@ public record ServerConfig(
         limits,
         sweepInterval,
         auditRetention,
-        purgeInterval);
+        purgeInterval,
+        bucketKeys);
   }
 
   /** This configuration with other transport limits. */
@@ -133,7 +140,8 @@ public record ServerConfig(
         newLimits,
         sweepInterval,
         auditRetention,
-        purgeInterval);
+        purgeInterval,
+        bucketKeys);
   }
 
   static void requirePositive(String name, Duration d) {

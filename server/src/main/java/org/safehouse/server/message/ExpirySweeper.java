@@ -1,5 +1,7 @@
 package org.safehouse.server.message;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.safehouse.server.store.RelayStore;
@@ -8,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes expired copies, expired invites and audit entries older than their retention. It reads
- * the expiry index from where the last sweep stopped, so one sweep costs in proportion to what
- * expired, not to what is stored.
+ * Removes expired copies, expired invites and audit entries older than their retention, then
+ * destroys the keys of the expiry hours that are over, so the removed copies cannot be read even
+ * from bytes the disk still holds. It reads the expiry index from where the last sweep stopped, so
+ * one sweep costs in proportion to what expired, not to what is stored.
  */
 public final class ExpirySweeper {
   private static final Logger log = LoggerFactory.getLogger(ExpirySweeper.class);
@@ -35,9 +38,24 @@ public final class ExpirySweeper {
     this.auditRetention = auditRetention;
   }
 
-  /** Removes everything expired as of now; completes with the number of copies removed. */
+  /**
+   * Removes everything expired as of now, then destroys the bucket keys that ended; completes with
+   * the number of copies removed. Fails if a key could not be destroyed (the next sweep tries
+   * again).
+   */
   public CompletableFuture<Long> sweep() {
-    return sweepFrom(0L);
+    // Copies first, then their key: a crash in between leaves copies that cannot be read, which
+    // count as expired, or a key the next sweep destroys.
+    return sweepFrom(0L)
+        .thenApply(
+            removed -> {
+              try {
+                store.destroyExpiredBucketKeys(clock.millis());
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              return removed;
+            });
   }
 
   private CompletableFuture<Long> sweepFrom(long removedSoFar) {

@@ -12,6 +12,7 @@ import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.store.SealedCopy;
 import org.safehouse.server.store.WriteOp;
 
 /** Accepts sends (stored durably before they are acknowledged) and acknowledgements. */
@@ -71,6 +72,23 @@ public final class MessageService {
     }
     Duration ttl = ttlSeconds <= 0 ? defaultTtl : Duration.ofSeconds(ttlSeconds);
     Duration applied = ttl.compareTo(maxTtl) > 0 ? maxTtl : ttl;
+    long expiresAt = clock.millis() + applied.toMillis();
+    // Encrypted here, on the sender's thread: the single writer thread is the bottleneck.
+    List<SealedCopy> sealed = new ArrayList<>(copies.size());
+    try {
+      for (Copy c : copies) {
+        sealed.add(
+            store.seal(
+                new DeviceAddress(recipient, c.deviceId()),
+                expiresAt,
+                sender.account(),
+                sender.deviceId(),
+                clientMessageId,
+                c.ciphertext()));
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return store.write(
         tx -> {
           Optional<AccountRecord> to = tx.account(recipient);
@@ -83,17 +101,9 @@ public final class MessageService {
           if (!Arrays.equals(wanted, given)) {
             throw Refusal.deviceMismatch(wanted);
           }
-          long expiresAt = clock.millis() + applied.toMillis();
-          List<StoredMessage> stored = new ArrayList<>(copies.size());
-          for (Copy c : copies) {
-            stored.add(
-                tx.append(
-                    new DeviceAddress(recipient, c.deviceId()),
-                    expiresAt,
-                    sender.account(),
-                    sender.deviceId(),
-                    clientMessageId,
-                    c.ciphertext()));
+          List<StoredMessage> stored = new ArrayList<>(sealed.size());
+          for (SealedCopy c : sealed) {
+            stored.add(tx.append(c));
           }
           tx.afterCommit(() -> hub.stored(stored));
           return new Sent(stored.size(), applied);

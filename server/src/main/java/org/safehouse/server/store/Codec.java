@@ -102,25 +102,42 @@ final class Codec {
     return AccountId.of(id);
   }
 
-  static byte[] encodeMessage(StoredMessage m) {
+  /**
+   * The part of a copy that {@link MessageCipher} encrypts: sender(16) senderDevice(4)
+   * msgIdLength(1) msgId ciphertext.
+   */
+  static byte[] encodeMessageBody(
+      AccountId sender, int senderDevice, byte[] clientMessageId, byte[] ciphertext) {
     ByteBuffer b =
-        ByteBuffer.allocate(
-            8 + AccountId.LENGTH + 4 + 1 + m.clientMessageId().length + m.ciphertext().length);
-    b.putLong(m.expiresAtMillis());
-    b.put(m.sender().bytes());
-    b.putInt(m.senderDevice());
-    b.put((byte) m.clientMessageId().length).put(m.clientMessageId());
-    b.put(m.ciphertext());
+        ByteBuffer.allocate(AccountId.LENGTH + 4 + 1 + clientMessageId.length + ciphertext.length);
+    b.put(sender.bytes());
+    b.putInt(senderDevice);
+    b.put((byte) clientMessageId.length).put(clientMessageId);
+    b.put(ciphertext);
     return b.array();
   }
 
-  static long messageExpiry(byte[] v) {
-    return Keys.getLong(v, 0);
+  /**
+   * Whether a mailbox value is sealed ({@link MessageCipher}). Values written before copies were
+   * encrypted are {@code expiresAt(8)} followed by the body in clear; their first byte is 0, as any
+   * expiry before the year 2^56 ms is.
+   */
+  static boolean isSealed(byte[] v) {
+    return v[0] != 0;
   }
 
-  static StoredMessage decodeMessage(DeviceAddress recipient, long seq, byte[] v) {
-    ByteBuffer b = ByteBuffer.wrap(v);
-    long expires = b.getLong();
+  static long messageExpiry(byte[] v) {
+    return isSealed(v) ? Keys.getLong(v, 1) : Keys.getLong(v, 0);
+  }
+
+  /** A value written before copies were encrypted (see {@link #isSealed}). */
+  static StoredMessage decodeUnsealedMessage(DeviceAddress recipient, long seq, byte[] v) {
+    return decodeMessageBody(recipient, seq, Keys.getLong(v, 0), v, 8);
+  }
+
+  static StoredMessage decodeMessageBody(
+      DeviceAddress recipient, long seq, long expires, byte[] body, int offset) {
+    ByteBuffer b = ByteBuffer.wrap(body, offset, body.length - offset);
     byte[] sender = new byte[AccountId.LENGTH];
     b.get(sender);
     int senderDevice = b.getInt();

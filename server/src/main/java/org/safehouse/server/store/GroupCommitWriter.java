@@ -128,6 +128,8 @@ final class GroupCommitWriter implements AutoCloseable {
           batch.put(store.metaCf(), RelayStore.META_COUNTERS, encode(tx.counters));
         }
         applied = System.nanoTime();
+        // A key created for a copy in this group reaches the disk before the copy does.
+        store.bucketKeys().saveNew();
         store.db().write(durable ? synced : unsynced, batch);
         stats.record(
             group.size(),
@@ -156,9 +158,16 @@ final class GroupCommitWriter implements AutoCloseable {
     } catch (RocksDBException e) {
       // Nothing of this group is durable: fail every op so no sender gets an OK.
       log.error("store write failed: {}", e.getStatus() == null ? "?" : e.getStatus().getCode());
-      for (Pending<?> p : group) {
-        p.future().completeExceptionally(e);
-      }
+      fail(group, e);
+    } catch (java.io.IOException e) {
+      log.error("store write failed: cannot save a new bucket key ({})", e.getClass().getName());
+      fail(group, e);
+    }
+  }
+
+  private static void fail(List<Pending<?>> group, Exception e) {
+    for (Pending<?> p : group) {
+      p.future().completeExceptionally(e);
     }
   }
 

@@ -12,7 +12,8 @@ import org.safehouse.server.account.DeviceAddress;
  *                                               teamSize(4) member(16)* [caseId(16)]
  * devices   account(16) device(4)            -> authKey(32)
  * invites   sha256(code)(32)                 -> role(1) expiresAt(8)
- * mailbox   account(16) device(4) seq(8)     -> expiresAt(8) sender(16) senderDevice(4) msgId(16) ciphertext
+ * mailbox   account(16) device(4) seq(8)     -> 1 expiresAt(8) nonce(12) AES-GCM(sender(16) senderDevice(4)
+ *                                               msgIdLength(1) msgId ciphertext) tag(16)   see MessageCipher
  * expiry    expiresAt(8) account(16) device(4) seq(8) -> (empty)
  * cursors   account(16) device(4)            -> seq(8)
  * keys      account(16) device(4) type(1) [id(4)] -> key record (see KeyDirectory)

@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import javax.crypto.AEADBadTagException;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -30,13 +34,21 @@ import org.safehouse.server.account.Role;
 import org.safehouse.server.cases.CaseId;
 import org.safehouse.server.cases.CaseRecord;
 import org.safehouse.server.message.StoredMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded RocksDB store. Reads may run on any thread except a Netty event loop; every write
  * goes through {@link #write}, which runs it on the single writer thread and commits it together
  * with its neighbours in one synced write (group commit).
+ *
+ * <p>Queued copies are stored encrypted under the key of their expiry hour ({@link BucketKeys}),
+ * which is destroyed once the hour is over: an expired copy cannot be read from the raw disk even
+ * where RocksDB or the file system left its bytes behind.
  */
 public final class RelayStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RelayStore.class);
+  private static final int MAX_DROP_PER_COMMIT = 20_000;
   static final int ACCOUNTS = 0;
   static final int DEVICES = 1;
   static final int QUEUED = 2;
@@ -69,6 +81,7 @@ public final class RelayStore implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final boolean created;
   private final java.util.concurrent.atomic.AtomicLong auditSeq;
+  private final BucketKeys bucketKeys;
 
   private RelayStore(
       RocksDB db,
@@ -76,9 +89,11 @@ public final class RelayStore implements AutoCloseable {
       List<ColumnFamilyOptions> cfOptions,
       LRUCache cache,
       List<ColumnFamilyHandle> handles,
-      boolean created)
+      boolean created,
+      BucketKeys bucketKeys)
       throws RocksDBException {
     this.db = db;
+    this.bucketKeys = bucketKeys;
     this.dbOptions = dbOptions;
     this.cfOptions = cfOptions;
     this.cache = cache;
@@ -110,13 +125,21 @@ public final class RelayStore implements AutoCloseable {
     return auditSeq.getAndIncrement();
   }
 
+  /** Opens the store in {@code dir} with its keys on disk and the system clock. */
+  public static RelayStore open(Path dir) throws IOException {
+    return open(dir, KeyStorage.DISK, Clock.systemUTC());
+  }
+
   /**
-   * Opens (creating if needed) the store in {@code dir}.
+   * Opens (creating if needed) the store in {@code dir}. Destroys the keys of buckets that ended
+   * while the server was down, and drops the unexpired copies that can no longer be read because
+   * their key is gone (all of them after a restart with keys in memory only), logging how many.
    *
    * @throws StoreLockedException if another running server holds the folder
-   * @throws IOException if the folder cannot be created or the store cannot be opened
+   * @throws IOException if the folder cannot be created, the store cannot be opened, or its key
+   *     file cannot be read (the message is one line that says what to do)
    */
-  public static RelayStore open(Path dir) throws IOException {
+  public static RelayStore open(Path dir, KeyStorage keyStorage, Clock clock) throws IOException {
     RocksDB.loadLibrary();
     Files.createDirectories(dir);
     boolean created = !Files.exists(dir.resolve("CURRENT"));
@@ -159,16 +182,11 @@ public final class RelayStore implements AutoCloseable {
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
+    RocksDB db;
     try {
-      RocksDB db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
-      return new RelayStore(db, dbo, cfos, cache, handles, created);
+      db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
     } catch (RocksDBException e) {
-      for (ColumnFamilyHandle h : handles) {
-        h.close();
-      }
-      dbo.close();
-      cfos.forEach(ColumnFamilyOptions::close);
-      cache.close();
+      closeAll(handles, null, dbo, cfos, cache);
       String msg = String.valueOf(e.getMessage());
       if (msg.contains("lock") || msg.contains("LOCK")) {
         throw new StoreLockedException(
@@ -177,6 +195,79 @@ public final class RelayStore implements AutoCloseable {
                 + " is in use by another running Safehouse server; stop it or choose another --data");
       }
       throw new IOException("cannot open the store in " + dir + ": " + msg, e);
+    }
+    RelayStore store;
+    try {
+      // Only now, under RocksDB's lock on the folder: a second server must not touch the keys.
+      BucketKeys keys = BucketKeys.open(dir, keyStorage, new SecureRandom());
+      try {
+        keys.destroyEndingBy(clock.millis());
+        store = new RelayStore(db, dbo, cfos, cache, handles, created, keys);
+      } catch (IOException | RocksDBException | RuntimeException e) {
+        keys.close();
+        throw e;
+      }
+    } catch (IOException | RuntimeException e) {
+      closeAll(handles, db, dbo, cfos, cache);
+      throw e;
+    } catch (RocksDBException e) {
+      closeAll(handles, db, dbo, cfos, cache);
+      throw new IOException("cannot read the store in " + dir + ": " + e.getMessage(), e);
+    }
+    try {
+      store.dropUnreadable(clock.millis(), keyStorage);
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private static void closeAll(
+      List<ColumnFamilyHandle> handles,
+      RocksDB db,
+      DBOptions dbo,
+      List<ColumnFamilyOptions> cfos,
+      LRUCache cache) {
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    if (db != null) {
+      db.close();
+    }
+    dbo.close();
+    cfos.forEach(ColumnFamilyOptions::close);
+    cache.close();
+  }
+
+  /**
+   * Drops the unexpired copies whose bucket key is gone: nobody can read them any more. After a
+   * restart with keys in memory only that is every queued copy; with keys on disk, only those of a
+   * lost or older key file. Either way the log says how many.
+   */
+  private void dropUnreadable(long nowMillis, KeyStorage keyStorage) throws IOException {
+    long dropped = 0;
+    try {
+      int n;
+      do {
+        n = write(tx -> tx.dropUnreadable(nowMillis, MAX_DROP_PER_COMMIT)).get();
+        dropped += n;
+      } while (n == MAX_DROP_PER_COMMIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while opening the store", e);
+    } catch (ExecutionException e) {
+      throw new IOException("cannot drop unreadable messages from the store", e.getCause());
+    }
+    if (dropped > 0 && keyStorage == KeyStorage.MEMORY) {
+      log.info(
+          "dropped {} queued messages: their keys were in memory only (store.bucket-keys = memory)",
+          dropped);
+    } else if (dropped > 0) {
+      log.warn(
+          "dropped {} queued messages that cannot be read: their keys are missing from the"
+              + " bucket key file, which was lost or replaced by an older copy",
+          dropped);
     }
   }
 
@@ -209,6 +300,38 @@ public final class RelayStore implements AutoCloseable {
   /** Queues {@code op} for the writer thread; the future completes after its group commits. */
   public <T> CompletableFuture<T> write(WriteOp<T> op) {
     return writer.submit(op);
+  }
+
+  /**
+   * Encrypts one copy for storage under the key of its expiry hour, creating that key if needed.
+   * Runs on the caller's thread and never waits for the disk: a new key is saved by the writer
+   * thread before the first commit that stores a copy under it.
+   */
+  public SealedCopy seal(
+      DeviceAddress recipient,
+      long expiresAtMillis,
+      AccountId sender,
+      int senderDevice,
+      byte[] clientMessageId,
+      byte[] ciphertext) {
+    byte[] body = Codec.encodeMessageBody(sender, senderDevice, clientMessageId, ciphertext);
+    byte[] value =
+        MessageCipher.seal(bucketKeys.keyFor(expiresAtMillis), recipient, expiresAtMillis, body);
+    return new SealedCopy(
+        recipient, expiresAtMillis, sender, senderDevice, clientMessageId, ciphertext, value);
+  }
+
+  /**
+   * Destroys the key of every bucket that ended at or before {@code nowMillis}, so that the copies
+   * stored under it can never be read again, from the store or from old bytes on the disk. Every
+   * copy in such a bucket has expired; the sweeper calls this after removing them.
+   *
+   * @return how many keys were destroyed
+   * @throws IOException if a key's slot in the key file cannot be overwritten and synced; the key
+   *     is then kept, and the next call tries again
+   */
+  public int destroyExpiredBucketKeys(long nowMillis) throws IOException {
+    return bucketKeys.destroyEndingBy(nowMillis);
   }
 
   /** Whether the one-time first-start work (the first admin invite) has been done. */
@@ -272,7 +395,10 @@ public final class RelayStore implements AutoCloseable {
         long seq = Keys.mailboxSeq(it.key());
         byte[] v = it.value();
         if (Codec.messageExpiry(v) > nowMillis) {
-          out.add(Codec.decodeMessage(d, seq, v));
+          StoredMessage m = openMessage(d, seq, v);
+          if (m != null) {
+            out.add(m);
+          }
         }
         next = seq + 1;
         it.next();
@@ -464,9 +590,43 @@ public final class RelayStore implements AutoCloseable {
     dbOptions.close();
     cfOptions.forEach(ColumnFamilyOptions::close);
     cache.close();
+    try {
+      bucketKeys.close();
+    } catch (IOException e) {
+      // Every key in use was saved and synced before its first commit; nothing is lost.
+    }
   }
 
   // ------------------------------------------------------------------ package internals
+
+  /**
+   * A stored copy in clear, or null if it cannot be read: its bucket key was destroyed (it expired)
+   * or lost (keys in memory only, and a restart), or it fails its integrity check. A copy that
+   * cannot be read is never delivered; the sweeper removes it when it expires.
+   */
+  StoredMessage openMessage(DeviceAddress d, long seq, byte[] v) {
+    if (!Codec.isSealed(v)) {
+      return Codec.decodeUnsealedMessage(d, seq, v);
+    }
+    if (v[0] != MessageCipher.VERSION) {
+      return null;
+    }
+    long expiresAt = Codec.messageExpiry(v);
+    BucketKeys.Key key = bucketKeys.find(expiresAt);
+    if (key == null) {
+      return null;
+    }
+    try {
+      return Codec.decodeMessageBody(d, seq, expiresAt, MessageCipher.open(key, d, v), 0);
+    } catch (AEADBadTagException e) {
+      log.warn("a stored message failed its integrity check and is not delivered");
+      return null;
+    }
+  }
+
+  BucketKeys bucketKeys() {
+    return bucketKeys;
+  }
 
   RocksDB db() {
     return db;

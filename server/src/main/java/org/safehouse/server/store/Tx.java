@@ -247,7 +247,8 @@ public final class Tx {
   // ------------------------------------------------------------------ mailboxes
 
   /**
-   * Queues one copy; the store assigns its seq, increasing in commit order.
+   * Queues one copy, encrypting it here on the writer thread. {@link #append(SealedCopy)} with a
+   * copy sealed before the op is submitted keeps that work off the writer thread.
    *
    * @return the stored copy, with its seq
    */
@@ -259,19 +260,28 @@ public final class Tx {
       byte[] clientMessageId,
       byte[] ciphertext)
       throws RocksDBException {
+    return append(
+        store.seal(recipient, expiresAtMillis, sender, senderDevice, clientMessageId, ciphertext));
+  }
+
+  /**
+   * Queues one copy sealed by {@link RelayStore#seal}; the store assigns its seq, increasing in
+   * commit order.
+   *
+   * @return the stored copy, with its seq
+   */
+  public StoredMessage append(SealedCopy copy) throws RocksDBException {
     long seq = nextSeq++;
     if (seq >= seqReservedUpTo) {
       // Reserve seqs in blocks so that a restart never reuses one without scanning mailboxes.
       seqReservedUpTo = seq + RelayStore.SEQ_BLOCK;
       batch.put(store.metaCf(), RelayStore.META_SEQ, Keys.longValue(seqReservedUpTo));
     }
-    StoredMessage m =
-        new StoredMessage(
-            recipient, seq, expiresAtMillis, sender, senderDevice, clientMessageId, ciphertext);
-    batch.put(store.mailboxCf(), Keys.mailbox(recipient, seq), Codec.encodeMessage(m));
-    batch.put(store.expiryCf(), Keys.expiry(expiresAtMillis, recipient, seq), DELETED);
+    DeviceAddress recipient = copy.recipient;
+    batch.put(store.mailboxCf(), Keys.mailbox(recipient, seq), copy.value);
+    batch.put(store.expiryCf(), Keys.expiry(copy.expiresAtMillis, recipient, seq), DELETED);
     counters[RelayStore.QUEUED]++;
-    return m;
+    return copy.withSeq(seq);
   }
 
   /**
@@ -335,6 +345,47 @@ public final class Tx {
         singleDeleteMessage(d, seq, Keys.expiryTime(ek), key);
         counters[RelayStore.EXPIRED_REMOVED]++;
         removed++;
+      }
+      it.status();
+    }
+    return removed;
+  }
+
+  /**
+   * Removes up to {@code max} unexpired copies whose bucket key is gone (see {@link
+   * RelayStore#openMessage}). Reads one expiry index entry per bucket that still has its key, so
+   * the cost grows with the number of buckets and what is dropped, not with what is stored.
+   *
+   * @return how many copies were removed
+   */
+  int dropUnreadable(long nowMillis, int max) throws RocksDBException {
+    BucketKeys keys = store.bucketKeys();
+    int removed = 0;
+    try (RocksIterator it = store.db().newIterator(store.expiryCf())) {
+      it.seek(Keys.expiryFloor(nowMillis + 1));
+      while (it.isValid() && removed < max) {
+        byte[] ek = it.key();
+        long expiresAt = Keys.expiryTime(ek);
+        long end = BucketKeys.bucketEnd(expiresAt);
+        if (keys.has(end)) {
+          it.seek(Keys.expiryFloor(end + 1));
+          continue;
+        }
+        DeviceAddress d = Keys.expiryDevice(ek);
+        long seq = Keys.expirySeq(ek);
+        byte[] key = Keys.mailbox(d, seq);
+        ByteBuffer k = ByteBuffer.wrap(key);
+        byte[] v = store.db().get(store.mailboxCf(), key);
+        // A copy stored before copies were encrypted needs no key.
+        if (v != null
+            && Codec.isSealed(v)
+            && !removedMessages.contains(k)
+            && !opRemoved.contains(k)) {
+          singleDeleteMessage(d, seq, expiresAt, key);
+          counters[RelayStore.EXPIRED_REMOVED]++;
+          removed++;
+        }
+        it.next();
       }
       it.status();
     }
@@ -525,7 +576,6 @@ public final class Tx {
       }
       it.status();
     }
-    byte[] senderBytes = sender.bytes();
     int removed = 0;
     for (AccountId recipient : staff) {
       byte[] prefix = Keys.account(recipient);
@@ -535,10 +585,14 @@ public final class Tx {
           ReadOptions ro =
               new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
           RocksIterator it = store.db().newIterator(store.mailboxCf(), ro)) {
+        // The sender is sealed with the rest of the copy: every staff copy is decrypted here (a
+        // rare request). One that cannot be read any more is left to the sweeper.
         for (it.seek(prefix); it.isValid(); it.next()) {
-          byte[] v = it.value();
-          if (Arrays.equals(v, 8, 8 + AccountId.LENGTH, senderBytes, 0, AccountId.LENGTH)) {
-            matches.add(it.key());
+          byte[] k = it.key();
+          DeviceAddress d = new DeviceAddress(recipient, Keys.getInt(k, AccountId.LENGTH));
+          StoredMessage m = store.openMessage(d, Keys.mailboxSeq(k), it.value());
+          if (m != null && m.sender().equals(sender)) {
+            matches.add(k);
           }
         }
         it.status();

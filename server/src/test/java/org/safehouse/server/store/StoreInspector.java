@@ -50,6 +50,41 @@ public final class StoreInspector {
     return n;
   }
 
+  /** Every raw mailbox value (a sealed copy), in key order. */
+  public static List<byte[]> mailboxValues(RelayStore store) throws RocksDBException {
+    List<byte[]> out = new ArrayList<>();
+    try (RocksIterator it = store.db().newIterator(store.mailboxCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        out.add(it.value());
+      }
+      it.status();
+    }
+    return out;
+  }
+
+  /** The raw bytes of every bucket key that exists now. */
+  public static List<byte[]> bucketKeys(RelayStore store) {
+    return store.bucketKeys().keyBytes();
+  }
+
+  /**
+   * Opens a raw mailbox value with a raw bucket key, as someone holding both would.
+   *
+   * @return the sealed body (sender, device, message id, ciphertext), or null if it does not open
+   */
+  public static byte[] openWith(byte[] rawKey, byte[] value, byte[] account, int deviceId) {
+    BucketKeys.Key key = new BucketKeys.Key(1, rawKey.clone(), -1);
+    try {
+      return MessageCipher.open(
+          key,
+          new org.safehouse.server.account.DeviceAddress(
+              org.safehouse.server.account.AccountId.of(account), deviceId),
+          value);
+    } catch (javax.crypto.AEADBadTagException e) {
+      return null;
+    }
+  }
+
   /** Flushes and compacts every column family, so deleted entries leave the files. */
   public static void compact(RelayStore store) throws RocksDBException {
     try (org.rocksdb.CompactRangeOptions o =
