@@ -20,11 +20,11 @@ import org.HdrHistogram.Recorder;
 import org.safehouse.server.config.ConfigFile;
 
 /**
- * Safehouse side by side with Mosquitto and Prosody, each run as its own process on this machine.
- * An open-loop generator (sends on schedule whatever the replies; latency from the scheduled time)
- * drives workloads A (online, stepped load), B (offline queue, then drain) and C (idle TLS
- * connections). Run it with {@code bench/run.sh [--quick|--full]}, which installs and configures
- * the peers first.
+ * Safehouse side by side with Mosquitto, Prosody and ejabberd, each run as its own process on this
+ * machine. An open-loop generator (sends on schedule whatever the replies; latency from the
+ * scheduled time) drives workloads A (online, stepped load), B (offline queue, then drain) and C
+ * (idle TLS connections). Run it with {@code bench/run.sh [--quick|--full]}, which installs and
+ * configures the peers first.
  */
 public final class CompareBench {
   static final double LATENCY_LIMIT_MS = 50;
@@ -36,7 +36,7 @@ public final class CompareBench {
     Path work = Path.of("bench/target/compare");
     Path out = Path.of("bench/results");
     Path serverJar = Path.of("server/target/safehouse-server.jar");
-    List<String> peers = List.of("safehouse", "mosquitto", "prosody");
+    List<String> peers = List.of("safehouse", "mosquitto", "prosody", "ejabberd");
     List<Integer> payloads = List.of(256, 1024);
     List<Integer> sharedPayloads = List.of(1024);
     int senders = 16;
@@ -51,6 +51,7 @@ public final class CompareBench {
     String serverJavaOpts = "-Xms256m -Xmx1g -XX:+UseG1GC";
     int mqttPort = 18883;
     int xmppPort = 15223;
+    int ejabberdPort = 15224;
 
     static Settings parse(String[] args) {
       Settings s = new Settings();
@@ -86,6 +87,7 @@ public final class CompareBench {
           case "--offline-messages" -> s.offlineMessages = Integer.parseInt(args[++i]);
           case "--mqtt-port" -> s.mqttPort = Integer.parseInt(args[++i]);
           case "--xmpp-tls-port" -> s.xmppPort = Integer.parseInt(args[++i]);
+          case "--ejabberd-port" -> s.ejabberdPort = Integer.parseInt(args[++i]);
           case "--measure-s" -> s.measure = Duration.ofSeconds(Integer.parseInt(args[++i]));
           default -> throw new IllegalArgumentException("unknown argument: " + a);
         }
@@ -330,7 +332,29 @@ public final class CompareBench {
                 work.resolve("prosody.out"),
                 s.xmppPort);
         String storage = Files.readString(work.resolve("prosody-durability.txt")).trim();
-        return new XmppPeer(sp, s.xmppPort, "localhost", "bench-pass", storage);
+        return new XmppPeer("prosody", sp, s.xmppPort, "localhost", "bench-pass", storage);
+      }
+      case "ejabberd" -> {
+        // A fresh Mnesia spool each time: a copy of the one run.sh registered the accounts in,
+        // so no offline message or roster entry is left from an earlier run.
+        Path dir = work.resolve("ejabberd");
+        Path spool = dir.resolve("spool");
+        deleteTree(spool);
+        copyTree(dir.resolve("users-spool"), spool);
+        ServerProcess sp =
+            ServerProcess.start(
+                List.of(
+                    "taskset",
+                    "-c",
+                    cpus,
+                    dir.resolve("ejabberd.sh").toString(),
+                    dir.toString(),
+                    spool.toString(),
+                    "run"),
+                dir.resolve("ejabberd.out"),
+                s.ejabberdPort);
+        String storage = Files.readString(work.resolve("ejabberd-durability.txt")).trim();
+        return new XmppPeer("ejabberd", sp, s.ejabberdPort, "localhost", "bench-pass", storage);
       }
       default -> throw new IllegalArgumentException("unknown peer " + name);
     }
@@ -338,6 +362,17 @@ public final class CompareBench {
 
   private static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    if (!Files.isDirectory(from)) {
+      throw new java.io.IOException(from + " is missing; bench/run.sh makes it");
+    }
+    try (Stream<Path> w = Files.walk(from)) {
+      for (Path x : w.toList()) {
+        Files.copy(x, to.resolve(from.relativize(x).toString()));
+      }
+    }
   }
 
   static void deleteTree(Path p) throws Exception {
