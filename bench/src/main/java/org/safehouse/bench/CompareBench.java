@@ -20,11 +20,11 @@ import org.HdrHistogram.Recorder;
 import org.safehouse.server.config.ConfigFile;
 
 /**
- * Safehouse side by side with Mosquitto and Prosody, each run as its own process on this machine.
- * An open-loop generator (sends on schedule whatever the replies; latency from the scheduled time)
- * drives workloads A (online, stepped load), B (offline queue, then drain) and C (idle TLS
- * connections). Run it with {@code bench/run.sh [--quick|--full]}, which installs and configures
- * the peers first.
+ * Safehouse side by side with Mosquitto, Prosody and ejabberd, each run as its own process on this
+ * machine. An open-loop generator (sends on schedule whatever the replies; latency from the
+ * scheduled time) drives workloads A (online, stepped load), B (offline queue, then drain) and C
+ * (idle TLS connections). Run it with {@code bench/run.sh [--quick|--full]}, which installs and
+ * configures the peers first.
  */
 public final class CompareBench {
   static final double LATENCY_LIMIT_MS = 50;
@@ -36,7 +36,7 @@ public final class CompareBench {
     Path work = Path.of("bench/target/compare");
     Path out = Path.of("bench/results");
     Path serverJar = Path.of("server/target/safehouse-server.jar");
-    List<String> peers = List.of("safehouse", "mosquitto", "prosody");
+    List<String> peers = List.of("safehouse", "mosquitto", "prosody", "ejabberd");
     List<Integer> payloads = List.of(256, 1024);
     List<Integer> sharedPayloads = List.of(1024);
     int senders = 16;
@@ -47,12 +47,22 @@ public final class CompareBench {
     Duration measure = Duration.ofSeconds(3);
     Duration prewarm = Duration.ofSeconds(5);
     int offlineMessages = 10_000;
+
+    /**
+     * Peers that queue fewer offline messages than {@link #offlineMessages} in workload B.
+     * ejabberd's Mnesia offline table is a DETS bag that rewrites a recipient's whole queue on
+     * every message, so its time per message grows with the queue: 100,000 (3,125 per recipient)
+     * would take about an hour per run.
+     */
+    Map<String, Integer> offlineCap = Map.of("ejabberd", 10_000);
+
     int[] idleSteps = {1_000, 5_000};
     boolean idleOnly;
     int idleHoldSeconds;
     String serverJavaOpts = "-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:+UseG1GC";
     int mqttPort = 18883;
     int xmppPort = 15223;
+    int ejabberdPort = 15224;
 
     static Settings parse(String[] args) {
       Settings s = new Settings();
@@ -88,8 +98,10 @@ public final class CompareBench {
           case "--rates" ->
               s.rates = ints(args[++i]).stream().mapToInt(Integer::intValue).toArray();
           case "--offline-messages" -> s.offlineMessages = Integer.parseInt(args[++i]);
+          case "--offline-cap" -> s.offlineCap = caps(args[++i]);
           case "--mqtt-port" -> s.mqttPort = Integer.parseInt(args[++i]);
           case "--xmpp-tls-port" -> s.xmppPort = Integer.parseInt(args[++i]);
+          case "--ejabberd-port" -> s.ejabberdPort = Integer.parseInt(args[++i]);
           case "--measure-s" -> s.measure = Duration.ofSeconds(Integer.parseInt(args[++i]));
           default -> throw new IllegalArgumentException("unknown argument: " + a);
         }
@@ -99,6 +111,22 @@ public final class CompareBench {
         s.serverJavaOpts = opts;
       }
       return s;
+    }
+
+    /** "ejabberd=10000,prosody=50000" (empty: no caps). */
+    static Map<String, Integer> caps(String csv) {
+      Map<String, Integer> m = new LinkedHashMap<>();
+      for (String kv : csv.split(",")) {
+        if (kv.isBlank()) {
+          continue;
+        }
+        String[] p = kv.split("=", 2);
+        if (p.length != 2) {
+          throw new IllegalArgumentException("--offline-cap wants peer=N,…, not " + csv);
+        }
+        m.put(p[0].trim(), Integer.valueOf(p[1].trim()));
+      }
+      return m;
     }
 
     static List<Integer> ints(String csv) {
@@ -149,6 +177,7 @@ public final class CompareBench {
     setup.put("measure_s_per_step", s.measure.toMillis() / 1e3);
     setup.put("rates", s.rates);
     setup.put("offline_messages", s.offlineMessages);
+    setup.put("offline_cap", s.offlineCap);
     setup.put("idle_steps", s.idleSteps);
     setup.put("server_java_opts", s.serverJavaOpts);
     setup.put("latency_limit_ms", LATENCY_LIMIT_MS);
@@ -337,7 +366,29 @@ public final class CompareBench {
                 work.resolve("prosody.out"),
                 s.xmppPort);
         String storage = Files.readString(work.resolve("prosody-durability.txt")).trim();
-        return new XmppPeer(sp, s.xmppPort, "localhost", "bench-pass", storage);
+        return new XmppPeer("prosody", sp, s.xmppPort, "localhost", "bench-pass", storage);
+      }
+      case "ejabberd" -> {
+        // A fresh Mnesia spool each time: a copy of the one run.sh registered the accounts in,
+        // so no offline message or roster entry is left from an earlier run.
+        Path dir = work.resolve("ejabberd");
+        Path spool = dir.resolve("spool");
+        deleteTree(spool);
+        copyTree(dir.resolve("users-spool"), spool);
+        ServerProcess sp =
+            ServerProcess.start(
+                List.of(
+                    "taskset",
+                    "-c",
+                    cpus,
+                    dir.resolve("ejabberd.sh").toString(),
+                    dir.toString(),
+                    spool.toString(),
+                    "run"),
+                dir.resolve("ejabberd.out"),
+                s.ejabberdPort);
+        String storage = Files.readString(work.resolve("ejabberd-durability.txt")).trim();
+        return new XmppPeer("ejabberd", sp, s.ejabberdPort, "localhost", "bench-pass", storage);
       }
       default -> throw new IllegalArgumentException("unknown peer " + name);
     }
@@ -345,6 +396,17 @@ public final class CompareBench {
 
   private static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    if (!Files.isDirectory(from)) {
+      throw new java.io.IOException(from + " is missing; bench/run.sh makes it");
+    }
+    try (Stream<Path> w = Files.walk(from)) {
+      for (Path x : w.toList()) {
+        Files.copy(x, to.resolve(from.relativize(x).toString()));
+      }
+    }
   }
 
   static void deleteTree(Path p) throws Exception {
@@ -558,7 +620,8 @@ public final class CompareBench {
 
   private Map<String, Object> offline(Peer peer, Sink sink, int payload) throws Exception {
     byte[][] templates = templates(payload);
-    int total = s.offlineMessages;
+    int total =
+        Math.min(s.offlineMessages, s.offlineCap.getOrDefault(peer.name(), Integer.MAX_VALUE));
     int window = 1_000;
     Recorder acks = new Recorder(3);
     LongAdder ok = new LongAdder();

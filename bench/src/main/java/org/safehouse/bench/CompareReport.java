@@ -12,6 +12,84 @@ import java.util.Map;
 final class CompareReport {
   private static final String[] COLORS = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a"};
 
+  /** The XMPP servers: Safehouse is compared with the better of them, column by column. */
+  static final java.util.Set<String> XMPP = java.util.Set.of("prosody", "ejabberd");
+
+  /** A column of the ratio rows: how to read it from a run, and which way is better. */
+  private record Column(
+      java.util.function.Function<Map<String, Object>, Object> value, boolean higherIsBetter) {}
+
+  private static final Column BLANK = new Column(run -> null, true);
+
+  @SuppressWarnings("unchecked")
+  private static Object online(Map<String, Object> run, String key) {
+    return ((Map<String, Object>) run.get("online")).get(key);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object cost(Map<String, Object> run, String key) {
+    Map<String, Object> step = at((Map<String, Object>) run.get("online"));
+    return step == null ? null : ((Map<String, Object>) step.get("cost")).get(key);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object offline(Map<String, Object> run, String key) {
+    Map<String, Object> offline = (Map<String, Object>) run.get("offline");
+    return offline == null ? null : offline.get(key);
+  }
+
+  /** The summary table's columns after "peer", in order; BLANK where no ratio is given. */
+  private static final List<Column> RATIO_COLUMNS =
+      List.of(
+          new Column(run -> online(run, "best_at_p99_20ms"), true),
+          new Column(run -> online(run, "best_at_p99_50ms"), true),
+          BLANK,
+          BLANK,
+          new Column(run -> cost(run, "server_cpu_us_per_msg"), false),
+          new Column(run -> cost(run, "server_disk_bytes_per_msg"), false),
+          BLANK,
+          new Column(run -> offline(run, "queued_per_s"), true),
+          new Column(run -> offline(run, "drained_per_s"), true),
+          BLANK);
+
+  /**
+   * A row of Safehouse's figures divided by the best of {@code peers} in each column (higher
+   * throughput, lower cost), naming that peer when there is a choice. The ratio reads as "Safehouse
+   * has N times the peer's figure": above 1 is better for throughput, below 1 for cost.
+   */
+  private static void ratioRow(
+      StringBuilder md, Map<String, Object> sh, List<Map<String, Object>> peers, String label) {
+    md.append("| **").append(label).append("**");
+    for (Column c : RATIO_COLUMNS) {
+      md.append(" | ");
+      if (c == BLANK) {
+        continue;
+      }
+      Map<String, Object> best = null;
+      double bestValue = 0;
+      for (Map<String, Object> run : peers) {
+        if (c.value.apply(run) instanceof Number n
+            && (best == null
+                || (c.higherIsBetter
+                    ? n.doubleValue() > bestValue
+                    : n.doubleValue() < bestValue))) {
+          best = run;
+          bestValue = n.doubleValue();
+        }
+      }
+      if (best == null) {
+        md.append("–");
+        continue;
+      }
+      String r = ratio(c.value.apply(sh), bestValue);
+      md.append(r);
+      if (peers.size() > 1 && !r.equals("–")) {
+        md.append(" (").append(best.get("peer")).append(")");
+      }
+    }
+    md.append(" |\n");
+  }
+
   private CompareReport() {}
 
   @SuppressWarnings("unchecked")
@@ -21,8 +99,9 @@ final class CompareReport {
       runs.add((Map<String, Object>) o);
     }
     Map<String, Object> idle = (Map<String, Object>) r.get("idle");
+    Map<String, Object> setup = (Map<String, Object>) r.get("setup");
     StringBuilder md = new StringBuilder();
-    md.append("# Safehouse compared with Mosquitto and Prosody\n\n");
+    md.append("# Safehouse compared with ").append(peerNames(runs, idle)).append("\n\n");
     md.append("Mode: ").append(r.get("mode")).append(", git ").append(r.get("git"));
     md.append(", started ").append(r.get("started")).append(".\n\n");
     md.append("Machine: `").append(r.get("machine")).append("`\n\n");
@@ -32,7 +111,9 @@ final class CompareReport {
             + " (Safehouse OK after synced commit, MQTT PUBACK, XMPP stream-management `<a/>`);"
             + " *delivery* = scheduled send to arrival at the recipient. Throughput at a target ="
             + " highest step whose ack and delivery p99 both stay under it and that achieved at"
-            + " least 95% of its rate.\n\n");
+            + " least 95% of its rate. Ratio rows divide Safehouse's figure by the peer's;"
+            + " **Safehouse / best XMPP** divides it, column by column, by the better of Prosody and"
+            + " ejabberd on that column (higher throughput, lower cost), named in brackets.\n\n");
     Map<String, List<Map<String, Object>>> groups = new LinkedHashMap<>();
     for (Map<String, Object> run : runs) {
       if (run.containsKey("error")) {
@@ -58,6 +139,7 @@ final class CompareReport {
               + " delivery p50 / p99 / p99.9 ms | server CPU µs/msg | server disk B/msg |"
               + " generator cores | offline: queued/s | drained/s | durability |\n");
       md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+      java.util.Set<String> cappedPeers = new java.util.TreeSet<>();
       Map<String, Object> sh = null;
       for (Map<String, Object> run : g.getValue()) {
         if ("safehouse".equals(run.get("peer"))) {
@@ -81,52 +163,53 @@ final class CompareReport {
         } else {
           md.append(" | – | – | – | – | –");
         }
-        md.append(" | ").append(offline == null ? "–" : num(offline.get("queued_per_s"), 0));
-        md.append(" | ").append(offline == null ? "–" : num(offline.get("drained_per_s"), 0));
+        String capped = "";
+        if (offline != null
+            && ((Number) offline.get("messages")).longValue()
+                != ((Number) setup.get("offline_messages")).longValue()) {
+          capped = " (" + num(offline.get("messages"), 0) + " msgs)";
+          cappedPeers.add(String.valueOf(run.get("peer")));
+        }
+        md.append(" | ")
+            .append(offline == null ? "–" : num(offline.get("queued_per_s"), 0) + capped);
+        md.append(" | ")
+            .append(offline == null ? "–" : num(offline.get("drained_per_s"), 0) + capped);
         md.append(" | ").append(run.get("durability")).append(" |\n");
       }
       if (sh != null) {
+        List<Map<String, Object>> xmpp = new ArrayList<>();
         for (Map<String, Object> run : g.getValue()) {
           if (run == sh) {
             continue;
           }
-          Map<String, Object> a = (Map<String, Object>) sh.get("online");
-          Map<String, Object> b = (Map<String, Object>) run.get("online");
-          Map<String, Object> sa = at(a);
-          Map<String, Object> sb = at(b);
-          Map<String, Object> oa = (Map<String, Object>) sh.get("offline");
-          Map<String, Object> ob = (Map<String, Object>) run.get("offline");
-          md.append("| **Safehouse / ").append(run.get("peer")).append("**");
-          md.append(" | ").append(ratio(a.get("best_at_p99_20ms"), b.get("best_at_p99_20ms")));
-          md.append(" | ").append(ratio(a.get("best_at_p99_50ms"), b.get("best_at_p99_50ms")));
-          md.append(" | | ");
-          md.append(" | ")
-              .append(
-                  sa == null || sb == null
-                      ? "–"
-                      : ratio(
-                          ((Map<?, ?>) sa.get("cost")).get("server_cpu_us_per_msg"),
-                          ((Map<?, ?>) sb.get("cost")).get("server_cpu_us_per_msg")));
-          md.append(" | ")
-              .append(
-                  sa == null || sb == null
-                      ? "–"
-                      : ratio(
-                          ((Map<?, ?>) sa.get("cost")).get("server_disk_bytes_per_msg"),
-                          ((Map<?, ?>) sb.get("cost")).get("server_disk_bytes_per_msg")));
-          md.append(" | ");
-          md.append(" | ")
-              .append(
-                  oa == null || ob == null
-                      ? "–"
-                      : ratio(oa.get("queued_per_s"), ob.get("queued_per_s")));
-          md.append(" | ")
-              .append(
-                  oa == null || ob == null
-                      ? "–"
-                      : ratio(oa.get("drained_per_s"), ob.get("drained_per_s")));
-          md.append(" | |\n");
+          if (XMPP.contains(String.valueOf(run.get("peer")))) {
+            xmpp.add(run);
+          } else {
+            ratioRow(md, sh, List.of(run), "Safehouse / " + run.get("peer"));
+          }
         }
+        if (!xmpp.isEmpty()) {
+          ratioRow(
+              md,
+              sh,
+              xmpp,
+              xmpp.size() == 1
+                  ? "Safehouse / " + xmpp.get(0).get("peer")
+                  : "Safehouse / best XMPP");
+        }
+      }
+      if (!cappedPeers.isEmpty()) {
+        md.append("\nOffline: ")
+            .append(String.join(", ", cappedPeers))
+            .append(" queued and drained fewer messages than the others (")
+            .append(num(setup.get("offline_messages"), 0))
+            .append("; `--offline-cap`), so those offline figures and ratios flatter them.");
+        if (cappedPeers.contains("ejabberd")) {
+          md.append(
+              " ejabberd's Mnesia offline table is a DETS bag that rewrites a recipient's whole"
+                  + " queue on every message: its time per message grows with the queue.");
+        }
+        md.append("\n");
       }
       String file = "compare-" + (++chart) + ".svg";
       Files.writeString(out.resolve(file), svg(g.getKey(), g.getValue()));
@@ -196,8 +279,77 @@ final class CompareReport {
             .append(" | | | | | |\n");
       }
     }
+    idleRatios(md, idle);
     md.append("\n");
     Files.writeString(out.resolve("compare.md"), md.toString());
+  }
+
+  /**
+   * Ratio rows under the idle table: Safehouse's RSS per connection at its largest step divided by
+   * each peer's at the same number of connections (the better XMPP peer for "best XMPP").
+   */
+  @SuppressWarnings("unchecked")
+  private static void idleRatios(StringBuilder md, Map<String, Object> idle) {
+    Map<String, Object> sh = (Map<String, Object>) idle.get("safehouse");
+    if (sh == null) {
+      return;
+    }
+    List<Object> points = (List<Object>) sh.get("points");
+    Map<String, Object> last = (Map<String, Object>) points.get(points.size() - 1);
+    Object connections = last.get("connections");
+    Map<String, Double> perPeer = new LinkedHashMap<>();
+    for (var e : idle.entrySet()) {
+      for (Object o : (List<Object>) ((Map<String, Object>) e.getValue()).get("points")) {
+        Map<String, Object> p = (Map<String, Object>) o;
+        if (!e.getKey().equals("safehouse")
+            && connections.equals(p.get("connections"))
+            && p.get("rss_per_connection_kb") instanceof Number n) {
+          perPeer.put(e.getKey(), n.doubleValue());
+        }
+      }
+    }
+    String bestXmpp = null;
+    for (var e : perPeer.entrySet()) {
+      if (XMPP.contains(e.getKey())) {
+        if (bestXmpp == null || e.getValue() < perPeer.get(bestXmpp)) {
+          bestXmpp = e.getKey();
+        }
+      } else {
+        md.append("| **Safehouse / ").append(e.getKey()).append("** | ").append(connections);
+        md.append(" | | ").append(ratio(last.get("rss_per_connection_kb"), e.getValue()));
+        md.append(" |\n");
+      }
+    }
+    if (bestXmpp != null) {
+      long xmppPeers = perPeer.keySet().stream().filter(XMPP::contains).count();
+      md.append("| **Safehouse / ")
+          .append(xmppPeers > 1 ? "best XMPP" : bestXmpp)
+          .append("** | ")
+          .append(connections);
+      md.append(" | | ").append(ratio(last.get("rss_per_connection_kb"), perPeer.get(bestXmpp)));
+      md.append(xmppPeers > 1 ? " (" + bestXmpp + ")" : "").append(" |\n");
+    }
+  }
+
+  /** "Mosquitto, Prosody and ejabberd": the peers other than Safehouse, in the order they ran. */
+  private static String peerNames(List<Map<String, Object>> runs, Map<String, Object> idle) {
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>(idle.keySet());
+    runs.forEach(run -> names.add(String.valueOf(run.get("peer"))));
+    names.remove("safehouse");
+    List<String> shown =
+        names.stream()
+            .map(
+                n ->
+                    n.equals("ejabberd")
+                        ? n
+                        : n.substring(0, 1).toUpperCase(Locale.ROOT) + n.substring(1))
+            .toList();
+    if (shown.size() <= 1) {
+      return shown.isEmpty() ? "nothing" : shown.get(0);
+    }
+    return String.join(", ", shown.subList(0, shown.size() - 1))
+        + " and "
+        + shown.get(shown.size() - 1);
   }
 
   /** The step at the 50 ms target, or the first step if none met it. */

@@ -54,7 +54,8 @@ final class MqttPeer implements Peer {
 
   @Override
   public String durability() {
-    return "in memory; whole-state snapshot to disk every autosave_interval, no fsync per message";
+    return "weaker: periodic snapshot (in memory; whole state to disk every autosave_interval, no"
+        + " fsync per message)";
   }
 
   @Override

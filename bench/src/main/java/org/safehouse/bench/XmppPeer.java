@@ -15,13 +15,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Prosody over XMPP with direct TLS (XEP-0368): SASL PLAIN, resource binding, stream management
- * (XEP-0198) with an ack request after every message, chat messages to bare JIDs (so they go to
- * offline storage when the recipient is away) with the payload base64 in the body, as OMEMO clients
- * send it.
+ * An XMPP server (Prosody or ejabberd) over direct TLS (XEP-0368): SASL SCRAM-SHA-1, resource
+ * binding, stream management (XEP-0198) with an ack request after every message, chat messages to
+ * bare JIDs (so they go to offline storage when the recipient is away) with the payload base64 in
+ * the body, as OMEMO clients send it. Prosody 0.12 and ejabberd 23.01 need nothing of their own
+ * here: both offer stream management as urn:xmpp:sm:3 and flood offline messages on the first
+ * presence.
  */
 final class XmppPeer implements Peer {
   private static final String SM = "urn:xmpp:sm:3";
+  private final String name;
   private final ServerProcess server;
   private final int port;
   private final String domain;
@@ -34,7 +37,14 @@ final class XmppPeer implements Peer {
   private int offlineCount;
   private final List<Conn> idle = new ArrayList<>();
 
-  XmppPeer(ServerProcess server, int port, String domain, String password, String storageLabel) {
+  XmppPeer(
+      String name,
+      ServerProcess server,
+      int port,
+      String domain,
+      String password,
+      String storageLabel) {
+    this.name = name;
     this.server = server;
     this.port = port;
     this.domain = domain;
@@ -44,7 +54,7 @@ final class XmppPeer implements Peer {
 
   @Override
   public String name() {
-    return "prosody";
+    return name;
   }
 
   @Override
@@ -396,10 +406,16 @@ final class XmppPeer implements Peer {
     offline.clear();
   }
 
+  /**
+   * Each idle connection logs in to an account of its own ({@code idle0}, {@code idle1}, …; run.sh
+   * makes them), as Safehouse's each enrol their own. Thousands of resources of one account would
+   * measure something else: ejabberd copies the account's whole session list into each new session
+   * process, so memory per connection grows with the number of connections.
+   */
   @Override
   public int openIdle(int n) throws Exception {
     int base = idle.size();
-    idle.addAll(Net.parallel(n, i -> new Conn("idle", "r" + (base + i)).open(false, false)));
+    idle.addAll(Net.parallel(n, i -> new Conn("idle" + (base + i), "bench").open(false, false)));
     return idle.size();
   }
 
