@@ -131,6 +131,9 @@ final class GroupCommitWriter implements AutoCloseable {
         // A key created for a copy in this group reaches the disk before the copy does.
         store.bucketKeys().saveNew();
         store.db().write(durable ? synced : unsynced, batch);
+        if (batch.hasSingleDelete() || batch.hasDelete() || batch.hasDeleteRange()) {
+          store.noteDeletes();
+        }
         stats.record(
             group.size(),
             started - group.get(0).queuedAt(),

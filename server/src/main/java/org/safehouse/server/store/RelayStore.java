@@ -157,10 +157,9 @@ public final class RelayStore implements AutoCloseable {
             .setWalSizeLimitMB(0)
             .setMaxTotalWalSize(256L << 20)
             .setMaxBackgroundJobs(2)
-            // Flushes and compactions write their files with O_DIRECT where the file system
-            // allows it, bypassing the page cache. Otherwise each flush leaves tens of MB dirty,
-            // and on ext4 the WAL's fdatasync before an OK waits behind that data's writeback.
-            .setUseDirectIoForFlushAndCompaction(directIoWorks(dir))
+            // Flush and compaction output is synced a megabyte at a time, not in one burst at
+            // the end of each file, which the WAL's fdatasync before an OK would wait behind.
+            // (O_DIRECT for flush and compaction was tried: it made the WAL syncs slower.)
             .setBytesPerSync(1L << 20);
     List<ColumnFamilyOptions> cfos = new ArrayList<>();
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
@@ -268,27 +267,6 @@ public final class RelayStore implements AutoCloseable {
           "dropped {} queued messages that cannot be read: their keys are missing from the"
               + " bucket key file, which was lost or replaced by an older copy",
           dropped);
-    }
-  }
-
-  /** Whether files in {@code dir} can be opened with O_DIRECT (not on tmpfs, for one). */
-  static boolean directIoWorks(Path dir) {
-    Path probe = dir.resolve("direct-io-probe");
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(
-            probe,
-            java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.WRITE,
-            com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
-      return true;
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    } finally {
-      try {
-        Files.deleteIfExists(probe);
-      } catch (IOException e) {
-        // a leftover empty probe file is harmless
-      }
     }
   }
 
@@ -530,13 +508,22 @@ public final class RelayStore implements AutoCloseable {
   public record PurgeResult(boolean ran, long millis) {}
 
   private long purgedAtSequence = -1;
+  // Set by the writer after a batch that deleted anything; a purge compacts only if it is set.
+  private final java.util.concurrent.atomic.AtomicBoolean deletedSincePurge =
+      new java.util.concurrent.atomic.AtomicBoolean(true);
+
+  void noteDeletes() {
+    deletedSincePurge.set(true);
+  }
 
   /**
    * Makes acknowledged, expired and deleted data physically leave the store's files: flushes every
    * memtable (a Put that meets its SingleDelete or DeleteRange in the memtable is dropped there and
    * never reaches a data file), which lets RocksDB delete the write-ahead log files that held it,
    * then compacts every column family down to its last level, so deletes that meet older data files
-   * drop that data too. Does nothing if nothing was written since the last purge.
+   * drop that data too. Does nothing if nothing was written since the last purge, and only flushes
+   * if nothing was deleted: then there is nothing for a compaction to drop, and rewriting every
+   * data file of a large queue each interval would only slow the writer down.
    *
    * <p>Not on the writer thread: writes go on while it runs. Residue it cannot remove (the
    * MANIFEST, free blocks of the file system and the disk) is described in SECURITY.md.
@@ -553,9 +540,12 @@ public final class RelayStore implements AutoCloseable {
                 .setBottommostLevelCompaction(
                     org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)
                 .setExclusiveManualCompaction(false)) {
+      boolean compact = deletedSincePurge.getAndSet(false);
       db.flush(fo, handles);
-      for (ColumnFamilyHandle h : handles) {
-        db.compactRange(h, null, null, co);
+      if (compact) {
+        for (ColumnFamilyHandle h : handles) {
+          db.compactRange(h, null, null, co);
+        }
       }
       // Obsolete WAL and data files are deleted by the flush and compaction jobs themselves.
     } catch (RocksDBException e) {
