@@ -4,7 +4,7 @@
 #
 #   bench/profile.sh [--rate N] [--out DIR] [--event itimer|wall]
 #
-# Writes DIR/profile.collapsed (stacks, one line each: any flame-graph tool reads it),
+# Writes DIR/profile.collapsed.gz (stacks, one line each: flame-graph tools read it),
 # DIR/threads.txt (CPU share by thread and the writer's top frames) and DIR/relay-core.{json,md}
 # (the run it profiled, with the store writer's queue-wait, apply and sync times).
 # Run it on a quiet machine; other processes show up as stalls, not in the profile.
@@ -61,4 +61,5 @@ print(f"store-writer frames (share of the writer's {writer_total} samples):")
 for f, n in writer.most_common(30):
     print(f"  {100 * n / max(1, writer_total):5.1f}%  {f[:150]}")
 PY
-echo "wrote $OUT/profile.collapsed, $OUT/threads.txt"
+gzip -f "$OUT/profile.collapsed"
+echo "wrote $OUT/profile.collapsed.gz, $OUT/threads.txt"

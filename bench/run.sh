@@ -148,8 +148,9 @@ if [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then commit="$commit-dirty
 
 # ---------------------------------------------------------------- run
 # The generator pins itself (taskset -a -p) for each placement; it starts the servers under taskset.
+# 8 GB of heap: 18,000 idle TLS connections to one peer take more than 2 GB in the generator.
 read -r -a extra <<< "${BENCH_ARGS:-}"
-java -Xms512m -Xmx2g -XX:+UseG1GC -Dbench.git="$commit" \
+java -Xms1g -Xmx8g -XX:+UseG1GC -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.CompareBench "$MODE" \
   --work "$WORK" --out "$OUT" --mqtt-port "$MQTT_PORT" --xmpp-tls-port "$XMPP_TLS_PORT" \
   --ejabberd-port "$EJB_TLS_PORT" --peers "$PEERS" "${extra[@]}"
