@@ -92,6 +92,14 @@ final class CompareReport {
 
   private CompareReport() {}
 
+  /** Rebuilds compare.md and the charts from a run's compare.json: {@code CompareReport DIR}. */
+  @SuppressWarnings("unchecked")
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args.length > 0 ? args[0] : "bench/results");
+    write((Map<String, Object>) Json.parse(Files.readString(dir.resolve("compare.json"))), dir);
+    System.out.println("wrote " + dir.resolve("compare.md"));
+  }
+
   @SuppressWarnings("unchecked")
   static void write(Map<String, Object> r, Path out) throws Exception {
     List<Map<String, Object>> runs = new ArrayList<>();
@@ -201,7 +209,8 @@ final class CompareReport {
       if (!cappedPeers.isEmpty()) {
         md.append("\nOffline: ")
             .append(String.join(", ", cappedPeers))
-            .append(" queued and drained fewer messages than the others (")
+            .append(" queued and drained fewer messages than the others (the count is beside")
+            .append(" each figure; the others ")
             .append(num(setup.get("offline_messages"), 0))
             .append("; `--offline-cap`), so those offline figures and ratios flatter them.");
         if (cappedPeers.contains("ejabberd")) {
@@ -263,12 +272,8 @@ final class CompareReport {
         md.append(" | ").append(num(p.get("rss_per_connection_kb"), 1));
         md.append(" | ").append(marginal == null ? "" : num(marginal, 1));
         md.append(" | ").append(heap == null ? "in RSS" : num(heap, 1));
-        double whole =
-            marginal == null
-                ? Double.NaN
-                : ((Number) marginal).doubleValue()
-                    + (heap == null ? 0 : ((Number) heap).doubleValue());
-        md.append(" | ").append(Double.isNaN(whole) ? "" : num(whole, 1));
+        Double whole = wholeCost(p);
+        md.append(" | ").append(whole == null ? "" : num(whole, 1));
         md.append(" |\n");
       }
       if (m.containsKey("error")) {
@@ -284,9 +289,19 @@ final class CompareReport {
     Files.writeString(out.resolve("compare.md"), md.toString());
   }
 
+  /** Marginal RSS plus live heap per connection (heap only for Safehouse), or null. */
+  private static Double wholeCost(Map<String, Object> p) {
+    if (!(p.get("marginal_rss_per_connection_kb") instanceof Number marginal)) {
+      return null;
+    }
+    double heap = p.get("heap_live_per_connection_kb") instanceof Number h ? h.doubleValue() : 0;
+    return marginal.doubleValue() + heap;
+  }
+
   /**
-   * Ratio rows under the idle table: Safehouse's RSS per connection at its largest step divided by
-   * each peer's at the same number of connections (the better XMPP peer for "best XMPP").
+   * Ratio rows under the idle table: the whole cost of one more idle connection (last column) at
+   * Safehouse's largest step, divided by each peer's at the same number of connections (the better
+   * XMPP peer for "best XMPP").
    */
   @SuppressWarnings("unchecked")
   private static void idleRatios(StringBuilder md, Map<String, Object> idle) {
@@ -301,10 +316,11 @@ final class CompareReport {
     for (var e : idle.entrySet()) {
       for (Object o : (List<Object>) ((Map<String, Object>) e.getValue()).get("points")) {
         Map<String, Object> p = (Map<String, Object>) o;
+        Double cost = wholeCost(p);
         if (!e.getKey().equals("safehouse")
             && connections.equals(p.get("connections"))
-            && p.get("rss_per_connection_kb") instanceof Number n) {
-          perPeer.put(e.getKey(), n.doubleValue());
+            && cost != null) {
+          perPeer.put(e.getKey(), cost);
         }
       }
     }
@@ -316,7 +332,7 @@ final class CompareReport {
         }
       } else {
         md.append("| **Safehouse / ").append(e.getKey()).append("** | ").append(connections);
-        md.append(" | | ").append(ratio(last.get("rss_per_connection_kb"), e.getValue()));
+        md.append(" | | | | | ").append(ratio(wholeCost(last), e.getValue()));
         md.append(" |\n");
       }
     }
@@ -326,7 +342,7 @@ final class CompareReport {
           .append(xmppPeers > 1 ? "best XMPP" : bestXmpp)
           .append("** | ")
           .append(connections);
-      md.append(" | | ").append(ratio(last.get("rss_per_connection_kb"), perPeer.get(bestXmpp)));
+      md.append(" | | | | | ").append(ratio(wholeCost(last), perPeer.get(bestXmpp)));
       md.append(xmppPeers > 1 ? " (" + bestXmpp + ")" : "").append(" |\n");
     }
   }
@@ -378,7 +394,8 @@ final class CompareReport {
   }
 
   static String ratio(Object a, Object b) {
-    if (!(a instanceof Number x) || !(b instanceof Number y) || y.doubleValue() == 0) {
+    // Below 0.5 the peer's figure shows as 0 (disk bytes of a server that never syncs): no ratio.
+    if (!(a instanceof Number x) || !(b instanceof Number y) || y.doubleValue() < 0.5) {
       return "–";
     }
     return String.format(Locale.ROOT, "%.2f×", x.doubleValue() / y.doubleValue());

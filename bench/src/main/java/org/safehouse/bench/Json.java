@@ -3,9 +3,115 @@ package org.safehouse.bench;
 import java.util.List;
 import java.util.Map;
 
-/** Just enough JSON output for the results file: maps, lists, strings, numbers, booleans. */
+/**
+ * Just enough JSON for the results files: maps, lists, strings, numbers, booleans; out, and back in
+ * (so a report can be rebuilt from a run's JSON). Whole numbers read back as {@code Long}, others
+ * as {@code Double}.
+ */
 final class Json {
   private Json() {}
+
+  static Object parse(String text) {
+    int[] at = {0};
+    Object v = value(text, at);
+    skip(text, at);
+    if (at[0] != text.length()) {
+      throw new IllegalArgumentException("trailing text at " + at[0]);
+    }
+    return v;
+  }
+
+  private static void skip(String t, int[] at) {
+    while (at[0] < t.length() && Character.isWhitespace(t.charAt(at[0]))) {
+      at[0]++;
+    }
+  }
+
+  private static Object value(String t, int[] at) {
+    skip(t, at);
+    char c = t.charAt(at[0]);
+    if (c == '{') {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      at[0]++;
+      skip(t, at);
+      if (t.charAt(at[0]) == '}') {
+        at[0]++;
+        return m;
+      }
+      while (true) {
+        skip(t, at);
+        String key = (String) value(t, at);
+        skip(t, at);
+        expect(t, at, ':');
+        m.put(key, value(t, at));
+        skip(t, at);
+        if (t.charAt(at[0]++) == '}') {
+          return m;
+        }
+      }
+    }
+    if (c == '[') {
+      List<Object> l = new java.util.ArrayList<>();
+      at[0]++;
+      skip(t, at);
+      if (t.charAt(at[0]) == ']') {
+        at[0]++;
+        return l;
+      }
+      while (true) {
+        l.add(value(t, at));
+        skip(t, at);
+        if (t.charAt(at[0]++) == ']') {
+          return l;
+        }
+      }
+    }
+    if (c == '"') {
+      StringBuilder sb = new StringBuilder();
+      at[0]++;
+      for (char ch; (ch = t.charAt(at[0]++)) != '"'; ) {
+        if (ch == '\\') {
+          char e = t.charAt(at[0]++);
+          switch (e) {
+            case 'n' -> sb.append('\n');
+            case 't' -> sb.append('\t');
+            case 'r' -> sb.append('\r');
+            case 'b' -> sb.append('\b');
+            case 'f' -> sb.append('\f');
+            case 'u' -> {
+              sb.append((char) Integer.parseInt(t.substring(at[0], at[0] + 4), 16));
+              at[0] += 4;
+            }
+            default -> sb.append(e);
+          }
+        } else {
+          sb.append(ch);
+        }
+      }
+      return sb.toString();
+    }
+    for (String word : new String[] {"true", "false", "null"}) {
+      if (t.startsWith(word, at[0])) {
+        at[0] += word.length();
+        return word.equals("null") ? null : Boolean.valueOf(word);
+      }
+    }
+    int start = at[0];
+    while (at[0] < t.length() && "+-0123456789.eE".indexOf(t.charAt(at[0])) >= 0) {
+      at[0]++;
+    }
+    String n = t.substring(start, at[0]);
+    if (n.isEmpty()) {
+      throw new IllegalArgumentException("unexpected '" + c + "' at " + start);
+    }
+    return n.matches("-?\\d+") ? (Object) Long.valueOf(n) : (Object) Double.valueOf(n);
+  }
+
+  private static void expect(String t, int[] at, char c) {
+    if (t.charAt(at[0]++) != c) {
+      throw new IllegalArgumentException("expected '" + c + "' at " + (at[0] - 1));
+    }
+  }
 
   static String write(Object value) {
     StringBuilder sb = new StringBuilder();
