@@ -276,6 +276,13 @@ public final class CompareBench {
 
   // ------------------------------------------------------------------ servers
 
+  /** {@code command} run under {@code taskset -c cpus}. */
+  private static List<String> pinned(String cpus, String... command) {
+    List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpus));
+    cmd.addAll(List.of(command));
+    return cmd;
+  }
+
   private Peer start(String name, String cpus) throws Exception {
     Path work = s.work.toAbsolutePath();
     switch (name) {
@@ -285,7 +292,7 @@ public final class CompareBench {
         Files.createDirectories(data);
         Path tmp = Files.createDirectories(work.resolve("safehouse-tmp"));
         Path log = work.resolve("safehouse.log");
-        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpus, javaBin()));
+        List<String> cmd = pinned(cpus, javaBin());
         cmd.addAll(List.of(s.serverJavaOpts.trim().split("\\s+")));
         cmd.addAll(
             List.of(
@@ -336,13 +343,7 @@ public final class CompareBench {
         Files.createDirectories(data);
         ServerProcess sp =
             ServerProcess.start(
-                List.of(
-                    "taskset",
-                    "-c",
-                    cpus,
-                    "mosquitto",
-                    "-c",
-                    work.resolve("mosquitto.conf").toString()),
+                pinned(cpus, "mosquitto", "-c", work.resolve("mosquitto.conf").toString()),
                 work.resolve("mosquitto.log"),
                 s.mqttPort);
         return new MqttPeer(sp, s.mqttPort, "bench", "bench-pass");
@@ -355,14 +356,8 @@ public final class CompareBench {
         }
         ServerProcess sp =
             ServerProcess.start(
-                List.of(
-                    "taskset",
-                    "-c",
-                    cpus,
-                    "prosody",
-                    "--config",
-                    work.resolve("prosody.cfg.lua").toString(),
-                    "-F"),
+                pinned(
+                    cpus, "prosody", "--config", work.resolve("prosody.cfg.lua").toString(), "-F"),
                 work.resolve("prosody.out"),
                 s.xmppPort);
         String storage = Files.readString(work.resolve("prosody-durability.txt")).trim();
@@ -377,9 +372,7 @@ public final class CompareBench {
         copyTree(dir.resolve("users-spool"), spool);
         ServerProcess sp =
             ServerProcess.start(
-                List.of(
-                    "taskset",
-                    "-c",
+                pinned(
                     cpus,
                     dir.resolve("ejabberd.sh").toString(),
                     dir.toString(),

@@ -235,9 +235,7 @@ final class MqttPeer implements Peer {
 
   @Override
   public void closeIdle() {
-    idle.forEach(c -> c.ch.close());
-    idle.forEach(c -> c.ch.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS));
-    idle.clear();
+    Net.closeAll(idle, c -> c.ch);
   }
 
   @Override

@@ -87,6 +87,15 @@ final class Net {
    * Opens {@code n} connections, 32 at a time (each login takes several round trips); returns the
    * ones that opened. Stops early after 100 failures.
    */
+  /**
+   * Closes every connection's channel, waits up to 5 s for each to finish, and empties the list.
+   */
+  static <T> void closeAll(List<T> conns, java.util.function.Function<T, Channel> channel) {
+    conns.forEach(c -> channel.apply(c).close());
+    conns.forEach(c -> channel.apply(c).closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS));
+    conns.clear();
+  }
+
   static <T> List<T> parallel(int n, Opener<T> opener) throws InterruptedException {
     ExecutorService pool =
         Executors.newFixedThreadPool(32, new DefaultThreadFactory(Cpu.PREFIX + "open", true));

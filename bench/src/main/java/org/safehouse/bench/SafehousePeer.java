@@ -288,9 +288,7 @@ final class SafehousePeer implements Peer {
 
   @Override
   public void closeIdle() {
-    idle.forEach(c -> c.ch.close());
-    idle.forEach(c -> c.ch.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS));
-    idle.clear();
+    Net.closeAll(idle, c -> c.ch);
   }
 
   @Override

@@ -421,9 +421,7 @@ final class XmppPeer implements Peer {
 
   @Override
   public void closeIdle() {
-    idle.forEach(c -> c.ch.close());
-    idle.forEach(c -> c.ch.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS));
-    idle.clear();
+    Net.closeAll(idle, c -> c.ch);
   }
 
   @Override

@@ -106,7 +106,7 @@ class CryptoShreddingTest {
       assertFalse(where(files, tail(v)).isEmpty(), "the sealed copy is on disk (WAL)");
       byte[] body = StoreInspector.openWith(key, v, client.accountId, client.deviceId);
       assertNotNull(body, "the bucket key opens the copy");
-      assertTrue(payloads.values().stream().anyMatch(m -> indexOf(body, m) >= 0));
+      assertTrue(payloads.values().stream().anyMatch(m -> StoreInspector.indexOf(body, m) >= 0));
     }
 
     // ---- the bucket ends; the sweep removes the copies and destroys the key; no purge
@@ -190,13 +190,14 @@ class CryptoShreddingTest {
       assertOk(w.request(RawClient.sendFrame(client.accountId, ciphertext(marker("a")), id(), 60)));
     }
     byte[] key = StoreInspector.bucketKeys(server.store()).get(0);
-    assertTrue(indexOf(Files.readAllBytes(keyFile), key) >= 0);
+    assertTrue(StoreInspector.indexOf(Files.readAllBytes(keyFile), key) >= 0);
     server.close();
     server = null;
 
     clock.advance(Duration.ofHours(3));
     server = start(NO_PURGE);
-    assertEquals(-1, indexOf(Files.readAllBytes(keyFile), key), "destroyed before any sweep");
+    assertEquals(
+        -1, StoreInspector.indexOf(Files.readAllBytes(keyFile), key), "destroyed before any sweep");
     assertEquals(List.of(), StoreInspector.bucketKeys(server.store()));
     assertFalse(logged("dropped"), "an expired copy is not reported as lost");
     assertEquals(1, server.sweeper().sweep().get());
@@ -271,7 +272,7 @@ class CryptoShreddingTest {
 
   private static List<Path> where(Map<Path, byte[]> files, byte[] needle) {
     return files.entrySet().stream()
-        .filter(e -> indexOf(e.getValue(), needle) >= 0)
+        .filter(e -> StoreInspector.indexOf(e.getValue(), needle) >= 0)
         .map(Map.Entry::getKey)
         .toList();
   }
@@ -304,9 +305,5 @@ class CryptoShreddingTest {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);
     return id;
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    return SeizureDrillTest.indexOf(hay, needle);
   }
 }

@@ -187,14 +187,14 @@ class SeizureDrillTest {
       String name = data.relativize(f).toString();
       forbidden.forEach(
           (what, needle) -> {
-            if (indexOf(bytes, needle) >= 0) {
+            if (StoreInspector.indexOf(bytes, needle) >= 0) {
               found.add(what + " in " + name);
             }
           });
       if (!f.equals(keyFile)) {
         keyForms.forEach(
             (what, needle) -> {
-              if (indexOf(bytes, needle) >= 0) {
+              if (StoreInspector.indexOf(bytes, needle) >= 0) {
                 found.add(what + " in " + name);
               }
             });
@@ -213,13 +213,13 @@ class SeizureDrillTest {
     byte[] log = String.join("\n", output).getBytes(StandardCharsets.UTF_8);
     forbidden.forEach(
         (what, needle) -> {
-          if (indexOf(log, needle) >= 0) {
+          if (StoreInspector.indexOf(log, needle) >= 0) {
             found.add(what + " in the server's log");
           }
         });
     keyForms.forEach(
         (what, needle) -> {
-          if (indexOf(log, needle) >= 0) {
+          if (StoreInspector.indexOf(log, needle) >= 0) {
             found.add(what + " in the server's log");
           }
         });
@@ -249,7 +249,7 @@ class SeizureDrillTest {
       for (byte[] v : sealed) {
         byte[] tail = Arrays.copyOfRange(v, v.length - 32, v.length);
         assertTrue(
-            scanned.stream().anyMatch(b -> indexOf(b, tail) >= 0),
+            scanned.stream().anyMatch(b -> StoreInspector.indexOf(b, tail) >= 0),
             "the scan saw a pending copy's encrypted bytes (scan sanity)");
       }
       List<StoredMessage> queued =
@@ -262,7 +262,7 @@ class SeizureDrillTest {
               .messages();
       for (byte[] marker : pending) {
         assertTrue(
-            queued.stream().anyMatch(m -> indexOf(m.ciphertext(), marker) >= 0),
+            queued.stream().anyMatch(m -> StoreInspector.indexOf(m.ciphertext(), marker) >= 0),
             "a pending message is still stored and readable with its key");
       }
     }
@@ -279,7 +279,7 @@ class SeizureDrillTest {
   private static void receiveAndAck(RawClient c, byte[] marker) throws Exception {
     Delivery d = c.nextDelivery(WAIT);
     assertNotNull(d, "delivery");
-    assertTrue(indexOf(d.getCiphertext().toByteArray(), marker) >= 0);
+    assertTrue(StoreInspector.indexOf(d.getCiphertext().toByteArray(), marker) >= 0);
     c.ack(d.getDeliveryId());
   }
 
@@ -347,18 +347,5 @@ class SeizureDrillTest {
     } catch (java.io.IOException e) {
       return 0;
     }
-  }
-
-  static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }

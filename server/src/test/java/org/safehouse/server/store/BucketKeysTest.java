@@ -43,7 +43,7 @@ class BucketKeysTest {
       assertEquals(SLOT, Files.size(file), "created in memory only");
       keys.saveNew();
       assertEquals(2 * SLOT, Files.size(file));
-      assertTrue(indexOf(Files.readAllBytes(file), key) >= 0);
+      assertTrue(StoreInspector.indexOf(Files.readAllBytes(file), key) >= 0);
     }
   }
 
@@ -61,9 +61,9 @@ class BucketKeysTest {
       assertEquals(2, keys.destroyEndingBy(T0 + 2 * HOUR));
       byte[] bytes = Files.readAllBytes(file);
       assertEquals(4 * SLOT, bytes.length, "overwritten in place, not truncated or moved");
-      assertEquals(-1, indexOf(bytes, first));
-      assertEquals(-1, indexOf(bytes, second));
-      assertTrue(indexOf(bytes, kept.get(0)) >= 0);
+      assertEquals(-1, StoreInspector.indexOf(bytes, first));
+      assertEquals(-1, StoreInspector.indexOf(bytes, second));
+      assertTrue(StoreInspector.indexOf(bytes, kept.get(0)) >= 0);
       assertNull(keys.find(T0 + 1));
 
       kept.add(keys.keyFor(T0 + 3 * HOUR + 1).spec.getEncoded());
@@ -133,18 +133,5 @@ class BucketKeysTest {
     assertTrue(m.contains(what), m);
     assertTrue(m.contains("Restore it from a copy made together with the store"), m);
     assertFalse(m.contains("\n"), m);
-  }
-
-  static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }

@@ -111,6 +111,11 @@ public final class StoreInspector {
   }
 
   static boolean contains(byte[] hay, byte[] needle) {
+    return indexOf(hay, needle) >= 0;
+  }
+
+  /** Where {@code needle} first occurs in {@code hay}, or -1. */
+  public static int indexOf(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {
       for (int j = 0; j < needle.length; j++) {
@@ -118,8 +123,8 @@ public final class StoreInspector {
           continue outer;
         }
       }
-      return true;
+      return i;
     }
-    return false;
+    return -1;
   }
 }
