@@ -11,7 +11,7 @@
 # runs the Safehouse sweeper benchmark (workload D) with relay-core.sh.
 # Results: bench/results/compare.{json,md}, compare-*.svg, machine.txt, sweep/relay-core.*
 # Environment: SKIP_BUILD=1, SKIP_APT=1, OUT=DIR, PEERS=safehouse,mosquitto,prosody,ejabberd,
-#              SERVER_JAVA_OPTS (default -Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:+UseG1GC),
+#              SERVER_JAVA_OPTS (default -Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:+UseParallelGC),
 #              BENCH_ARGS (extra args).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -149,8 +149,10 @@ if [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then commit="$commit-dirty
 # ---------------------------------------------------------------- run
 # The generator pins itself (taskset -a -p) for each placement; it starts the servers under taskset.
 # 8 GB of heap: 18,000 idle TLS connections to one peer take more than 2 GB in the generator.
+# The parallel collector: its young pauses here are ~2 ms against G1's ~7 ms, and every pause of
+# the generator shows in every peer's latency (bench/results/tail-latency/README.md).
 read -r -a extra <<< "${BENCH_ARGS:-}"
-java -Xms1g -Xmx8g -XX:+UseG1GC -Dbench.git="$commit" \
+java -Xms1g -Xmx8g -XX:+UseParallelGC -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.CompareBench "$MODE" \
   --work "$WORK" --out "$OUT" --mqtt-port "$MQTT_PORT" --xmpp-tls-port "$XMPP_TLS_PORT" \
   --ejabberd-port "$EJB_TLS_PORT" --peers "$PEERS" "${extra[@]}"

@@ -209,6 +209,11 @@ final class MqttPeer implements Peer {
   }
 
   @Override
+  public io.netty.channel.EventLoop senderLoop(int from) {
+    return senders.get(from).ch.eventLoop();
+  }
+
+  @Override
   public boolean send(int from, boolean offlineSet, int to, byte[] payload, Runnable acked) {
     return senders.get(from).publish((offlineSet ? "inbox/off" : "inbox/on") + to, payload, acked);
   }

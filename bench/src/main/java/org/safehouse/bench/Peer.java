@@ -25,9 +25,16 @@ interface Peer extends AutoCloseable {
   /**
    * Sends {@code payload} from sender {@code from} to recipient {@code to} of the online set (or of
    * the offline set); runs {@code acked} when the server acknowledges it. May be called from any
-   * thread; returns false if it could not be sent (counted as skipped).
+   * thread (the open-loop steps call it on {@link #senderLoop}); returns false if it could not be
+   * sent (counted as skipped).
    */
   boolean send(int from, boolean offlineSet, int to, byte[] payload, Runnable acked);
+
+  /**
+   * The event loop of sender {@code from}'s connection. The generator paces each sender on its own
+   * loop, so a send is written at once, without a hand-over between threads.
+   */
+  io.netty.channel.EventLoop senderLoop(int from);
 
   /** Connects the offline recipients, which then receive what queued for them. */
   void connectOffline() throws Exception;

@@ -237,6 +237,11 @@ final class SafehousePeer implements Peer {
   }
 
   @Override
+  public io.netty.channel.EventLoop senderLoop(int from) {
+    return senders.get(from).ch.eventLoop();
+  }
+
+  @Override
   public boolean send(int from, boolean offlineSet, int to, byte[] payload, Runnable acked) {
     byte[] id = new byte[16];
     ThreadLocalRandom.current().nextBytes(id);

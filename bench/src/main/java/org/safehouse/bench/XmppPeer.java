@@ -387,6 +387,11 @@ final class XmppPeer implements Peer {
   }
 
   @Override
+  public io.netty.channel.EventLoop senderLoop(int from) {
+    return senders.get(from).ch.eventLoop();
+  }
+
+  @Override
   public boolean send(int from, boolean offlineSet, int to, byte[] payload, Runnable acked) {
     return senders
         .get(from)

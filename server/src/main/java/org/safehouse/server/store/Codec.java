@@ -126,6 +126,10 @@ final class Codec {
     return v[0] != 0;
   }
 
+  /** How many leading bytes of a mailbox value {@link #messageExpiry} reads. */
+  static final int EXPIRY_HEAD = 9;
+
+  /** The expiry of a mailbox value, from its first {@link #EXPIRY_HEAD} bytes or more. */
   static long messageExpiry(byte[] v) {
     return isSealed(v) ? Keys.getLong(v, 1) : Keys.getLong(v, 0);
   }

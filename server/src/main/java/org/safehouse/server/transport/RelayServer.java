@@ -46,7 +46,10 @@ public final class RelayServer implements AutoCloseable {
     Class<? extends ServerSocketChannel> channel =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, io);
+    // One event loop per core (Netty's default is two): nothing on a loop blocks, and the store's
+    // writer thread and RocksDB's own threads need the rest of the CPU.
+    EventLoopGroup workers =
+        new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
     ConnectionLimiter limiter =
         new ConnectionLimiter(
             services.limits().maxConnections(), services.limits().connectionsPerAddress());
