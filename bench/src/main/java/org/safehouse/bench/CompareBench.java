@@ -1,5 +1,6 @@
 package org.safehouse.bench;
 
+import io.netty.channel.EventLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,9 +10,11 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
@@ -500,14 +503,114 @@ public final class CompareBench {
     return m;
   }
 
+  /** What one open-loop step's pacers and acknowledgement callbacks count together. */
+  private static final class StepCounts {
+    final Recorder acks = new Recorder(3);
+    final LongAdder ok = new LongAdder();
+    final AtomicLong inFlight = new AtomicLong();
+    final AtomicLong skipped = new AtomicLong();
+    final AtomicLong scheduled = new AtomicLong();
+    final LongAccumulator maxLag = new LongAccumulator(Math::max, 0);
+  }
+
+  /**
+   * Paces, on one client event loop, the senders whose connections that loop carries: message k
+   * goes from sender k % senders at start + k × period. Running on the loop, a send is written at
+   * once, with no hand-over between threads (a wake-up per message costs the generator more CPU
+   * than the send itself on this VM).
+   */
+  private final class LoopPacer implements Runnable {
+    private final EventLoop loop;
+    private final boolean[] mine;
+    private final Peer peer;
+    private final byte[][] templates;
+    private final double period;
+    private final long start;
+    private final long windowStart;
+    private final long windowEnd;
+    private final StepCounts c;
+    private final CountDownLatch done;
+    private long k;
+
+    LoopPacer(
+        EventLoop loop,
+        boolean[] mine,
+        Peer peer,
+        byte[][] templates,
+        double period,
+        long start,
+        long windowStart,
+        long windowEnd,
+        StepCounts c,
+        CountDownLatch done) {
+      this.loop = loop;
+      this.mine = mine;
+      this.peer = peer;
+      this.templates = templates;
+      this.period = period;
+      this.start = start;
+      this.windowStart = windowStart;
+      this.windowEnd = windowEnd;
+      this.c = c;
+      this.done = done;
+    }
+
+    @Override
+    public void run() {
+      long now = System.nanoTime();
+      long due = now < start ? 0 : (long) ((now - start) / period) + 1;
+      for (; k < due; k++) {
+        long intended = start + (long) (k * period);
+        if (intended >= windowEnd) {
+          break;
+        }
+        int from = (int) (k % s.senders);
+        if (mine[from]) {
+          send(from, intended, now);
+        }
+      }
+      if (now >= windowEnd) {
+        done.countDown();
+        return;
+      }
+      // Again when the next send is due (at least 100 µs on): few wake-ups at low rates.
+      long next = start + (long) (k * period);
+      loop.schedule(this, Math.max(100_000, next - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void send(int from, long intended, long now) {
+      boolean counted = intended >= windowStart;
+      if (counted) {
+        c.scheduled.incrementAndGet();
+        c.maxLag.accumulate(now - intended);
+      }
+      if (c.inFlight.get() >= MAX_IN_FLIGHT) {
+        c.skipped.incrementAndGet();
+        return;
+      }
+      ThreadLocalRandom rnd = ThreadLocalRandom.current();
+      byte[] p = templates[rnd.nextInt(templates.length)].clone();
+      Net.stamp(p, intended);
+      c.inFlight.incrementAndGet();
+      Runnable acked =
+          () -> {
+            if (counted) {
+              c.ok.increment();
+              c.acks.recordValue(Math.max(1, System.nanoTime() - intended));
+            }
+            c.inFlight.decrementAndGet();
+          };
+      if (!peer.send(from, false, rnd.nextInt(s.online), p, acked)) {
+        c.inFlight.decrementAndGet();
+        c.skipped.incrementAndGet();
+      }
+    }
+  }
+
   /** One open-loop step at {@code rate} messages per second, round-robin over the senders. */
   private Map<String, Object> step(
       Peer peer, Sink sink, byte[][] templates, int rate, Duration measure) throws Exception {
-    Recorder acks = new Recorder(3);
-    LongAdder ok = new LongAdder();
-    AtomicLong inFlight = new AtomicLong();
-    AtomicLong skipped = new AtomicLong();
-    AtomicLong scheduled = new AtomicLong();
+    StepCounts c = new StepCounts();
     double period = 1e9 / rate;
     long start = System.nanoTime() + 20_000_000;
     long windowStart = start + s.warmup.toNanos();
@@ -516,94 +619,30 @@ public final class CompareBench {
     sink.inWindow.reset();
     sink.windowStart = windowStart;
     sink.windowEnd = windowEnd;
-    // One pacer per event loop that carries senders, running on that loop: a send is written at
-    // once, with no hand-over between threads (a wake-up per message costs the generator more CPU
-    // than the send itself on this VM). Message k goes from sender k % senders at start + k/rate.
-    Map<io.netty.channel.EventLoop, boolean[]> loops = new LinkedHashMap<>();
+    // One pacer per event loop that carries senders, on that loop.
+    Map<EventLoop, boolean[]> loops = new LinkedHashMap<>();
     for (int i = 0; i < s.senders; i++) {
       loops.computeIfAbsent(peer.senderLoop(i), l -> new boolean[s.senders])[i] = true;
     }
-    java.util.concurrent.CountDownLatch paced =
-        new java.util.concurrent.CountDownLatch(loops.size());
-    java.util.concurrent.atomic.LongAccumulator maxLag =
-        new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
-    for (Map.Entry<io.netty.channel.EventLoop, boolean[]> e : loops.entrySet()) {
-      io.netty.channel.EventLoop loop = e.getKey();
-      boolean[] mine = e.getValue();
-      Runnable pacer =
-          new Runnable() {
-            long k;
-
-            @Override
-            public void run() {
-              int n = s.senders;
-              ThreadLocalRandom rnd = ThreadLocalRandom.current();
-              long now = System.nanoTime();
-              long due = now < start ? 0 : (long) ((now - start) / period) + 1;
-              for (; k < due; k++) {
-                long intended = start + (long) (k * period);
-                if (intended >= windowEnd) {
-                  break;
-                }
-                int from = (int) (k % n);
-                if (!mine[from]) {
-                  continue;
-                }
-                boolean counted = intended >= windowStart;
-                if (counted) {
-                  scheduled.incrementAndGet();
-                  maxLag.accumulate(now - intended);
-                }
-                if (inFlight.get() >= MAX_IN_FLIGHT) {
-                  skipped.incrementAndGet();
-                  continue;
-                }
-                byte[] p = templates[rnd.nextInt(templates.length)].clone();
-                Net.stamp(p, intended);
-                inFlight.incrementAndGet();
-                boolean sent =
-                    peer.send(
-                        from,
-                        false,
-                        rnd.nextInt(s.online),
-                        p,
-                        () -> {
-                          if (counted) {
-                            ok.increment();
-                            acks.recordValue(Math.max(1, System.nanoTime() - intended));
-                          }
-                          inFlight.decrementAndGet();
-                        });
-                if (!sent) {
-                  inFlight.decrementAndGet();
-                  skipped.incrementAndGet();
-                }
-              }
-              if (now >= windowEnd) {
-                paced.countDown();
-                return;
-              }
-              // Again when the next send is due (at least 100 µs on): few wake-ups at low rates.
-              long next = start + (long) (k * period);
-              loop.schedule(
-                  this, Math.max(100_000, next - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-          };
-      loop.execute(pacer);
-    }
+    CountDownLatch paced = new CountDownLatch(loops.size());
+    loops.forEach(
+        (loop, mine) ->
+            loop.execute(
+                new LoopPacer(
+                    loop, mine, peer, templates, period, start, windowStart, windowEnd, c, paced)));
     SendBench.sleepUntil(windowStart);
     Proc s0 = Proc.read(peer.serverPid());
     Proc g0 = Proc.self();
     long m0 = Proc.machineBusyNanos();
     long t0 = System.nanoTime();
-    acks.getIntervalHistogram();
+    c.acks.getIntervalHistogram();
     paced.await();
     // Let the window's last messages arrive (bounded: a saturated server shows as latency).
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+    while (c.inFlight.get() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
-    while (sink.inWindow.sum() < ok.sum() && System.nanoTime() < deadline) {
+    while (sink.inWindow.sum() < c.ok.sum() && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
     double secs = (System.nanoTime() - t0) / 1e9;
@@ -612,21 +651,21 @@ public final class CompareBench {
     long m1 = Proc.machineBusyNanos();
     sink.windowStart = Long.MAX_VALUE;
     sink.windowEnd = Long.MIN_VALUE;
-    Histogram ackH = acks.getIntervalHistogram();
+    Histogram ackH = c.acks.getIntervalHistogram();
     Histogram e2eH = sink.e2e.getIntervalHistogram();
     double measured = measure.toNanos() / 1e9;
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("target_per_s", rate);
-    m.put("scheduled", scheduled.get());
-    m.put("acked", ok.sum());
+    m.put("scheduled", c.scheduled.get());
+    m.put("acked", c.ok.sum());
     m.put("delivered", e2eH.getTotalCount());
-    m.put("skipped", skipped.get());
-    m.put("unanswered_at_end", inFlight.get());
-    m.put("achieved_per_s", Math.min(ok.sum(), e2eH.getTotalCount()) / measured);
-    m.put("pacer_max_lag_ms", maxLag.get() / 1e6);
+    m.put("skipped", c.skipped.get());
+    m.put("unanswered_at_end", c.inFlight.get());
+    m.put("achieved_per_s", Math.min(c.ok.sum(), e2eH.getTotalCount()) / measured);
+    m.put("pacer_max_lag_ms", c.maxLag.get() / 1e6);
     m.put("ack_ms", SendBench.latency(ackH));
     m.put("delivery_ms", SendBench.latency(e2eH));
-    m.put("cost", Proc.perMessage(s0, s1, g0, g1, m0, m1, ok.sum(), secs));
+    m.put("cost", Proc.perMessage(s0, s1, g0, g1, m0, m1, c.ok.sum(), secs));
     return m;
   }
 

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -209,7 +210,7 @@ final class MqttPeer implements Peer {
   }
 
   @Override
-  public io.netty.channel.EventLoop senderLoop(int from) {
+  public EventLoop senderLoop(int from) {
     return senders.get(from).ch.eventLoop();
   }
 

@@ -1,5 +1,7 @@
 package org.safehouse.bench;
 
+import io.netty.channel.EventLoop;
+
 /**
  * One server under comparison, as the load generator of {@link CompareBench} drives it: a set of
  * connected senders, a set of connected ("online") recipients, a set of recipients that are offline
@@ -34,7 +36,7 @@ interface Peer extends AutoCloseable {
    * The event loop of sender {@code from}'s connection. The generator paces each sender on its own
    * loop, so a send is written at once, without a hand-over between threads.
    */
-  io.netty.channel.EventLoop senderLoop(int from);
+  EventLoop senderLoop(int from);
 
   /** Connects the offline recipients, which then receive what queued for them. */
   void connectOffline() throws Exception;

@@ -3,6 +3,7 @@ package org.safehouse.bench;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -237,7 +238,7 @@ final class SafehousePeer implements Peer {
   }
 
   @Override
-  public io.netty.channel.EventLoop senderLoop(int from) {
+  public EventLoop senderLoop(int from) {
     return senders.get(from).ch.eventLoop();
   }
 

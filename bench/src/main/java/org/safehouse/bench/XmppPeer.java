@@ -3,6 +3,7 @@ package org.safehouse.bench;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.string.StringEncoder;
@@ -387,7 +388,7 @@ final class XmppPeer implements Peer {
   }
 
   @Override
-  public io.netty.channel.EventLoop senderLoop(int from) {
+  public EventLoop senderLoop(int from) {
     return senders.get(from).ch.eventLoop();
   }
 
