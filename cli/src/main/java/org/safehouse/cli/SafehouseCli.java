@@ -31,6 +31,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "safehouse",
     mixinStandardHelpOptions = true,
+    versionProvider = SafehouseCli.Version.class,
     description = "Safehouse reference client (end-to-end encrypted).",
     subcommands = {
       SafehouseCli.Enroll.class,
@@ -160,6 +161,16 @@ public final class SafehouseCli implements Callable<Integer> {
       case "h" -> Duration.ofHours(n);
       default -> Duration.ofDays(n);
     };
+  }
+
+  /** {@code --version}: the version this jar was built as. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Package p = SafehouseCli.class.getPackage();
+      String v = p == null ? null : p.getImplementationVersion();
+      return new String[] {"safehouse " + (v == null ? "(development build)" : v)};
+    }
   }
 
   @Command(name = "enroll", description = "Join a Safehouse server with an invite link.")

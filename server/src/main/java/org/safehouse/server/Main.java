@@ -23,6 +23,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "safehouse-server",
     mixinStandardHelpOptions = true,
+    versionProvider = JarVersion.class,
     subcommands = {Main.Serve.class, Main.Admin.class},
     description = "Safehouse relay server.")
 public final class Main implements Callable<Integer> {
