@@ -3,7 +3,6 @@ package org.safehouse.server.transport;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
@@ -69,12 +68,13 @@ final class DecoyPages {
             HttpVersion.HTTP_1_1,
             status,
             withBody ? Unpooled.wrappedBuffer(body) : Unpooled.buffer(0));
+    // Names as nginx capitalises them (Netty's constants are lower case).
     r.headers()
-        .add(HttpHeaderNames.SERVER, "nginx")
-        .add(HttpHeaderNames.DATE, DATE.format(clock.instant()))
-        .add(HttpHeaderNames.CONTENT_TYPE, "text/html")
-        .add(HttpHeaderNames.CONTENT_LENGTH, body.length)
-        .add(HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive" : "close");
+        .add("Server", "nginx")
+        .add("Date", DATE.format(clock.instant()))
+        .add("Content-Type", "text/html")
+        .add("Content-Length", body.length)
+        .add("Connection", keepAlive ? "keep-alive" : "close");
     return r;
   }
 }
