@@ -81,9 +81,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("backpressure", new Backpressure());
     // Above TLS, so that responses written in one burst share TLS records and syscalls.
     p.addLast("flush", new FlushConsolidationHandler(64, true));
-    p.addLast(
-        "idle",
-        new IdleStateHandler(0, 0, limits.idleTimeout().toMillis() / 2, TimeUnit.MILLISECONDS));
+    p.addLast("idle", idle(limits));
     p.addLast("pinger", new IdlePinger());
     p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
     p.addLast("routes", new HttpRoutes(secret, services.clock()));
@@ -92,6 +90,10 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("frames", new FrameCodec());
     p.addLast("auth", new AuthenticationHandler(services, random, guards.throttle(), responder));
     p.addLast("router", new RequestRouter(services, guards.sends(), responder));
+  }
+
+  private static IdleStateHandler idle(Limits limits) {
+    return new IdleStateHandler(0, 0, limits.idleTimeout().toMillis() / 2, TimeUnit.MILLISECONDS);
   }
 
   private static WebSocketServerProtocolConfig webSocketConfig(
