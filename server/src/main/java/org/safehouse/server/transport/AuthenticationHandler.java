@@ -206,7 +206,9 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
     if (!ctx.channel().isActive()) {
       return;
     }
-    deadline.cancel(false);
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
     ConnectionLimiter.signedIn(ctx.channel());
     responder.signedIn();
     ctx.pipeline().fireUserEventTriggered(new SignedIn(device));
