@@ -34,6 +34,7 @@ final class DecoyPages {
 
   static final byte[] NOT_FOUND = page("404 Not Found");
   static final byte[] BAD_REQUEST = page("400 Bad Request");
+  static final byte[] URI_TOO_LONG = page("414 Request-URI Too Large");
 
   private DecoyPages() {}
 
@@ -59,6 +60,12 @@ final class DecoyPages {
   /** The 400 page; nginx closes the connection after it. */
   static FullHttpResponse badRequest(Clock clock) {
     return response(HttpResponseStatus.BAD_REQUEST, BAD_REQUEST, clock, true, false);
+  }
+
+  /** The 414 page, for a request line longer than nginx's 8k buffer; closed after it. */
+  static FullHttpResponse uriTooLong(Clock clock) {
+    return response(
+        new HttpResponseStatus(414, "Request-URI Too Large"), URI_TOO_LONG, clock, true, false);
   }
 
   private static FullHttpResponse response(

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Clock;
 
@@ -72,7 +73,11 @@ final class HttpRoutes extends ChannelInboundHandlerAdapter {
   private void route(ChannelHandlerContext ctx, HttpRequest request) {
     if (request.decoderResult().isFailure()) {
       // The decoder now discards everything: nginx, too, closes after a request it cannot parse.
-      ctx.writeAndFlush(DecoyPages.badRequest(clock)).addListener(ChannelFutureListener.CLOSE);
+      FullHttpResponse refusal =
+          request.decoderResult().cause() instanceof TooLongHttpLineException
+              ? DecoyPages.uriTooLong(clock)
+              : DecoyPages.badRequest(clock);
+      ctx.writeAndFlush(refusal).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     // Both checks always run, and & does not short-circuit: the time to refuse is the same

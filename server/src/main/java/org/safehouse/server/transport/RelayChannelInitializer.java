@@ -83,13 +83,18 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast("flush", new FlushConsolidationHandler(64, true));
     p.addLast("idle", idle(limits));
     p.addLast("pinger", new IdlePinger());
-    p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
+    p.addLast("http", httpCodec());
     p.addLast("routes", new HttpRoutes(secret, services.clock()));
     p.addLast("websocket", new WebSocketServerProtocolHandler(webSocketConfig(limits, secret)));
     p.addLast("upgrade-deadline", new UpgradeDeadline(limits.upgradeTimeout()));
     p.addLast("frames", new FrameCodec());
     p.addLast("auth", new AuthenticationHandler(services, random, guards.throttle(), responder));
     p.addLast("router", new RequestRouter(services, guards.sends(), responder));
+  }
+
+  /** nginx's limits: a request line of up to 8k (longer gets its 414), headers up to 8k. */
+  static HttpServerCodec httpCodec() {
+    return new HttpServerCodec(8192, 8192, 8192);
   }
 
   private static IdleStateHandler idle(Limits limits) {

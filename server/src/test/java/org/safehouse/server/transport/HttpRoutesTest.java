@@ -9,7 +9,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpServerCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -31,8 +30,7 @@ class HttpRoutesTest {
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-01T09:05:03Z"));
 
   private EmbeddedChannel channel() {
-    return new EmbeddedChannel(
-        new HttpServerCodec(4096, 8192, 8192), new HttpRoutes(SECRET, clock));
+    return new EmbeddedChannel(RelayChannelInitializer.httpCodec(), new HttpRoutes(SECRET, clock));
   }
 
   private static String answer(EmbeddedChannel ch, String request) {
@@ -98,9 +96,27 @@ class HttpRoutesTest {
   }
 
   @Test
+  void longPathUpToNginxsBufferIsJustAnotherUnknownPath() {
+    EmbeddedChannel ch = channel();
+    String a = answer(ch, "GET /" + "x".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertTrue(a.startsWith("HTTP/1.1 404 Not Found\r\n"), a);
+    assertTrue(ch.isOpen());
+  }
+
+  @Test
+  void overlongRequestLineGetsNginxs414AndIsClosed() {
+    EmbeddedChannel ch = channel();
+    String a = answer(ch, "GET /" + "x".repeat(9000) + " HTTP/1.1\r\n\r\n");
+    assertTrue(a.startsWith("HTTP/1.1 414 Request-URI Too Large\r\nServer: nginx\r\n"), a);
+    assertTrue(a.contains("\r\nConnection: close\r\n\r\n<html>"), a);
+    assertTrue(a.contains("<center><h1>414 Request-URI Too Large</h1></center>"), a);
+    assertFalse(ch.isOpen());
+  }
+
+  @Test
   void unparsableRequestGetsNginxsBadRequestAndIsClosed() {
     EmbeddedChannel ch = channel();
-    String a = answer(ch, "GET /" + "x".repeat(5000) + " HTTP/1.1\r\n\r\n");
+    String a = answer(ch, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
     assertTrue(a.startsWith("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n"), a);
     assertTrue(a.contains("\r\nConnection: close\r\n\r\n<html>"), a);
     assertFalse(a.toLowerCase().contains("netty"), a);
