@@ -31,7 +31,7 @@ done
 mkdir -p "$OUT"
 
 # Leak tracking off, as `serve` runs it (Main); JAVA_OPTS can turn it back on.
-opts=(-Dio.netty.leakDetection.level=disabled)
+opts=(-Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError)
 read -r -a user_opts <<< "${JAVA_OPTS:--Xms1g -Xmx4g -XX:+UseG1GC}"
 opts+=("${user_opts[@]}")
 if [[ "${JFR:-0}" == 1 ]]; then

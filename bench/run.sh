@@ -152,7 +152,7 @@ if [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then commit="$commit-dirty
 # The parallel collector: its young pauses here are ~2 ms against G1's ~7 ms, and every pause of
 # the generator shows in every peer's latency (bench/results/tail-latency/README.md).
 read -r -a extra <<< "${BENCH_ARGS:-}"
-java -Xms1g -Xmx8g -XX:+UseParallelGC -Dbench.git="$commit" \
+java -Xms1g -Xmx8g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.CompareBench "$MODE" \
   --work "$WORK" --out "$OUT" --mqtt-port "$MQTT_PORT" --xmpp-tls-port "$XMPP_TLS_PORT" \
   --ejabberd-port "$EJB_TLS_PORT" --peers "$PEERS" "${extra[@]}"

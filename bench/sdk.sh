@@ -14,4 +14,4 @@ if [[ "${SKIP_BUILD:-0}" != 1 || ! -f "$JAR" ]]; then
   build=(mvn -B -q -P relay-bench package -pl bench -am -DskipTests -Dspotless.check.skip=true)
   "${build[@]}" -o || "${build[@]}"
 fi
-exec java -Xmx2g -cp "$JAR" org.safehouse.bench.SdkBench "$@"
+exec java -Xmx2g -XX:+ExitOnOutOfMemoryError -cp "$JAR" org.safehouse.bench.SdkBench "$@"

@@ -29,7 +29,7 @@ trap cleanup EXIT
 
 mvn -o -q test-compile dependency:build-classpath -pl server -am -Dmdep.outputFile="$WORK/cp.txt" >&2
 CP="server/target/classes:server/target/test-classes:$(cat "$WORK/cp.txt")"
-JAVA=(java -Xmx256m -Djava.io.tmpdir="$WORK" -cp "$CP")
+JAVA=(java -Xmx256m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir="$WORK" -cp "$CP")
 
 strace -f -tt -e trace=openat,accept4,fdatasync,fsync,write,sendto,sendmsg,writev \
   -o "$WORK/strace.txt" \

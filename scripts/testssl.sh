@@ -20,7 +20,7 @@ TESTSSL="$(command -v testssl || command -v testssl.sh)"
 
 DATA="$(mktemp -d)"
 LOG="$DATA.log"
-java -jar "$JAR" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
+java -XX:+ExitOnOutOfMemoryError -jar "$JAR" serve --data "$DATA" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
 SERVER=$!
 cleanup() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DATA" "$LOG"; }
 trap cleanup EXIT

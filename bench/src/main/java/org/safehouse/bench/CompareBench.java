@@ -61,7 +61,8 @@ public final class CompareBench {
     int[] idleSteps = {1_000, 5_000};
     boolean idleOnly;
     int idleHoldSeconds;
-    String serverJavaOpts = "-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:+UseParallelGC";
+    String serverJavaOpts =
+        "-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError";
     int mqttPort = 18883;
     int xmppPort = 15223;
     int ejabberdPort = 15224;
@@ -340,7 +341,8 @@ public final class CompareBench {
         }
         Path socket =
             ConfigFile.load(work.resolve("safehouse.conf"), data.toString(), null).adminSocket();
-        return new SafehousePeer(sp, port, pin, socket);
+        String secret = Files.readString(data.resolve("upgrade-secret")).trim();
+        return new SafehousePeer(sp, port, pin, secret, socket);
       }
       case "mosquitto" -> {
         Path data = work.resolve("mosquitto-data");

@@ -43,6 +43,7 @@ import org.safehouse.server.testing.RawClient;
 final class SafehousePeer implements Peer {
   private final ServerProcess server;
   private final int port;
+  private final String secret;
   private final Path adminSocket;
   private final SslContext tls;
   private Sink sink;
@@ -53,9 +54,11 @@ final class SafehousePeer implements Peer {
   private final List<Conn> offline = new ArrayList<>();
   private final List<Conn> idle = new ArrayList<>();
 
-  SafehousePeer(ServerProcess server, int port, String pin, Path adminSocket) throws Exception {
+  SafehousePeer(ServerProcess server, int port, String pin, String secret, Path adminSocket)
+      throws Exception {
     this.server = server;
     this.port = port;
+    this.secret = secret;
     this.adminSocket = adminSocket;
     this.tls =
         SslContextBuilder.forClient()
@@ -90,7 +93,7 @@ final class SafehousePeer implements Peer {
     boolean receiving;
 
     Conn open() throws Exception {
-      URI uri = URI.create("wss://127.0.0.1:" + port + "/v1/ws");
+      URI uri = URI.create("wss://127.0.0.1:" + port + "/" + secret);
       WebSocketClientProtocolConfig ws =
           WebSocketClientProtocolConfig.newBuilder()
               .webSocketUri(uri)

@@ -63,7 +63,8 @@ final class SendBench implements AutoCloseable {
   }
 
   RawClient connect() throws Exception {
-    return RawClient.connect("127.0.0.1", server.port(), server.pin(), true, group);
+    return RawClient.connect(
+        "127.0.0.1", server.port(), server.pin(), server.upgradeSecret(), true, group);
   }
 
   RawClient.Device enroll(RawClient c, Role role) throws Exception {

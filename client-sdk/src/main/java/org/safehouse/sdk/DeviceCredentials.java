@@ -19,14 +19,23 @@ import java.util.HexFormat;
 
 /**
  * What this device needs to reach and log in to its server, kept in the local store: the server's
- * address and pin, the account and device ids, the role, and the Ed25519 auth key.
+ * address, pin and upgrade secret, the account and device ids, the role, and the Ed25519 auth key.
+ *
+ * @param secret the server's upgrade secret from the invite; null for a device enrolled before
+ *     servers had one (version 1 records), which must enroll again
  */
 record DeviceCredentials(
-    byte[] accountId, int deviceId, String role, String server, String pin, byte[] authKeyPkcs8) {
+    byte[] accountId,
+    int deviceId,
+    String role,
+    String server,
+    String pin,
+    byte[] authKeyPkcs8,
+    String secret) {
   static final String RECORD = "sdk:device";
   private static final byte[] AUTH_CONTEXT =
       "safehouse-auth-v1\0".getBytes(StandardCharsets.US_ASCII);
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   Account account() {
     return new Account(HexFormat.of().formatHex(accountId), role, deviceId, server);
@@ -75,6 +84,7 @@ record DeviceCredentials(
       out.writeUTF(server);
       out.writeUTF(pin);
       writeBytes(out, authKeyPkcs8);
+      out.writeUTF(secret);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -83,11 +93,18 @@ record DeviceCredentials(
 
   static DeviceCredentials decode(byte[] bytes) throws IOException {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      if (in.readUnsignedByte() != VERSION) {
+      int version = in.readUnsignedByte();
+      if (version != 1 && version != VERSION) {
         throw new IOException("The stored device record has an unknown version");
       }
       return new DeviceCredentials(
-          readBytes(in), in.readInt(), in.readUTF(), in.readUTF(), in.readUTF(), readBytes(in));
+          readBytes(in),
+          in.readInt(),
+          in.readUTF(),
+          in.readUTF(),
+          in.readUTF(),
+          readBytes(in),
+          version == 1 ? null : in.readUTF());
     }
   }
 

@@ -101,7 +101,7 @@ public final class SafehouseClient implements AutoCloseable {
    *
    * @param home a folder that holds no Safehouse store yet (created if missing)
    * @param passphrase protects the home folder; not retained, not cleared
-   * @param inviteLink {@code safehouse://HOST:PORT/#pin=PIN&code=CODE}
+   * @param inviteLink {@code safehouse://HOST:PORT/#pin=PIN&code=CODE&secret=SECRET}
    * @throws SafehouseException {@code INVITE_INVALID} for a malformed, unknown, used or expired
    *     invite; {@code PIN_MISMATCH} if the server's key is not the one pinned; nothing is left in
    *     {@code home} in either case
@@ -123,7 +123,7 @@ public final class SafehouseClient implements AutoCloseable {
       throw new FileAlreadyExistsException(
           home.toString(), null, "already holds a Safehouse store");
     }
-    ServerLink link = new ServerLink(invite.address(), invite.pin());
+    ServerLink link = new ServerLink(invite.address(), invite.pin(), invite.secret());
     try {
       Connection connection = link.openUnauthenticated();
       SafehouseClient client = createAndEnroll(home, passphrase, invite, link, connection);
@@ -168,7 +168,8 @@ public final class SafehouseClient implements AutoCloseable {
               roleName(response.getEnrolled().getRole()),
               invite.address(),
               invite.pin(),
-              authKey.getPrivate().getEncoded());
+              authKey.getPrivate().getEncoded(),
+              invite.secret());
       local.put(DeviceCredentials.RECORD, credentials.encode());
       SafehouseClient client = new SafehouseClient(local, signal, credentials, link);
       link.adopt(connection, credentials);
@@ -198,7 +199,10 @@ public final class SafehouseClient implements AutoCloseable {
       DeviceCredentials credentials = DeviceCredentials.decode(device);
       SignalStore signal = SignalStore.open(local);
       return new SafehouseClient(
-          local, signal, credentials, new ServerLink(credentials.server(), credentials.pin()));
+          local,
+          signal,
+          credentials,
+          new ServerLink(credentials.server(), credentials.pin(), credentials.secret()));
     } catch (IOException | RuntimeException e) {
       local.close();
       throw e;
@@ -486,7 +490,8 @@ public final class SafehouseClient implements AutoCloseable {
     return InviteLink.format(
         credentials.server(),
         credentials.pin(),
-        response.getInviteCreated().getCode().toByteArray());
+        response.getInviteCreated().getCode().toByteArray(),
+        credentials.secret());
   }
 
   /**

@@ -49,6 +49,7 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   private final String host;
   private final int port;
   private final String pin;
+  private final String secret;
   private final EventLoopGroup group;
   private final ScheduledExecutorService reconnector;
   private volatile Events events;
@@ -58,12 +59,17 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   private boolean closed;
   private long backoffMillis = FIRST_BACKOFF_MILLIS;
 
-  ServerLink(String server, String pin) {
+  /**
+   * @param secret the server's upgrade secret, or null for a device enrolled before servers had
+   *     one: then every connect fails with {@code PROTOCOL}
+   */
+  ServerLink(String server, String pin, String secret) {
     int colon = server.lastIndexOf(':');
     String h = server.substring(0, colon);
     this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
     this.port = Integer.parseInt(server.substring(colon + 1));
     this.pin = pin;
+    this.secret = secret;
     this.group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("safehouse-net", true), NioIoHandler.newFactory());
@@ -87,8 +93,14 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
    * @throws IOException if the server cannot be reached
    */
   Connection openUnauthenticated() throws IOException, SafehouseException {
+    if (secret == null) {
+      throw new SafehouseException(
+          Reason.PROTOCOL,
+          "This device was enrolled with an older Safehouse server, whose links had no secret;"
+              + " ask for a new invite and enroll again.");
+    }
     try {
-      return Connection.open(group, host, port, pin, this, CONNECT_TIMEOUT);
+      return Connection.open(group, host, port, pin, secret, this, CONNECT_TIMEOUT);
     } catch (PinMismatchException e) {
       throw new SafehouseException(
           Reason.PIN_MISMATCH,

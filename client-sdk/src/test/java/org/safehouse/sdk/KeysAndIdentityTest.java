@@ -91,6 +91,7 @@ class KeysAndIdentityTest {
           new InviteLink(
                   server.publicAddress(),
                   server.pin(),
+                  server.upgradeSecret(),
                   invite.getInviteCreated().getCode().toByteArray())
               .toString();
       sdk = SafehouseClient.enroll(temp.resolve("client"), PASSPHRASE, link);

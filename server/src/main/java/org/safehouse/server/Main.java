@@ -70,6 +70,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      FatalErrors.installDefaultHandler();
       if (System.getProperty("io.netty.leakDetection.level") == null) {
         // Sampled leak tracking records a stack trace per sampled buffer; tests keep it on, a
         // production relay does not need it (-Dio.netty.leakDetection.level=simple restores it).

@@ -36,6 +36,7 @@ import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.transport.RelayServer;
 import org.safehouse.server.transport.Services;
 import org.safehouse.server.transport.TlsMaterial;
+import org.safehouse.server.transport.UpgradeSecret;
 
 /**
  * The composition root: builds the store, then the services, then the network and admin sides, with
@@ -53,6 +54,7 @@ public final class SafehouseServer implements AutoCloseable {
   private final Invites invites;
   private final ExpirySweeper sweeper;
   private final String pin;
+  private final UpgradeSecret secret;
   private final HostPort publicAddress;
   private final InviteLink firstAdminInvite;
   private RelayServer relay;
@@ -66,6 +68,7 @@ public final class SafehouseServer implements AutoCloseable {
       Invites invites,
       ExpirySweeper sweeper,
       String pin,
+      UpgradeSecret secret,
       HostPort publicAddress,
       InviteLink firstAdminInvite) {
     this.config = config;
@@ -75,6 +78,7 @@ public final class SafehouseServer implements AutoCloseable {
     this.invites = invites;
     this.sweeper = sweeper;
     this.pin = pin;
+    this.secret = secret;
     this.publicAddress = publicAddress;
     this.firstAdminInvite = firstAdminInvite;
   }
@@ -91,6 +95,8 @@ public final class SafehouseServer implements AutoCloseable {
     TlsMaterial tls = tlsMaterial(config);
     SslContext ssl = config.tlsEnabled() ? tls.serverContext() : null;
     SecureRandom random = new SecureRandom();
+    UpgradeSecret secret =
+        UpgradeSecret.loadOrCreate(config.dataDir().resolve(UpgradeSecret.FILE), random);
     RelayStore store = RelayStore.open(config.storeDir(), config.bucketKeys(), clock);
     ExecutorService readers = Executors.newFixedThreadPool(4, named("store-reader"));
     ScheduledExecutorService scheduler =
@@ -119,15 +125,25 @@ public final class SafehouseServer implements AutoCloseable {
               readers,
               clock,
               config.limits());
-      RelayServer relay = RelayServer.start(config.listenSocketAddress(), ssl, services, random);
+      RelayServer relay =
+          RelayServer.start(config.listenSocketAddress(), ssl, services, random, secret);
       HostPort publicAddress = config.publicAddress();
       if (publicAddress.equals(config.listen()) && config.listen().port() == 0) {
         publicAddress = new HostPort(config.listen().host(), relay.port());
       }
-      InviteLink first = firstStart(store, invites, publicAddress, tls.pin());
+      InviteLink first = firstStart(store, invites, publicAddress, tls.pin(), secret);
       server =
           new SafehouseServer(
-              config, store, readers, scheduler, invites, sweeper, tls.pin(), publicAddress, first);
+              config,
+              store,
+              readers,
+              scheduler,
+              invites,
+              sweeper,
+              tls.pin(),
+              secret,
+              publicAddress,
+              first);
       server.relay = relay;
       server.admin =
           AdminSocket.start(
@@ -136,13 +152,18 @@ public final class SafehouseServer implements AutoCloseable {
               store,
               publicAddress,
               tls.pin(),
+              secret.encoded(),
               cases,
               new Revocations(store, clock, hub));
       long every = config.sweepInterval().toMillis();
-      scheduler.scheduleWithFixedDelay(sweeper::sweepAndLog, every, every, TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(
+          FatalErrors.exitOnError(sweeper::sweepAndLog), every, every, TimeUnit.MILLISECONDS);
       long purgeEvery = config.purgeInterval().toMillis();
       server.purger.scheduleWithFixedDelay(
-          server::purgeAndLog, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
+          FatalErrors.exitOnError(server::purgeAndLog),
+          purgeEvery,
+          purgeEvery,
+          TimeUnit.MILLISECONDS);
       return server;
     } catch (IOException | RuntimeException e) {
       if (server != null) {
@@ -182,11 +203,13 @@ public final class SafehouseServer implements AutoCloseable {
     ServerConfig defaults = ServerConfig.defaults(config.dataDir());
     boolean ownFiles =
         config.tlsCert().equals(defaults.tlsCert()) && config.tlsKey().equals(defaults.tlsKey());
-    return TlsMaterial.loadOrCreate(config.tlsCert(), config.tlsKey(), ownFiles);
+    return TlsMaterial.loadOrCreate(
+        config.tlsCert(), config.tlsKey(), ownFiles, config.publicAddress().host());
   }
 
   private static InviteLink firstStart(
-      RelayStore store, Invites invites, HostPort publicAddress, String pin) throws IOException {
+      RelayStore store, Invites invites, HostPort publicAddress, String pin, UpgradeSecret secret)
+      throws IOException {
     if (store.initialized()) {
       return null;
     }
@@ -200,7 +223,7 @@ public final class SafehouseServer implements AutoCloseable {
                     return c;
                   })
               .get(30, TimeUnit.SECONDS);
-      return new InviteLink(publicAddress, pin, code);
+      return new InviteLink(publicAddress, pin, secret.encoded(), code);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while creating the first admin invite", e);
@@ -226,6 +249,11 @@ public final class SafehouseServer implements AutoCloseable {
     return pin;
   }
 
+  /** The secret of the upgrade path, as invite links carry it (base64url). */
+  public String upgradeSecret() {
+    return secret.encoded();
+  }
+
   public HostPort publicAddress() {
     return publicAddress;
   }
@@ -242,7 +270,8 @@ public final class SafehouseServer implements AutoCloseable {
   /** Creates an invite as {@code admin invite} does. */
   public InviteLink createInvite(Role role) throws IOException {
     try {
-      return new InviteLink(publicAddress, pin, invites.create(role).get(30, TimeUnit.SECONDS));
+      return new InviteLink(
+          publicAddress, pin, secret.encoded(), invites.create(role).get(30, TimeUnit.SECONDS));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);

@@ -300,10 +300,12 @@ class FloodTest {
     return s;
   }
 
-  private static byte[] upgradeRequest() {
+  private byte[] upgradeRequest() {
     byte[] key = new byte[16];
     RANDOM.nextBytes(key);
-    return ("GET /v1/ws HTTP/1.1\r\n"
+    return ("GET /"
+            + server.upgradeSecret()
+            + " HTTP/1.1\r\n"
             + "Host: 127.0.0.1\r\n"
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"

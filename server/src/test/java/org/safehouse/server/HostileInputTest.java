@@ -155,7 +155,8 @@ class HostileInputTest {
       s.setSoTimeout((int) WAIT.toMillis());
       OutputStream out = s.getOutputStream();
       out.write(
-          "GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+          "GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String answer = readUntilClosed(s.getInputStream());
       assertTrue(answer.startsWith("HTTP/1.1 404 "), answer);

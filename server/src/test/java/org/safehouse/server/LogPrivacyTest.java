@@ -228,7 +228,8 @@ class LogPrivacyTest {
       }
       // A peer that is not this server's pin (the client refuses the handshake).
       try {
-        RawClient.connect("127.0.0.1", server.port(), "not-the-pin").close();
+        RawClient.connect("127.0.0.1", server.port(), "not-the-pin", server.upgradeSecret())
+            .close();
       } catch (java.io.IOException expected) {
         // refused, as it should be
       }

@@ -47,7 +47,8 @@ class PlaintextModeTest {
     try (SafehouseServer server = SafehouseServer.start(plaintext(cert), new FakeClock())) {
       var invite = server.createInvite(Role.CASEWORKER);
       assertEquals(proxy.pin(), invite.pin());
-      try (RawClient c = RawClient.connect("127.0.0.1", server.port(), null, false, null)) {
+      try (RawClient c =
+          RawClient.connect("127.0.0.1", server.port(), null, invite.secret(), false, null)) {
         var r = c.enroll(invite.code(), new RawClient.Device());
         assertTrue(r.hasEnrolled());
         assertTrue(c.nextDelivery(Duration.ofMillis(100)) == null);

@@ -141,7 +141,8 @@ class ServerProcessTest {
     InviteLink link = InviteLink.parse(r.out().get(0));
     assertEquals(server.port(), link.server().port());
     assertEquals(server.pin(), link.pin());
-    try (RawClient c = RawClient.connect(link.server().host(), link.server().port(), link.pin())) {
+    try (RawClient c =
+        RawClient.connect(link.server().host(), link.server().port(), link.pin(), link.secret())) {
       Response enrolled = c.enroll(link.code(), new RawClient.Device());
       assertEquals(ErrorCode.OK, enrolled.getError());
       assertEquals(Role.CLIENT, enrolled.getEnrolled().getRole());

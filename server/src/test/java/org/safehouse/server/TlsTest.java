@@ -68,7 +68,10 @@ class TlsTest {
       assertNotEquals(server.pin(), TlsMaterial.pin(rogue.leaf));
       assertThrows(
           IOException.class,
-          () -> RawClient.connect("127.0.0.1", interceptor.port(), server.pin()).close());
+          () ->
+              RawClient.connect(
+                      "127.0.0.1", interceptor.port(), server.pin(), server.upgradeSecret())
+                  .close());
       try (SSLSocket s = socket(pinnedContext(), interceptor.port())) {
         SSLException refused = assertThrows(SSLException.class, s::startHandshake);
         assertTrue(causes(refused, "does not match the pin"), refused.toString());
@@ -86,7 +89,10 @@ class TlsTest {
     try (RogueTls.Server interceptor = rogue.serve(rogue.leaf, real, rogue.ca)) {
       assertThrows(
           IOException.class,
-          () -> RawClient.connect("127.0.0.1", interceptor.port(), server.pin()).close());
+          () ->
+              RawClient.connect(
+                      "127.0.0.1", interceptor.port(), server.pin(), server.upgradeSecret())
+                  .close());
       try (SSLSocket s = socket(pinnedContext(), interceptor.port())) {
         SSLException refused = assertThrows(SSLException.class, s::startHandshake);
         assertTrue(causes(refused, "does not match the pin"), refused.toString());

@@ -242,8 +242,10 @@ class TransportLimitsTest {
     }
   }
 
-  private static byte[] upgradeRequest() {
-    return ("GET /v1/ws HTTP/1.1\r\n"
+  private byte[] upgradeRequest() {
+    return ("GET /"
+            + server.upgradeSecret()
+            + " HTTP/1.1\r\n"
             + "Host: 127.0.0.1\r\n"
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"

@@ -42,9 +42,9 @@ import org.safehouse.protocol.wire.ServerFrame;
 
 /**
  * One WebSocket connection to a Safehouse server: TLS 1.3 pinned to the invite's key, the upgrade
- * to {@code /v1/ws}, then protobuf frames. Requests get fresh ids and complete with their
- * responses; deliveries and prekey notices go to a {@link Listener} on the connection's event loop,
- * which must not block. Internal to the SDK; it never logs frame contents.
+ * at the server's secret path {@code "/" + secret}, then protobuf frames. Requests get fresh ids
+ * and complete with their responses; deliveries and prekey notices go to a {@link Listener} on the
+ * connection's event loop, which must not block. Internal to the SDK; it never logs frame contents.
  *
  * <pre>
  * TLS 1.3 (pin) -> HTTP codec -> WebSocket (binary frames) -> FrameHandler -> Listener
@@ -73,13 +73,21 @@ public final class Connection implements AutoCloseable {
   }
 
   /**
-   * Connects, checks the pin, upgrades to WebSocket and waits for the server's challenge.
+   * Connects, checks the pin, upgrades to WebSocket at {@code "/" + secret} and waits for the
+   * server's challenge. A server reached with a wrong secret answers like a plain web server, and
+   * this fails with an {@link IOException}.
    *
    * @throws PinMismatchException if the server's leaf key is not the pinned one
    * @throws IOException if the server cannot be reached or does not answer within {@code timeout}
    */
   public static Connection open(
-      EventLoopGroup group, String host, int port, String pin, Listener listener, Duration timeout)
+      EventLoopGroup group,
+      String host,
+      int port,
+      String pin,
+      String secret,
+      Listener listener,
+      Duration timeout)
       throws IOException {
     PinTrustManager trust = new PinTrustManager(pin);
     SslContext ssl;
@@ -97,7 +105,7 @@ public final class Connection implements AutoCloseable {
     String authority = host.contains(":") ? "[" + host + "]" : host;
     WebSocketClientProtocolConfig ws =
         WebSocketClientProtocolConfig.newBuilder()
-            .webSocketUri(URI.create("wss://" + authority + ":" + port + "/v1/ws"))
+            .webSocketUri(URI.create("wss://" + authority + ":" + port + "/" + secret))
             .version(WebSocketVersion.V13)
             .customHeaders(new DefaultHttpHeaders())
             .maxFramePayloadLength(MAX_FRAME_BYTES)

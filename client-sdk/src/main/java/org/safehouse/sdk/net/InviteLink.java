@@ -4,11 +4,12 @@ import java.util.Base64;
 import java.util.Objects;
 
 /**
- * A parsed invite link, {@code safehouse://HOST:PORT/#pin=PIN&code=CODE}: where the server is, the
- * SHA-256 of its certificate's public key (base64url, no padding) and the 16-byte one-time code.
- * Internal to the SDK.
+ * A parsed invite link, {@code safehouse://HOST:PORT/#pin=PIN&code=CODE&secret=SECRET}: where the
+ * server is, the SHA-256 of its certificate's public key (base64url, no padding), the 16-byte
+ * one-time code, and the server's upgrade secret (base64url), the path at which it accepts clients.
+ * Parameters it does not know are ignored. Internal to the SDK.
  */
-public record InviteLink(String host, int port, String pin, byte[] code) {
+public record InviteLink(String host, int port, String pin, byte[] code, String secret) {
   public static final int CODE_BYTES = 16;
   private static final String SCHEME = "safehouse://";
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
@@ -25,6 +26,15 @@ public record InviteLink(String host, int port, String pin, byte[] code) {
     if (code == null || code.length != CODE_BYTES) {
       throw new IllegalArgumentException("an invite code is " + CODE_BYTES + " bytes");
     }
+    if (secret == null) {
+      throw new IllegalArgumentException(
+          "This invite link has no secret=, so it is from an older Safehouse server; ask the"
+              + " person who invited you for a new invite.");
+    }
+    if (!secret.matches("[A-Za-z0-9_-]{22}")) {
+      throw new IllegalArgumentException(
+          "The secret in this invite link is damaged; ask for a new invite.");
+    }
     code = code.clone();
   }
 
@@ -40,7 +50,7 @@ public record InviteLink(String host, int port, String pin, byte[] code) {
 
   @Override
   public String toString() {
-    return SCHEME + address() + "/#pin=" + pin + "&code=" + B64.encodeToString(code);
+    return format(address(), pin, code, secret);
   }
 
   /**
@@ -73,10 +83,13 @@ public record InviteLink(String host, int port, String pin, byte[] code) {
       throw new IllegalArgumentException("the port in an invite link is a number");
     }
     String pin = null;
+    String secret = null;
     byte[] code = null;
     for (String part : t.substring(hash + 2).split("&")) {
       if (part.startsWith("pin=")) {
         pin = part.substring(4);
+      } else if (part.startsWith("secret=")) {
+        secret = part.substring(7);
       } else if (part.startsWith("code=")) {
         try {
           code = Base64.getUrlDecoder().decode(part.substring(5));
@@ -88,11 +101,18 @@ public record InviteLink(String host, int port, String pin, byte[] code) {
     if (pin == null || code == null) {
       throw new IllegalArgumentException("an invite link needs both pin= and code=");
     }
-    return new InviteLink(host, port, pin, code);
+    return new InviteLink(host, port, pin, code, secret);
   }
 
-  /** The link for a new invite {@code code} to the same server, with the same pin. */
-  public static String format(String address, String pin, byte[] code) {
-    return SCHEME + address + "/#pin=" + pin + "&code=" + B64.encodeToString(code);
+  /** The link for a new invite {@code code} to the same server, with the same pin and secret. */
+  public static String format(String address, String pin, byte[] code, String secret) {
+    return SCHEME
+        + address
+        + "/#pin="
+        + pin
+        + "&code="
+        + B64.encodeToString(code)
+        + "&secret="
+        + secret;
   }
 }

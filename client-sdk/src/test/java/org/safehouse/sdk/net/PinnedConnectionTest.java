@@ -59,6 +59,7 @@ class PinnedConnectionTest {
             "127.0.0.1",
             port,
             pin,
+            "AAAAAAAAAAAAAAAAAAAAAA",
             new Connection.Listener() {
               @Override
               public void delivery(Connection connection, Delivery delivery) {}

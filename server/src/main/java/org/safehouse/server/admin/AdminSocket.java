@@ -61,6 +61,7 @@ public final class AdminSocket implements AutoCloseable {
   private final RelayStore store;
   private final HostPort publicAddress;
   private final String pin;
+  private final String upgradeSecret;
   private final CaseTeams cases;
   private final Revocations revocations;
 
@@ -71,9 +72,11 @@ public final class AdminSocket implements AutoCloseable {
       RelayStore store,
       HostPort publicAddress,
       String pin,
+      String upgradeSecret,
       CaseTeams cases,
       Revocations revocations) {
     this.path = path;
+    this.upgradeSecret = upgradeSecret;
     this.cases = cases;
     this.revocations = revocations;
     this.server = server;
@@ -95,6 +98,7 @@ public final class AdminSocket implements AutoCloseable {
       RelayStore store,
       HostPort publicAddress,
       String pin,
+      String upgradeSecret,
       CaseTeams cases,
       Revocations revocations)
       throws IOException {
@@ -103,7 +107,8 @@ public final class AdminSocket implements AutoCloseable {
     server.bind(UnixDomainSocketAddress.of(path));
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
     AdminSocket s =
-        new AdminSocket(path, server, invites, store, publicAddress, pin, cases, revocations);
+        new AdminSocket(
+            path, server, invites, store, publicAddress, pin, upgradeSecret, cases, revocations);
     s.thread.start();
     return s;
   }
@@ -153,7 +158,7 @@ public final class AdminSocket implements AutoCloseable {
         }
         Role role = Role.parse(words.get(1));
         byte[] code = invites.create(role).get(30, TimeUnit.SECONDS);
-        return List.of(new InviteLink(publicAddress, pin, code).toString());
+        return List.of(new InviteLink(publicAddress, pin, upgradeSecret, code).toString());
       }
       case "stats" -> {
         Counters c = store.counters();

@@ -41,7 +41,9 @@ public final class ConfigFile {
           "limits.max-connections",
           "limits.delivery-window",
           "limits.connections-per-address",
-          "limits.sends-per-account-per-second");
+          "limits.sends-per-account-per-second",
+          "limits.sign-in-timeout",
+          "limits.max-unauthenticated-connections");
 
   private ConfigFile() {}
 
@@ -119,7 +121,10 @@ public final class ConfigFile {
             integer(p, "limits.max-connections", l.maxConnections()),
             integer(p, "limits.delivery-window", l.deliveryWindow()),
             integer(p, "limits.connections-per-address", l.connectionsPerAddress()),
-            integer(p, "limits.sends-per-account-per-second", l.sendsPerAccountPerSecond()));
+            integer(p, "limits.sends-per-account-per-second", l.sendsPerAccountPerSecond()),
+            duration(p, "limits.sign-in-timeout", l.signInTimeout()),
+            integer(
+                p, "limits.max-unauthenticated-connections", l.maxUnauthenticatedConnections()));
     return new ServerConfig(
         listen,
         hostPort(p, "public-address", listen),

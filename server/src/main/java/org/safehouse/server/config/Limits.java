@@ -18,6 +18,10 @@ import java.time.Duration;
  *     address, so raise it there
  * @param sendsPerAccountPerSecond sustained sends per account, over all its connections; bursts of
  *     twice this are allowed, more get {@code RATE_LIMITED}
+ * @param signInTimeout a connection that upgraded but has not enrolled or authenticated this long
+ *     after its upgrade is closed; nothing (not even answering pings) extends it
+ * @param maxUnauthenticatedConnections open connections not signed in yet (from accept to a
+ *     successful enroll or authenticate), over all addresses; more are closed at accept
  */
 public record Limits(
     int maxFrameBytes,
@@ -28,10 +32,51 @@ public record Limits(
     int maxConnections,
     int deliveryWindow,
     int connectionsPerAddress,
-    int sendsPerAccountPerSecond) {
+    int sendsPerAccountPerSecond,
+    Duration signInTimeout,
+    int maxUnauthenticatedConnections) {
 
-  public static final int DEFAULT_CONNECTIONS_PER_ADDRESS = 64;
+  /**
+   * Many people share one IPv4 address behind carrier-grade NAT, and a whole IPv6 /64 counts as one
+   * address: high enough for the users of one relay behind one carrier's NAT, low enough that one
+   * address cannot take a meaningful share of {@code max-connections}.
+   */
+  public static final int DEFAULT_CONNECTIONS_PER_ADDRESS = 256;
+
   public static final int DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND = 20;
+  public static final Duration DEFAULT_SIGN_IN_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * A fifth of the default {@code max-connections}: an honest client is unauthenticated for a few
+   * round trips only, so this leaves four fifths of the slots to signed-in devices whatever
+   * unauthenticated peers do.
+   */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS = 2_000;
+
+  /** The limits before the sign-in deadline and cap existed; those take their defaults. */
+  public Limits(
+      int maxFrameBytes,
+      Duration handshakeTimeout,
+      Duration upgradeTimeout,
+      Duration idleTimeout,
+      int requestsPerSecond,
+      int maxConnections,
+      int deliveryWindow,
+      int connectionsPerAddress,
+      int sendsPerAccountPerSecond) {
+    this(
+        maxFrameBytes,
+        handshakeTimeout,
+        upgradeTimeout,
+        idleTimeout,
+        requestsPerSecond,
+        maxConnections,
+        deliveryWindow,
+        connectionsPerAddress,
+        sendsPerAccountPerSecond,
+        DEFAULT_SIGN_IN_TIMEOUT,
+        DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS);
+  }
 
   /** The limits before per-address and per-account caps existed; those take their defaults. */
   public Limits(
@@ -51,7 +96,9 @@ public record Limits(
         maxConnections,
         deliveryWindow,
         DEFAULT_CONNECTIONS_PER_ADDRESS,
-        DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND);
+        DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND,
+        DEFAULT_SIGN_IN_TIMEOUT,
+        DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS);
   }
 
   public Limits {
@@ -86,6 +133,12 @@ public record Limits(
           "limits.sends-per-account-per-second must be at least 1, was "
               + sendsPerAccountPerSecond);
     }
+    ServerConfig.requirePositive("limits.sign-in-timeout", signInTimeout);
+    if (maxUnauthenticatedConnections < 1) {
+      throw new IllegalArgumentException(
+          "limits.max-unauthenticated-connections must be at least 1, was "
+              + maxUnauthenticatedConnections);
+    }
   }
 
   /** These limits with other per-address and per-account caps. */
@@ -99,7 +152,25 @@ public record Limits(
         maxConnections,
         deliveryWindow,
         connectionsPerAddress,
-        sendsPerAccountPerSecond);
+        sendsPerAccountPerSecond,
+        signInTimeout,
+        maxUnauthenticatedConnections);
+  }
+
+  /** These limits with another sign-in deadline and cap on unauthenticated connections. */
+  public Limits withSignIn(Duration signInTimeout, int maxUnauthenticatedConnections) {
+    return new Limits(
+        maxFrameBytes,
+        handshakeTimeout,
+        upgradeTimeout,
+        idleTimeout,
+        requestsPerSecond,
+        maxConnections,
+        deliveryWindow,
+        connectionsPerAddress,
+        sendsPerAccountPerSecond,
+        signInTimeout,
+        maxUnauthenticatedConnections);
   }
 
   public static Limits defaults() {
@@ -112,6 +183,8 @@ public record Limits(
         10_000,
         64,
         DEFAULT_CONNECTIONS_PER_ADDRESS,
-        DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND);
+        DEFAULT_SENDS_PER_ACCOUNT_PER_SECOND,
+        DEFAULT_SIGN_IN_TIMEOUT,
+        DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS);
   }
 }

@@ -6,18 +6,23 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Failed enroll and authenticate attempts per source address, so invite codes and device keys
- * cannot be guessed from one address over many connections (each connection is closed after 3
- * failures anyway). At most {@link #MAX_FAILURES} failures per address in a fixed one-minute
- * window; further attempts from that address are answered {@code RATE_LIMITED} without being
- * checked until the window ends.
+ * Failed enroll and authenticate attempts per source {@link AddressGroup} (an IPv4 address or an
+ * IPv6 /64), so invite codes and device keys cannot be guessed from one address over many
+ * connections (each connection is closed after 3 failures anyway). At most {@link #MAX_FAILURES}
+ * failures per group in a fixed one-minute window; further attempts from that group are answered
+ * {@code RATE_LIMITED} without being checked until the window ends.
  *
- * <p>Counted in memory only: the map is never logged, stored or exposed, and forgets an address a
+ * <p>Sized for carrier-grade NAT, where hundreds of people share one IPv4 address: the codes and
+ * keys are 128-bit and unguessable anyway, so the throttle only has to make guessing pointless, not
+ * lock out the neighbours of a guesser. 100 failures a minute is far above what honest devices
+ * behind one address produce (a revoked device retrying fails about twice a minute).
+ *
+ * <p>Counted in memory only: the map is never logged, stored or exposed, and forgets a group a
  * minute after its last window started. Behind a TLS proxy or onion service every connection comes
  * from the proxy's address, so one guesser slows everyone's sign-in for a minute at most.
  */
 final class AuthThrottle {
-  static final int MAX_FAILURES = 10;
+  static final int MAX_FAILURES = 100;
   static final long WINDOW_MILLIS = 60_000;
   // An attacker with this many addresses is not slowed by a per-address count anyway; dropping
   // the map then bounds memory.
@@ -29,7 +34,7 @@ final class AuthThrottle {
   }
 
   private final Clock clock;
-  private final Map<InetAddress, Window> windows = new HashMap<>();
+  private final Map<AddressGroup, Window> windows = new HashMap<>();
 
   AuthThrottle(Clock clock) {
     this.clock = clock;
@@ -37,16 +42,18 @@ final class AuthThrottle {
 
   /** Whether an attempt from {@code address} may be checked now. Null addresses are never held. */
   synchronized boolean allowed(InetAddress address) {
-    if (address == null) {
+    AddressGroup group = AddressGroup.of(address);
+    if (group == null) {
       return true;
     }
-    Window w = windows.get(address);
+    Window w = windows.get(group);
     return w == null || expired(w, clock.millis()) || w.failures < MAX_FAILURES;
   }
 
   /** Counts a failed attempt from {@code address}. */
   synchronized void failed(InetAddress address) {
-    if (address == null) {
+    AddressGroup group = AddressGroup.of(address);
+    if (group == null) {
       return;
     }
     long now = clock.millis();
@@ -56,7 +63,7 @@ final class AuthThrottle {
         windows.clear();
       }
     }
-    Window w = windows.computeIfAbsent(address, a -> new Window());
+    Window w = windows.computeIfAbsent(group, a -> new Window());
     if (w.failures == 0 || expired(w, now)) {
       w.start = now;
       w.failures = 0;

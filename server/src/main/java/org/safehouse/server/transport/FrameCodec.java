@@ -8,10 +8,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -23,21 +19,13 @@ import org.safehouse.protocol.wire.ServerFrame;
 /**
  * WebSocket frames to protocol messages and back. One binary frame is one message. A text frame, a
  * fragmented frame or bytes that are not a {@link ClientFrame} close the connection; the size limit
- * was already enforced by the WebSocket decoder, before any of this runs.
+ * was already enforced by the WebSocket decoder, before any of this runs. HTTP never gets here:
+ * {@link HttpRoutes} answers every request but the upgrade.
  */
 final class FrameCodec extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-    if (msg instanceof FullHttpRequest request) {
-      // Anything but the WebSocket upgrade on /v1/ws.
-      request.release();
-      DefaultFullHttpResponse notFound =
-          new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.NOT_FOUND);
-      notFound.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
-      ctx.writeAndFlush(notFound).addListener(ChannelFutureListener.CLOSE);
-      return;
-    }
     if (!(msg instanceof WebSocketFrame frame)) {
       ReferenceCountUtil.release(msg);
       ctx.close();

@@ -36,10 +36,15 @@ public final class RelayServer implements AutoCloseable {
    * Binds and starts serving.
    *
    * @param ssl null for plaintext mode (behind a TLS proxy or onion service)
+   * @param secret the upgrade path's secret; every other request gets nginx's 404
    * @throws IOException with a clear message if the address is in use or cannot be bound
    */
   public static RelayServer start(
-      InetSocketAddress address, SslContext ssl, Services services, SecureRandom random)
+      InetSocketAddress address,
+      SslContext ssl,
+      Services services,
+      SecureRandom random,
+      UpgradeSecret secret)
       throws IOException {
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -52,7 +57,9 @@ public final class RelayServer implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
     ConnectionLimiter limiter =
         new ConnectionLimiter(
-            services.limits().maxConnections(), services.limits().connectionsPerAddress());
+            services.limits().maxConnections(),
+            services.limits().connectionsPerAddress(),
+            services.limits().maxUnauthenticatedConnections());
     try {
       Channel ch =
           new ServerBootstrap()
@@ -63,7 +70,7 @@ public final class RelayServer implements AutoCloseable {
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(32 << 10, 128 << 10))
-              .childHandler(new RelayChannelInitializer(ssl, limiter, services, random))
+              .childHandler(new RelayChannelInitializer(ssl, limiter, services, random, secret))
               .bind(address)
               .sync()
               .channel();

@@ -131,7 +131,7 @@ final class Requests {
               b.addContacts(
                   Contact.newBuilder()
                       .setAccountId(ByteString.copyFrom(c.id().bytes()))
-                      .setRole(SessionHandler.wireRole(c.role())));
+                      .setRole(wireRole(c.role())));
             }
             return Response.newBuilder().setContacts(b);
           } catch (Exception e) {
@@ -213,6 +213,14 @@ final class Requests {
       b.addTeam(ByteString.copyFrom(m.bytes()));
     }
     return b.build();
+  }
+
+  static org.safehouse.protocol.wire.Role wireRole(Role role) {
+    return switch (role) {
+      case ADMIN -> org.safehouse.protocol.wire.Role.ADMIN;
+      case CASEWORKER -> org.safehouse.protocol.wire.Role.CASEWORKER;
+      case CLIENT -> org.safehouse.protocol.wire.Role.CLIENT;
+    };
   }
 
   static KeysStatus status(KeyDirectory.Status s) {

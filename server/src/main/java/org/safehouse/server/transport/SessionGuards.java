@@ -2,7 +2,7 @@ package org.safehouse.server.transport;
 
 /**
  * The in-memory counters every connection of one server shares: failed sign-ins per source address
- * and sends per account. Never logged, never stored.
+ * group and sends per account. Never logged, never stored.
  */
 record SessionGuards(AuthThrottle throttle, AccountSendLimiter sends) {
   static SessionGuards of(Services services) {

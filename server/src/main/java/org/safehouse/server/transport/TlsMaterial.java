@@ -24,6 +24,8 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -57,10 +59,20 @@ public final class TlsMaterial {
    */
   public static TlsMaterial loadOrCreate(Path certFile, Path keyFile, boolean mayCreate)
       throws IOException {
+    return loadOrCreate(certFile, keyFile, mayCreate, "localhost");
+  }
+
+  /**
+   * As {@link #loadOrCreate(Path, Path, boolean)}; a created certificate names {@code host} (the
+   * public host name or address) and nothing else, as any self-signed web server's does: nothing in
+   * it identifies Safehouse to someone who probes the address.
+   */
+  public static TlsMaterial loadOrCreate(
+      Path certFile, Path keyFile, boolean mayCreate, String host) throws IOException {
     boolean certExists = Files.exists(certFile);
     boolean keyExists = Files.exists(keyFile);
     if (!certExists && !keyExists && mayCreate) {
-      create(certFile, keyFile);
+      create(certFile, keyFile, host);
     } else if (!certExists) {
       throw new IOException("TLS certificate " + certFile + " does not exist; check tls.cert");
     }
@@ -129,12 +141,12 @@ public final class TlsMaterial {
     }
   }
 
-  private static void create(Path certFile, Path keyFile) throws IOException {
+  private static void create(Path certFile, Path keyFile, String host) throws IOException {
     try {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
       kpg.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
       KeyPair kp = kpg.generateKeyPair();
-      X500Name name = new X500Name("CN=safehouse");
+      X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, host).build();
       Instant now = Instant.now();
       JcaX509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(

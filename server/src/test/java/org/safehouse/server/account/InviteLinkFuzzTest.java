@@ -24,6 +24,7 @@ class InviteLinkFuzzTest {
     InviteLink again = InviteLink.parse(link.toString());
     if (!again.server().equals(link.server())
         || !again.pin().equals(link.pin())
+        || !again.secret().equals(link.secret())
         || !Arrays.equals(again.code(), link.code())) {
       throw new AssertionError("does not round-trip: " + link + " became " + again);
     }

@@ -118,6 +118,8 @@ public final class ChildServer implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Small and quick to start: the box has two cores, shared with the test JVM.
     cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    // As every documented command: a JVM out of memory exits instead of limping on.
+    cmd.add("-XX:+ExitOnOutOfMemoryError");
     cmd.add("-Djava.io.tmpdir=" + scratch);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     cmd.add("org.safehouse.server.Main");
@@ -140,6 +142,11 @@ public final class ChildServer implements AutoCloseable {
     return pin;
   }
 
+  /** The server's upgrade secret, from its data folder (the server wrote it before listening). */
+  public String secret() throws IOException {
+    return Files.readString(data.resolve("upgrade-secret"), StandardCharsets.US_ASCII).trim();
+  }
+
   public long pid() {
     return process.pid();
   }
@@ -151,7 +158,7 @@ public final class ChildServer implements AutoCloseable {
   }
 
   public RawClient connect() throws IOException {
-    return RawClient.connect("127.0.0.1", port, pin);
+    return RawClient.connect("127.0.0.1", port, pin, secret());
   }
 
   /** Connects and enrolls a new device with {@code code}. */

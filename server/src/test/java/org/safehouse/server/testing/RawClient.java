@@ -54,7 +54,8 @@ import org.safehouse.protocol.wire.ServerFrame;
 
 /**
  * A small raw protocol client for tests and benchmarks: TLS 1.3 with the server's pin (no CAs), a
- * WebSocket to /v1/ws, protobuf frames. It can also send what a real client never would.
+ * WebSocket to the server's secret upgrade path, protobuf frames. It can also send what a real
+ * client never would.
  */
 public final class RawClient implements AutoCloseable {
   private static final byte[] AUTH_CONTEXT =
@@ -107,17 +108,23 @@ public final class RawClient implements AutoCloseable {
     this.channel = channel;
   }
 
-  /** Connects over TLS, checks the pin, upgrades, and waits for the challenge. */
-  public static RawClient connect(String host, int port, String pin) throws IOException {
-    return connect(host, port, pin, true, null);
+  /**
+   * Connects over TLS, checks the pin, upgrades at {@code "/" + secret}, and waits for the
+   * challenge.
+   */
+  public static RawClient connect(String host, int port, String pin, String secret)
+      throws IOException {
+    return connect(host, port, pin, secret, true, null);
   }
 
   /**
+   * @param secret the server's upgrade secret, as invite links carry it
    * @param tls false for a plaintext server
    * @param shared an event loop group to share, or null for a private one
    */
   public static RawClient connect(
-      String host, int port, String pin, boolean tls, EventLoopGroup shared) throws IOException {
+      String host, int port, String pin, String secret, boolean tls, EventLoopGroup shared)
+      throws IOException {
     EventLoopGroup group =
         shared != null ? shared : new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     RawClient[] self = new RawClient[1];
@@ -132,7 +139,7 @@ public final class RawClient implements AutoCloseable {
                   .protocols("TLSv1.3")
                   .build()
               : null;
-      URI uri = URI.create((tls ? "wss://" : "ws://") + host + ":" + port + "/v1/ws");
+      URI uri = URI.create((tls ? "wss://" : "ws://") + host + ":" + port + "/" + secret);
       WebSocketClientProtocolConfig ws =
           WebSocketClientProtocolConfig.newBuilder()
               .webSocketUri(uri)

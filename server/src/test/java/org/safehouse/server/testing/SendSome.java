@@ -24,7 +24,8 @@ public final class SendSome {
     InviteLink link = InviteLink.parse(args[0]);
     int n = Integer.parseInt(args[1]);
     RawClient.Device me = new RawClient.Device();
-    try (RawClient c = RawClient.connect(link.server().host(), link.server().port(), link.pin())) {
+    try (RawClient c =
+        RawClient.connect(link.server().host(), link.server().port(), link.pin(), link.secret())) {
       Response r = c.enroll(link.code(), me);
       if (!r.hasEnrolled()) {
         throw new IllegalStateException("enroll failed: " + r.getError());

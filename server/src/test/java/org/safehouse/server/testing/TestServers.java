@@ -40,7 +40,7 @@ public final class TestServers {
   }
 
   public static RawClient connect(SafehouseServer server) throws IOException {
-    return RawClient.connect("127.0.0.1", server.port(), server.pin());
+    return RawClient.connect("127.0.0.1", server.port(), server.pin(), server.upgradeSecret());
   }
 
   /** Connects and enrolls a new account with a fresh invite for {@code role}. */

@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -84,19 +79,6 @@ class FrameCodecTest {
     assertNull(ch.readInbound());
     assertEquals(0, frame.refCnt());
     assertClosedWith(ch, 1007);
-  }
-
-  @Test
-  void plainHttpRequestGetsNotFoundAndIsClosed() {
-    EmbeddedChannel ch = new EmbeddedChannel(new FrameCodec());
-    DefaultFullHttpRequest req =
-        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/metrics");
-    ch.writeInbound(req);
-    FullHttpResponse res = ch.readOutbound();
-    assertEquals(HttpResponseStatus.NOT_FOUND, res.status());
-    res.release();
-    assertEquals(0, req.refCnt());
-    assertFalse(ch.isOpen());
   }
 
   @Test

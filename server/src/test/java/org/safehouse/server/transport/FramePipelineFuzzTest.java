@@ -64,10 +64,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Fuzzes frame decoding and dispatch: the shipped handler chain above TLS ({@link
  * RelayChannelInitializer#addProtocolHandlers}: HTTP, upgrade, WebSocket decoder with its size cap,
- * {@link FrameCodec}, {@link SessionHandler} over a real store) on an in-VM {@link LocalChannel},
- * no network. The fuzzer chooses the upgrade request (valid or raw bytes), whether the connection
- * first enrolls with a real invite (so authenticated requests are dispatched too), and a sequence
- * of WebSocket frames with any header bits, opcodes, masks and payloads.
+ * {@link FrameCodec}, {@link AuthenticationHandler} and {@link RequestRouter} over a real store) on
+ * an in-VM {@link LocalChannel}, no network. The fuzzer chooses the upgrade request (valid or raw
+ * bytes), whether the connection first enrolls with a real invite (so authenticated requests are
+ * dispatched too), and a sequence of WebSocket frames with any header bits, opcodes, masks and
+ * payloads.
  *
  * <p>Invariants: the server never lets an exception other than a codec's protocol violation reach
  * its session handler, never fails a request with an internal error, logs no warning, and every
@@ -154,8 +155,13 @@ class FramePipelineFuzzTest {
     };
   }
 
+  /** The upgrade secret of the harness's pipeline. */
+  static final UpgradeSecret SECRET = UpgradeSecret.of("VqpfbwW0G2Tpb9VR0W6P2g");
+
   static byte[] upgradeRequest() {
-    return ("GET /v1/ws HTTP/1.1\r\n"
+    return ("GET "
+            + SECRET.path()
+            + " HTTP/1.1\r\n"
             + "Host: relay\r\n"
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"
@@ -263,12 +269,12 @@ class FramePipelineFuzzTest {
                 protected void initChannel(LocalChannel ch) {
                   accepted.add(ch);
                   RelayChannelInitializer.addProtocolHandlers(
-                      ch.pipeline(), services, random, SessionGuards.of(services));
+                      ch.pipeline(), services, random, SessionGuards.of(services), SECRET);
                 }
               })
           .bind(address)
           .sync();
-      Logger session = (Logger) LoggerFactory.getLogger(SessionHandler.class);
+      Logger session = (Logger) LoggerFactory.getLogger(RequestRouter.class);
       session.setLevel(Level.DEBUG);
       Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
       logs.start();
@@ -324,7 +330,7 @@ class FramePipelineFuzzTest {
         if (e.getLevel().isGreaterOrEqual(Level.WARN)) {
           throw new AssertionError("the server logged " + e.getLevel() + ": " + format(e));
         }
-        if (e.getLoggerName().equals(SessionHandler.class.getName())
+        if (e.getLoggerName().equals(RequestRouter.class.getName())
             && e.getMessage().startsWith("closing a connection after")) {
           String type = String.valueOf(e.getArgumentArray()[0]);
           if (!EXPECTED.contains(type)) {

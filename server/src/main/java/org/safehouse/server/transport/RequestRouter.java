@@ -1,0 +1,247 @@
+package org.safehouse.server.transport;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.safehouse.protocol.wire.ClientFrame;
+import org.safehouse.protocol.wire.Copy;
+import org.safehouse.protocol.wire.Delivery;
+import org.safehouse.protocol.wire.ErrorCode;
+import org.safehouse.protocol.wire.KeysStatus;
+import org.safehouse.protocol.wire.Response;
+import org.safehouse.protocol.wire.SendResult;
+import org.safehouse.protocol.wire.ServerFrame;
+import org.safehouse.server.FatalErrors;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.message.DeliverySession;
+import org.safehouse.server.message.MessageService;
+import org.safehouse.server.message.StoredMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A signed-in connection: routes its requests to {@link Requests} and the services, acks to its
+ * {@link DeliverySession}, and deliveries out. Holds no rules; answers go through the connection's
+ * {@link Responder}, which translates failures. It becomes active on {@link SignedIn}; until then
+ * {@link AuthenticationHandler} keeps every frame from it. Also the last handler, so it decides
+ * what an exception does to the connection.
+ */
+final class RequestRouter extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+
+  private final Services services;
+  private final Requests requests;
+  private final AccountSendLimiter sends;
+  private final Responder responder;
+  private DeviceAddress device;
+  private DeliverySession delivery;
+  private ChannelHandlerContext ctx;
+
+  RequestRouter(Services services, AccountSendLimiter sends, Responder responder) {
+    this.services = services;
+    this.requests = new Requests(services);
+    this.sends = sends;
+    this.responder = responder;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof SignedIn s && device == null) {
+      start(s.device());
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  private void start(DeviceAddress device) {
+    this.device = device;
+    delivery = services.newDeliverySession(device, ctx.executor(), new Sink());
+    delivery.start();
+    services
+        .keys()
+        .status(device)
+        .thenAccept(
+            s -> {
+              if (s.low() || s.needsSignedPreKeys()) {
+                ctx.writeAndFlush(
+                    ServerFrame.newBuilder().setPrekeysLow(Requests.status(s)).build());
+              }
+            });
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ClientFrame frame)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    long id = frame.getRequestId();
+    if (device == null) {
+      responder.refuse(id, ErrorCode.UNAUTHENTICATED, "enroll or authenticate first");
+      return;
+    }
+    if (frame.hasAck()) {
+      delivery.acknowledge(
+          frame.getAck().getDeliveryIdsList().stream().mapToLong(Long::longValue).toArray());
+      return;
+    }
+    if (!responder.admit(id)) {
+      return;
+    }
+    switch (frame.getBodyCase()) {
+      case ENROLL, AUTHENTICATE ->
+          responder.refuse(id, ErrorCode.ALREADY_AUTHENTICATED, "already authenticated");
+      case SEND -> send(id, frame);
+      case UPLOAD_KEYS -> call(id, () -> requests.uploadKeys(device, frame.getUploadKeys()));
+      case FETCH_KEYS -> call(id, () -> requests.fetchKeys(device, frame.getFetchKeys()));
+      case CREATE_INVITE -> call(id, () -> requests.createInvite(device, frame.getCreateInvite()));
+      case LIST_CONTACTS -> call(id, () -> requests.listContacts(device));
+      case DELETE_ACCOUNT -> call(id, () -> requests.deleteAccount(device));
+      case LIST_CASES -> call(id, () -> requests.listCases(device));
+      case ADD_CASEWORKER ->
+          call(id, () -> requests.addCaseworker(device, frame.getAddCaseworker()));
+      case REMOVE_CASEWORKER ->
+          call(id, () -> requests.removeCaseworker(device, frame.getRemoveCaseworker()));
+      case HAND_OVER -> call(id, () -> requests.handOver(device, frame.getHandOver()));
+      case CLOSE_CASE -> call(id, () -> requests.closeCase(device, frame.getCloseCase()));
+      default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
+    }
+  }
+
+  /** Runs a request and answers it on this connection's event loop. */
+  private void call(long id, Supplier<CompletableFuture<Response.Builder>> request) {
+    request
+        .get()
+        .whenCompleteAsync(
+            (response, err) -> {
+              if (err != null) {
+                responder.fail(id, err);
+              } else {
+                responder.respond(response.setRequestId(id));
+              }
+            },
+            ctx.executor());
+  }
+
+  private void send(long id, ClientFrame frame) {
+    if (!sends.tryAcquire(device.account(), System.nanoTime())) {
+      responder.accountRateLimited(id);
+      return;
+    }
+    var s = frame.getSend();
+    if (s.getRecipientAccountId().size() != AccountId.LENGTH) {
+      responder.refuse(id, ErrorCode.BAD_REQUEST, "recipient_account_id must be 16 bytes");
+      return;
+    }
+    List<MessageService.Copy> copies = new ArrayList<>(s.getCopiesCount());
+    for (Copy c : s.getCopiesList()) {
+      if (c.getDeviceId() < 1 || c.getCiphertext().isEmpty()) {
+        responder.refuse(id, ErrorCode.BAD_REQUEST, "each copy needs a device_id and a ciphertext");
+        return;
+      }
+      copies.add(new MessageService.Copy(c.getDeviceId(), c.getCiphertext().toByteArray()));
+    }
+    services
+        .messages()
+        .send(
+            device,
+            AccountId.of(s.getRecipientAccountId().toByteArray()),
+            copies,
+            Integer.toUnsignedLong(s.getTtlSeconds()),
+            s.getClientMessageId().toByteArray())
+        // Build the response on this connection's event loop, not on the store's writer thread.
+        .whenCompleteAsync(
+            (sent, err) -> {
+              if (err != null) {
+                responder.fail(id, err);
+              } else {
+                responder.respond(
+                    Response.newBuilder()
+                        .setRequestId(id)
+                        .setSent(
+                            SendResult.newBuilder()
+                                .setStored(sent.stored())
+                                .setTtlSeconds((int) sent.ttl().toSeconds())));
+              }
+            },
+            ctx.executor());
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (delivery != null) {
+      delivery.writabilityChanged();
+    }
+    super.channelWritabilityChanged(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (delivery != null) {
+      delivery.close();
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof VirtualMachineError fatal) {
+      FatalErrors.exit(fatal);
+    }
+    // Never log the peer's address; the exception type is enough to diagnose.
+    log.debug("closing a connection after {}", cause.getClass().getSimpleName());
+    ctx.close();
+  }
+
+  /** Deliveries go out through this connection. */
+  private final class Sink implements DeliverySession.Sink {
+    @Override
+    public void deliver(StoredMessage m) {
+      ctx.write(
+          ServerFrame.newBuilder()
+              .setDelivery(
+                  Delivery.newBuilder()
+                      .setDeliveryId(m.seq())
+                      .setSenderAccountId(ByteString.copyFrom(m.sender().bytes()))
+                      .setSenderDeviceId(m.senderDevice())
+                      .setClientMessageId(ByteString.copyFrom(m.clientMessageId()))
+                      .setCiphertext(ByteString.copyFrom(m.ciphertext())))
+              .build());
+    }
+
+    @Override
+    public boolean writable() {
+      return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void flush() {
+      ctx.flush();
+    }
+
+    @Override
+    public void close() {
+      ctx.close();
+    }
+
+    @Override
+    public void prekeysLow(int oneTime, int oneTimeKyber) {
+      ctx.writeAndFlush(
+          ServerFrame.newBuilder()
+              .setPrekeysLow(
+                  KeysStatus.newBuilder()
+                      .setOneTimePrekeys(oneTime)
+                      .setOneTimeKyberPrekeys(oneTimeKyber))
+              .build());
+    }
+  }
+}
