@@ -32,12 +32,13 @@ public final class AccountDirectory {
   /**
    * The accounts {@code self} may reach, itself excluded: for a client its case team; for a
    * caseworker or admin every caseworker and admin plus the clients of its cases. Blocking.
+   *
+   * @param device the requesting device
+   * @throws Refusal {@code AUTH_FAILED} if the device was revoked or its account deleted
    */
-  public List<Contact> contacts(AccountId self) throws IOException {
-    Optional<AccountRecord> me = store.account(self);
-    if (me.isEmpty()) {
-      return List.of();
-    }
+  public List<Contact> contacts(DeviceAddress device) throws IOException, Refusal {
+    AccountId self = device.account();
+    Optional<AccountRecord> me = Optional.of(Requester.check(store, device));
     List<Contact> out = new ArrayList<>();
     if (!me.get().isStaff()) {
       for (AccountId member : me.get().team()) {
@@ -64,13 +65,16 @@ public final class AccountDirectory {
    * case and what it sent that is still queued), and drops its connections. A caseworker with open
    * cases must hand them over first.
    *
-   * @return fails with {@link Refusal} {@code FORBIDDEN} for a caseworker who still has clients
+   * @param device the requesting device
+   * @return fails with {@link Refusal} {@code FORBIDDEN} for a caseworker who still has clients,
+   *     {@code AUTH_FAILED} if the device was revoked
    */
-  public CompletableFuture<Integer> delete(AccountId self) {
+  public CompletableFuture<Integer> delete(DeviceAddress device) {
+    AccountId self = device.account();
     return store.write(
         tx -> {
-          AccountRecord a = tx.account(self).orElseThrow(Refusal::unknownAccount);
-          if (a.isStaff() && !store.caseload(self).isEmpty()) {
+          AccountRecord a = Requester.check(tx, device);
+          if (a.isStaff() && !tx.caseload(self).isEmpty()) {
             throw new Refusal(
                 Refusal.Reason.FORBIDDEN,
                 "hand over or close your cases before deleting this account");

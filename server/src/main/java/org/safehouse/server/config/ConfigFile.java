@@ -41,7 +41,11 @@ public final class ConfigFile {
           "limits.max-connections",
           "limits.delivery-window",
           "limits.connections-per-address",
-          "limits.sends-per-account-per-second");
+          "limits.sends-per-account-per-second",
+          "quota.mailbox-messages",
+          "quota.mailbox-bytes",
+          "quota.key-fetches-per-hour",
+          "quota.max-copies-per-send");
 
   private ConfigFile() {}
 
@@ -134,7 +138,28 @@ public final class ConfigFile {
         duration(p, "sweeper.interval", d.sweepInterval()),
         duration(p, "audit.retention", d.auditRetention()),
         duration(p, "store.purge-interval", d.purgeInterval()),
-        keyStorage(p, "store.bucket-keys", d.bucketKeys()));
+        keyStorage(p, "store.bucket-keys", d.bucketKeys()),
+        quotas(p, d.quotas()));
+  }
+
+  private static Quotas quotas(Properties p, Quotas q) {
+    return new Quotas(
+        integer(p, "quota.mailbox-messages", q.mailboxMessages()),
+        bytes(p, "quota.mailbox-bytes", q.mailboxBytes()),
+        integer(p, "quota.key-fetches-per-hour", q.keyFetchesPerHour()),
+        integer(p, "quota.max-copies-per-send", q.maxCopiesPerSend()));
+  }
+
+  private static long bytes(Properties p, String key, long dflt) {
+    String v = value(p, key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + v + "' is not a whole number of bytes");
+    }
   }
 
   private static KeyStorage keyStorage(Properties p, String key, KeyStorage dflt) {
