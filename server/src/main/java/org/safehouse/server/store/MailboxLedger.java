@@ -28,6 +28,8 @@ final class MailboxLedger {
       DeviceAddress recipient, long seq, long expiresAtMillis, AccountId sender, int bytes) {}
 
   private static final long[] GONE = new long[0];
+  static final byte[] META_COUNTED =
+      "mailbox-usage-counted".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final RelayStore store;
   private final AccountCache committed;
@@ -80,6 +82,35 @@ final class MailboxLedger {
     ByteBuffer k = ByteBuffer.wrap(Keys.device(d));
     remember(k);
     group.put(k, GONE);
+  }
+
+  /**
+   * Counts every mailbox, once per store: one written before usage was counted holds copies that no
+   * record counts. Marks the store in the same batch, so later opens skip the scan.
+   *
+   * @return how many mailboxes were counted (0 if the store was counted before)
+   */
+  int countOnce(WriteBatch batch) throws RocksDBException {
+    if (store.db().get(store.metaCf(), META_COUNTED) != null) {
+      return 0;
+    }
+    Map<ByteBuffer, long[]> counted = new HashMap<>();
+    try (org.rocksdb.RocksIterator it = store.db().newIterator(store.mailboxCf())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        ByteBuffer k = ByteBuffer.wrap(java.util.Arrays.copyOf(it.key(), Keys.DEVICE_KEY));
+        long[] u = counted.computeIfAbsent(k, x -> new long[2]);
+        u[0]++;
+        u[1] += it.value().length;
+      }
+      it.status();
+    }
+    counted.forEach(
+        (k, u) -> {
+          remember(k);
+          group.put(k, u);
+        });
+    batch.put(store.metaCf(), META_COUNTED, new byte[] {1});
+    return counted.size();
   }
 
   /** Copies appended earlier in this group, oldest first. */

@@ -180,6 +180,13 @@ public final class RelayStore implements AutoCloseable {
     }
     try {
       store.dropUnreadable(clock.millis(), keyStorage);
+      store.write(tx -> tx.ledger().countOnce(tx.batch())).get();
+    } catch (InterruptedException | ExecutionException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      store.close();
+      throw new IOException("cannot count the mailboxes of the store in " + dir, e);
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
