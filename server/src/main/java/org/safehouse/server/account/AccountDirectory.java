@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.safehouse.server.Refusal;
 import org.safehouse.server.message.DeliveryHub;
@@ -30,18 +29,19 @@ public final class AccountDirectory {
   }
 
   /**
-   * The accounts {@code self} may reach, itself excluded: for a client its case team; for a
-   * caseworker or admin every caseworker and admin plus the clients of its cases. Blocking.
+   * The accounts the requesting device's account may reach, itself excluded: for a client its case
+   * team; for a caseworker or admin every caseworker and admin plus the clients of its cases.
+   * Blocking.
    *
    * @param device the requesting device
    * @throws Refusal {@code AUTH_FAILED} if the device was revoked or its account deleted
    */
   public List<Contact> contacts(DeviceAddress device) throws IOException, Refusal {
     AccountId self = device.account();
-    Optional<AccountRecord> me = Optional.of(Requester.check(store, device));
+    AccountRecord me = Requester.check(store, device);
     List<Contact> out = new ArrayList<>();
-    if (!me.get().isStaff()) {
-      for (AccountId member : me.get().team()) {
+    if (!me.isStaff()) {
+      for (AccountId member : me.team()) {
         store.account(member).ifPresent(m -> out.add(new Contact(m.id(), m.role())));
       }
       return out;
@@ -54,7 +54,7 @@ public final class AccountDirectory {
     for (AccountId client : store.caseload(self)) {
       store
           .account(client)
-          .filter(c -> policy.mayReach(me.get(), c))
+          .filter(c -> policy.mayReach(me, c))
           .ifPresent(c -> out.add(new Contact(c.id(), c.role())));
     }
     return out;
