@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.config.Limits;
+import org.safehouse.server.config.Quotas;
 import org.safehouse.server.config.ServerConfig;
 import org.safehouse.server.testing.TestServers;
 import org.safehouse.server.transport.TlsMaterial;
@@ -166,7 +167,10 @@ public final class RelayBench {
             // Every benchmark connection comes from 127.0.0.1, and one account sends flat out.
             d.maxConnections(),
             1_000_000);
-    ServerConfig config = TestServers.withLimits(TestServers.config(data), limits);
+    // Fill and drain workloads queue far more for one device than a mailbox may hold.
+    ServerConfig config =
+        TestServers.withLimits(TestServers.config(data), limits)
+            .withQuotas(new Quotas(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, 16));
     if (!config.tlsEnabled()) {
       throw new IllegalStateException("the benchmark expects TLS on");
     }

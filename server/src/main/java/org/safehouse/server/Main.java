@@ -288,7 +288,9 @@ public final class Main implements Callable<Integer> {
 
     @Command(
         name = "invites",
-        description = "One line per open invite: id, role, expiry. Never the code.")
+        description =
+            "One line per open invite: id, role, expiry, and who created it (the inviting"
+                + " account, or admin-socket). Never the code.")
     static final class Invites implements Callable<Integer> {
       @ParentCommand Admin admin;
 

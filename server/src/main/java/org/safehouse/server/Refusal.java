@@ -16,7 +16,8 @@ public final class Refusal extends Exception {
     DEVICE_MISMATCH,
     FORBIDDEN,
     UNKNOWN_CASE,
-    LAST_CASEWORKER
+    LAST_CASEWORKER,
+    MAILBOX_FULL
   }
 
   /** One answer for "no such case" and "not on its team", so case ids cannot be probed. */

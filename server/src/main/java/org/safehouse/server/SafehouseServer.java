@@ -110,14 +110,20 @@ public final class SafehouseServer implements AutoCloseable {
       RoutingPolicy policy = new RoutingPolicy();
       MessageService messages =
           new MessageService(
-              store, clock, policy, hub, config.retentionDefault(), config.retentionMax());
+              store,
+              clock,
+              policy,
+              hub,
+              config.retentionDefault(),
+              config.retentionMax(),
+              config.quotas());
       Services services =
           new Services(
               store,
               new Enrollment(store, clock, random),
               new Authenticator(store),
               messages,
-              new KeyDirectory(store, policy, hub),
+              new KeyDirectory(store, policy, hub, clock, config.quotas().keyFetchesPerHour()),
               invites,
               new AccountDirectory(store, policy, hub, clock),
               cases,

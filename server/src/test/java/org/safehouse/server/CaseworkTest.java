@@ -359,7 +359,7 @@ class CaseworkTest {
     String audit = main("admin", "--data", data.toString(), "audit");
     assertTrue(audit.contains("case.open case="), audit);
     String invites = main("admin", "--data", data.toString(), "invites");
-    assertTrue(invites.matches("[0-9a-f]{16}\tadmin\texpires=\\S+\n"), invites);
+    assertTrue(invites.matches("[0-9a-f]{16}\tadmin\texpires=\\S+\tby=admin-socket\n"), invites);
   }
 
   @Test

@@ -75,11 +75,13 @@ class CrashSafetyTest {
     System.out.printf("crash safety: %d cycles, seed %d%n", CYCLES, SEED);
     long totalAcknowledged = 0;
     Path data = tmp.resolve("data");
-    // Far above what one connection can send here, so no send is refused as RATE_LIMITED.
+    // Far above what one connection can send here, so no send is refused as RATE_LIMITED or, with
+    // the client's mailbox filling over the cycles, MAILBOX_FULL.
     Path config =
         Files.writeString(
             tmp.resolve("safehouse.conf"),
-            "limits.requests-per-second = 100000\nlimits.sends-per-account-per-second = 100000\n",
+            "limits.requests-per-second = 100000\nlimits.sends-per-account-per-second = 100000\n"
+                + "quota.mailbox-messages = 2000000000\nquota.mailbox-bytes = 1000000000000\n",
             StandardCharsets.UTF_8);
     ChildServer server = start(data, config);
     RawClient.Device worker = server.enrollInvited("caseworker");

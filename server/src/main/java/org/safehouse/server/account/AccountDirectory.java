@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.safehouse.server.Refusal;
 import org.safehouse.server.message.DeliveryHub;
@@ -30,17 +29,19 @@ public final class AccountDirectory {
   }
 
   /**
-   * The accounts {@code self} may reach, itself excluded: for a client its case team; for a
-   * caseworker or admin every caseworker and admin plus the clients of its cases. Blocking.
+   * The accounts the requesting device's account may reach, itself excluded: for a client its case
+   * team; for a caseworker or admin every caseworker and admin plus the clients of its cases.
+   * Blocking.
+   *
+   * @param device the requesting device
+   * @throws Refusal {@code AUTH_FAILED} if the device was revoked or its account deleted
    */
-  public List<Contact> contacts(AccountId self) throws IOException {
-    Optional<AccountRecord> me = store.account(self);
-    if (me.isEmpty()) {
-      return List.of();
-    }
+  public List<Contact> contacts(DeviceAddress device) throws IOException, Refusal {
+    AccountId self = device.account();
+    AccountRecord me = Requester.check(store, device);
     List<Contact> out = new ArrayList<>();
-    if (!me.get().isStaff()) {
-      for (AccountId member : me.get().team()) {
+    if (!me.isStaff()) {
+      for (AccountId member : me.team()) {
         store.account(member).ifPresent(m -> out.add(new Contact(m.id(), m.role())));
       }
       return out;
@@ -53,7 +54,7 @@ public final class AccountDirectory {
     for (AccountId client : store.caseload(self)) {
       store
           .account(client)
-          .filter(c -> policy.mayReach(me.get(), c))
+          .filter(c -> policy.mayReach(me, c))
           .ifPresent(c -> out.add(new Contact(c.id(), c.role())));
     }
     return out;
@@ -64,13 +65,16 @@ public final class AccountDirectory {
    * case and what it sent that is still queued), and drops its connections. A caseworker with open
    * cases must hand them over first.
    *
-   * @return fails with {@link Refusal} {@code FORBIDDEN} for a caseworker who still has clients
+   * @param device the requesting device
+   * @return fails with {@link Refusal} {@code FORBIDDEN} for a caseworker who still has clients,
+   *     {@code AUTH_FAILED} if the device was revoked
    */
-  public CompletableFuture<Integer> delete(AccountId self) {
+  public CompletableFuture<Integer> delete(DeviceAddress device) {
+    AccountId self = device.account();
     return store.write(
         tx -> {
-          AccountRecord a = tx.account(self).orElseThrow(Refusal::unknownAccount);
-          if (a.isStaff() && !store.caseload(self).isEmpty()) {
+          AccountRecord a = Requester.check(tx, device);
+          if (a.isStaff() && !tx.caseload(self).isEmpty()) {
             throw new Refusal(
                 Refusal.Reason.FORBIDDEN,
                 "hand over or close your cases before deleting this account");

@@ -45,14 +45,18 @@ public final class Invites {
    * Creates an invite on behalf of an account. Admins invite anyone; caseworkers invite clients,
    * who join a new case with the caseworker as its team; clients invite nobody.
    *
+   * <p>The invite records its creator: revoking or deleting that account deletes the invites it
+   * made and were not redeemed yet, in the same commit.
+   *
+   * @param inviter the requesting device
    * @return fails with {@link Refusal} {@code FORBIDDEN} if the inviter's role may not invite
-   *     {@code role}
+   *     {@code role}, {@code AUTH_FAILED} if the device was revoked
    */
-  public CompletableFuture<Created> create(AccountId inviter, Role role) {
+  public CompletableFuture<Created> create(DeviceAddress inviter, Role role) {
     byte[] code = newCode();
     return store.write(
         tx -> {
-          AccountRecord a = tx.account(inviter).orElseThrow(Refusal::unknownAccount);
+          AccountRecord a = Requester.check(tx, inviter);
           boolean allowed =
               a.role() == Role.ADMIN || (a.role() == Role.CASEWORKER && role == Role.CLIENT);
           if (!allowed) {
@@ -60,7 +64,7 @@ public final class Invites {
                 Refusal.Reason.FORBIDDEN,
                 "a " + a.role().label() + " may not invite a " + role.label());
           }
-          return new Created(code, put(tx, role, code, inviter));
+          return new Created(code, put(tx, role, code, inviter.account()));
         });
   }
 
@@ -83,8 +87,13 @@ public final class Invites {
     return expiresAt;
   }
 
-  /** An outstanding invite as admins see it. */
-  public record Outstanding(String id, Role role, long expiresAtMillis) {}
+  /**
+   * An outstanding invite as admins see it.
+   *
+   * @param creator the account that created it (always staff), or empty for the admin command's
+   */
+  public record Outstanding(
+      String id, Role role, long expiresAtMillis, java.util.Optional<AccountId> creator) {}
 
   /** Every invite not yet redeemed, cancelled or swept away; never the codes. Blocking. */
   public java.util.List<Outstanding> list() throws java.io.IOException {
@@ -94,7 +103,8 @@ public final class Invites {
           new Outstanding(
               java.util.HexFormat.of().formatHex(e.id()),
               e.invite().role(),
-              e.invite().expiresAtMillis()));
+              e.invite().expiresAtMillis(),
+              e.invite().createdBy()));
     }
     return out;
   }

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * revoke ACCOUNT | ACCOUNT:DEVICE
  * assign CASE CASEWORKER         add to the case team
  * unassign CASE CASEWORKER       remove from the case team (never the last one)
- * invites                        ID ROLE expires=TIME, one line per invite (never the code)
+ * invites                        ID ROLE expires=TIME by=CREATOR, one line per invite (never the
+ *                                code); CREATOR is the inviting staff account or admin-socket
  * cancel-invite ID
  * audit                          TIME ENTRY, oldest first
  * </pre>
@@ -222,7 +223,9 @@ public final class AdminSocket implements AutoCloseable {
                   + "\t"
                   + i.role().label()
                   + "\texpires="
-                  + Instant.ofEpochMilli(i.expiresAtMillis()));
+                  + Instant.ofEpochMilli(i.expiresAtMillis())
+                  + "\tby="
+                  + i.creator().map(AccountId::hex).orElse("admin-socket"));
         }
         return out;
       }

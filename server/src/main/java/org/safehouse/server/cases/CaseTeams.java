@@ -10,6 +10,7 @@ import org.safehouse.server.Refusal;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Requester;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.message.DeliveryHub;
 import org.safehouse.server.store.RelayStore;
@@ -25,12 +26,17 @@ import org.safehouse.server.store.Tx;
  * account ({@link Refusal#unknownAccount()}).
  */
 public final class CaseTeams {
-  /** Who asks: an account over the wire, or the server's local admin socket. */
-  public record Actor(AccountId account) {
+  /** Who asks: a device over the wire, or the server's local admin socket. */
+  public record Actor(DeviceAddress device) {
     public static final Actor ADMIN_SOCKET = new Actor(null);
 
+    /** The requesting account, or null for the admin socket. */
+    public AccountId account() {
+      return device == null ? null : device.account();
+    }
+
     String label() {
-      return account == null ? "admin-socket" : account.hex();
+      return device == null ? "admin-socket" : device.account().hex();
     }
   }
 
@@ -44,8 +50,14 @@ public final class CaseTeams {
     this.hub = hub;
   }
 
-  /** The cases whose team includes {@code self}; empty for a client. Blocking. */
-  public List<CaseRecord> casesOf(AccountId self) throws IOException {
+  /**
+   * The cases whose team includes the requesting device's account; empty for a client. Blocking.
+   *
+   * @throws Refusal {@code AUTH_FAILED} if the device was revoked or its account deleted
+   */
+  public List<CaseRecord> casesOf(DeviceAddress device) throws IOException, Refusal {
+    Requester.check(store, device);
+    AccountId self = device.account();
     List<CaseRecord> out = new ArrayList<>();
     for (AccountId client : store.caseload(self)) {
       Optional<CaseId> id = store.account(client).flatMap(AccountRecord::caseOf);
@@ -115,13 +127,17 @@ public final class CaseTeams {
   /**
    * Hands the case over from {@code self} to {@code caseworker} in one commit.
    *
+   * @param device the requesting device, of a caseworker on the team
    * @return the team after the change; fails with {@link Refusal} {@code UNKNOWN_CASE} (also if
-   *     {@code self} is not on the team), {@code UNKNOWN_RECIPIENT} or {@code BAD_REQUEST} (to
-   *     oneself)
+   *     {@code self} is not on the team), {@code UNKNOWN_RECIPIENT}, {@code BAD_REQUEST} (to
+   *     oneself) or {@code AUTH_FAILED} (the device was revoked)
    */
-  public CompletableFuture<CaseRecord> handOver(AccountId self, CaseId id, AccountId caseworker) {
+  public CompletableFuture<CaseRecord> handOver(
+      DeviceAddress device, CaseId id, AccountId caseworker) {
+    AccountId self = device.account();
     return store.write(
         tx -> {
+          Requester.check(tx, device);
           CaseRecord c = tx.caseRecord(id).orElseThrow(Refusal::unknownCase);
           if (!c.hasMember(self)) {
             throw Refusal.unknownCase();
@@ -144,22 +160,34 @@ public final class CaseTeams {
    * Closes a case: deletes the client's account, devices, keys and queued messages at once (and
    * what it sent that is still queued) and drops its connections. Allowed for a team member.
    *
-   * @return how many queued copies were deleted; fails with {@link Refusal} {@code UNKNOWN_CASE}
+   * @param device the requesting device, of a caseworker on the team
+   * @return how many queued copies were deleted; fails with {@link Refusal} {@code UNKNOWN_CASE} or
+   *     {@code AUTH_FAILED} (the device was revoked)
    */
-  public CompletableFuture<Integer> close(AccountId self, CaseId id) {
-    return store.write(
-        tx -> {
-          CaseRecord c = tx.caseRecord(id).orElseThrow(Refusal::unknownCase);
-          if (!c.hasMember(self)) {
-            throw Refusal.unknownCase();
-          }
-          AccountRecord client = tx.account(c.client()).orElseThrow(Refusal::unknownCase);
-          int removed = tx.deleteAccount(client);
-          tx.audit(clock.millis(), "case.close case=" + id.hex() + " by=" + self.hex());
-          tx.afterCommit(() -> disconnect(client));
-          return removed;
-        });
+  public CompletableFuture<Integer> close(DeviceAddress device, CaseId id) {
+    AccountId self = device.account();
+    return store
+        .write(
+            tx -> {
+              Requester.check(tx, device);
+              CaseRecord c = tx.caseRecord(id).orElseThrow(Refusal::unknownCase);
+              if (!c.hasMember(self)) {
+                throw Refusal.unknownCase();
+              }
+              AccountRecord client = tx.account(c.client()).orElseThrow(Refusal::unknownCase);
+              int removed = tx.deleteAccount(client);
+              tx.audit(clock.millis(), "case.close case=" + id.hex() + " by=" + self.hex());
+              return new Closed(removed, client);
+            })
+        // Connections dropped before the caller hears back (see Revocations#revokeAccount).
+        .thenApply(
+            closed -> {
+              disconnect(closed.client());
+              return closed.removed();
+            });
   }
+
+  private record Closed(int removed, AccountRecord client) {}
 
   /** Drops every connection of {@code a}'s devices. */
   void disconnect(AccountRecord a) {
@@ -170,11 +198,11 @@ public final class CaseTeams {
 
   private static CaseRecord managed(Tx tx, Actor actor, CaseId id) throws Exception {
     CaseRecord c = tx.caseRecord(id).orElseThrow(Refusal::unknownCase);
-    if (actor.account() == null) {
+    if (actor.device() == null) {
       return c;
     }
-    Optional<AccountRecord> a = tx.account(actor.account());
-    if (a.isEmpty() || !(a.get().role() == Role.ADMIN || c.hasMember(actor.account()))) {
+    AccountRecord a = Requester.check(tx, actor.device());
+    if (!(a.role() == Role.ADMIN || c.hasMember(actor.account()))) {
       throw Refusal.unknownCase();
     }
     return c;

@@ -13,8 +13,15 @@ import org.safehouse.server.store.RelayStore;
 
 /**
  * The admin's revocation of a device or a whole account: deleted in one commit with its keys and
- * queued messages, its connections dropped right after. Audit lines name a client only by its case
- * id, so a revoked client leaves no trace of its account id.
+ * queued messages (and, for an account, the invites it created that were not redeemed), its
+ * connections told to close before the revocation completes. Audit lines name a client only by its
+ * case id, so a revoked client leaves no trace of its account id.
+ *
+ * <p>What makes it immediate is not the closing, which is asynchronous, but that every request
+ * checks its device inside its own transaction ({@link org.safehouse.server.account.Requester}),
+ * and that a connection which authenticated just before the commit registers with the hub first and
+ * checks its device again after (see {@link org.safehouse.server.message.DeliverySession#start}).
+ * Once a revocation completes, nothing the device sends does anything.
  */
 public final class Revocations {
   private final RelayStore store;
@@ -35,18 +42,22 @@ public final class Revocations {
    *     UNKNOWN_RECIPIENT} for an unknown account or device
    */
   public CompletableFuture<Integer> revokeDevice(AccountId account, int deviceId) {
-    return store.write(
-        tx -> {
-          AccountRecord a = tx.account(account).orElseThrow(Refusal::unknownAccount);
-          if (!a.hasDevice(deviceId)) {
-            throw Refusal.unknownAccount();
-          }
-          int removed = tx.deleteDevice(a, deviceId);
-          tx.audit(clock.millis(), "revoke.device " + subject(a) + " device=" + deviceId);
-          DeviceAddress d = new DeviceAddress(account, deviceId);
-          tx.afterCommit(() -> hub.disconnect(d));
-          return removed;
-        });
+    return store
+        .write(
+            tx -> {
+              AccountRecord a = tx.account(account).orElseThrow(Refusal::unknownAccount);
+              if (!a.hasDevice(deviceId)) {
+                throw Refusal.unknownAccount();
+              }
+              int removed = tx.deleteDevice(a, deviceId);
+              tx.audit(clock.millis(), "revoke.device " + subject(a) + " device=" + deviceId);
+              return removed;
+            })
+        .thenApply(
+            removed -> {
+              hub.disconnect(new DeviceAddress(account, deviceId));
+              return removed;
+            });
   }
 
   /**
@@ -58,53 +69,57 @@ public final class Revocations {
    *     UNKNOWN_RECIPIENT} or {@code LAST_CASEWORKER}
    */
   public CompletableFuture<Integer> revokeAccount(AccountId account) {
-    return store.write(
-        tx -> {
-          AccountRecord a = tx.account(account).orElseThrow(Refusal::unknownAccount);
-          if (a.isStaff()) {
-            List<CaseRecord> cases = new ArrayList<>();
-            for (AccountId client : store.caseload(account)) {
-              var caseId = tx.account(client).flatMap(AccountRecord::caseOf);
-              var c =
-                  caseId.isPresent()
-                      ? tx.caseRecord(caseId.get())
-                      : java.util.Optional.<CaseRecord>empty();
-              if (c.isPresent() && c.get().hasMember(account)) {
-                CaseRecord after = c.get().withoutMember(account);
-                if (after.team().isEmpty()) {
-                  throw new Refusal(
-                      Refusal.Reason.LAST_CASEWORKER,
-                      "case "
-                          + c.get().id().hex()
-                          + " has only this caseworker; assign another one first, or revoke"
-                          + " its devices to cut it off now");
+    return store
+        .write(
+            tx -> {
+              AccountRecord a = tx.account(account).orElseThrow(Refusal::unknownAccount);
+              if (a.isStaff()) {
+                List<CaseRecord> cases = new ArrayList<>();
+                for (AccountId client : tx.caseload(account)) {
+                  var caseId = tx.account(client).flatMap(AccountRecord::caseOf);
+                  var c =
+                      caseId.isPresent()
+                          ? tx.caseRecord(caseId.get())
+                          : java.util.Optional.<CaseRecord>empty();
+                  if (c.isPresent() && c.get().hasMember(account)) {
+                    CaseRecord after = c.get().withoutMember(account);
+                    if (after.team().isEmpty()) {
+                      throw new Refusal(
+                          Refusal.Reason.LAST_CASEWORKER,
+                          "case "
+                              + c.get().id().hex()
+                              + " has only this caseworker; assign another one first, or revoke"
+                              + " its devices to cut it off now");
+                    }
+                    cases.add(c.get());
+                  }
                 }
-                cases.add(c.get());
+                for (CaseRecord c : cases) {
+                  CaseRecord now = tx.caseRecord(c.id()).orElseThrow();
+                  CaseRecord after = now.withoutMember(account);
+                  CaseTeams.apply(tx, now, after);
+                  tx.audit(
+                      clock.millis(),
+                      "case.remove case="
+                          + c.id().hex()
+                          + " caseworker="
+                          + account.hex()
+                          + " by=revoke");
+                }
               }
-            }
-            for (CaseRecord c : cases) {
-              CaseRecord now = tx.caseRecord(c.id()).orElseThrow();
-              CaseRecord after = now.withoutMember(account);
-              CaseTeams.apply(tx, now, after);
-              tx.audit(
-                  clock.millis(),
-                  "case.remove case="
-                      + c.id().hex()
-                      + " caseworker="
-                      + account.hex()
-                      + " by=revoke");
-            }
-          }
-          int removed = tx.deleteAccount(a);
-          tx.audit(clock.millis(), "revoke.account " + subject(a));
-          tx.afterCommit(
-              () -> {
-                for (int d : a.deviceIds()) {
-                  hub.disconnect(new DeviceAddress(account, d));
-                }
-              });
-          return removed;
-        });
+              int removed = tx.deleteAccount(a);
+              tx.audit(clock.millis(), "revoke.account " + subject(a));
+              return java.util.Map.entry(removed, a);
+            })
+        // On the commit's completion, before the caller hears back: once revokeAccount completes,
+        // every connection of the account has been told to close.
+        .thenApply(
+            done -> {
+              for (int d : done.getValue().deviceIds()) {
+                hub.disconnect(new DeviceAddress(account, d));
+              }
+              return done.getKey();
+            });
   }
 
   private static String subject(AccountRecord a) {

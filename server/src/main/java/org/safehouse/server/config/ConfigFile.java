@@ -43,7 +43,11 @@ public final class ConfigFile {
           "limits.connections-per-address",
           "limits.sends-per-account-per-second",
           "limits.sign-in-timeout",
-          "limits.max-unauthenticated-connections");
+          "limits.max-unauthenticated-connections",
+          "quota.mailbox-messages",
+          "quota.mailbox-bytes",
+          "quota.key-fetches-per-hour",
+          "quota.max-copies-per-send");
 
   private ConfigFile() {}
 
@@ -139,7 +143,28 @@ public final class ConfigFile {
         duration(p, "sweeper.interval", d.sweepInterval()),
         duration(p, "audit.retention", d.auditRetention()),
         duration(p, "store.purge-interval", d.purgeInterval()),
-        keyStorage(p, "store.bucket-keys", d.bucketKeys()));
+        keyStorage(p, "store.bucket-keys", d.bucketKeys()),
+        quotas(p, d.quotas()));
+  }
+
+  private static Quotas quotas(Properties p, Quotas q) {
+    return new Quotas(
+        integer(p, "quota.mailbox-messages", q.mailboxMessages()),
+        bytes(p, "quota.mailbox-bytes", q.mailboxBytes()),
+        integer(p, "quota.key-fetches-per-hour", q.keyFetchesPerHour()),
+        integer(p, "quota.max-copies-per-send", q.maxCopiesPerSend()));
+  }
+
+  private static long bytes(Properties p, String key, long dflt) {
+    String v = value(p, key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + v + "' is not a whole number of bytes");
+    }
   }
 
   private static KeyStorage keyStorage(Properties p, String key, KeyStorage dflt) {

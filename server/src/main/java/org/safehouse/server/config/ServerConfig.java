@@ -27,6 +27,7 @@ import org.safehouse.server.store.KeyStorage;
  *     and deleted data leaves the write-ahead log and the data files
  * @param bucketKeys where the keys of stored messages live: on disk (queued messages survive a
  *     restart) or in memory only (they do not)
+ * @param quotas mailbox caps, key-fetch and send-size quotas
  */
 public record ServerConfig(
     HostPort listen,
@@ -42,7 +43,8 @@ public record ServerConfig(
     Duration sweepInterval,
     Duration auditRetention,
     Duration purgeInterval,
-    KeyStorage bucketKeys) {
+    KeyStorage bucketKeys,
+    Quotas quotas) {
 
   public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofSeconds(60);
 
@@ -57,6 +59,7 @@ public record ServerConfig(
     Objects.requireNonNull(tlsKey, "tls.key");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(bucketKeys, "store.bucket-keys");
+    Objects.requireNonNull(quotas, "quotas");
     requirePositive("retention.default", retentionDefault);
     requirePositive("retention.max", retentionMax);
     requirePositive("invite.expiry", inviteExpiry);
@@ -74,6 +77,40 @@ public record ServerConfig(
     if (retentionMax.toSeconds() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("retention.max is too long; use at most 365d");
     }
+  }
+
+  /** A configuration with the default quotas. */
+  public ServerConfig(
+      HostPort listen,
+      HostPort publicAddress,
+      Path dataDir,
+      boolean tlsEnabled,
+      Path tlsCert,
+      Path tlsKey,
+      Duration retentionDefault,
+      Duration retentionMax,
+      Duration inviteExpiry,
+      Limits limits,
+      Duration sweepInterval,
+      Duration auditRetention,
+      Duration purgeInterval,
+      KeyStorage bucketKeys) {
+    this(
+        listen,
+        publicAddress,
+        dataDir,
+        tlsEnabled,
+        tlsCert,
+        tlsKey,
+        retentionDefault,
+        retentionMax,
+        inviteExpiry,
+        limits,
+        sweepInterval,
+        auditRetention,
+        purgeInterval,
+        bucketKeys,
+        Quotas.defaults());
   }
 
   /** Defaults for a data folder: TLS files inside it, everything else as documented. */
@@ -122,7 +159,8 @@ public record ServerConfig(
         sweepInterval,
         auditRetention,
         purgeInterval,
-        bucketKeys);
+        bucketKeys,
+        quotas);
   }
 
   /** This configuration with other transport limits. */
@@ -141,7 +179,28 @@ public record ServerConfig(
         sweepInterval,
         auditRetention,
         purgeInterval,
-        bucketKeys);
+        bucketKeys,
+        quotas);
+  }
+
+  /** This configuration with other quotas. */
+  public ServerConfig withQuotas(Quotas newQuotas) {
+    return new ServerConfig(
+        listen,
+        publicAddress,
+        dataDir,
+        tlsEnabled,
+        tlsCert,
+        tlsKey,
+        retentionDefault,
+        retentionMax,
+        inviteExpiry,
+        limits,
+        sweepInterval,
+        auditRetention,
+        purgeInterval,
+        bucketKeys,
+        newQuotas);
   }
 
   static void requirePositive(String name, Duration d) {

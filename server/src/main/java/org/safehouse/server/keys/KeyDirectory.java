@@ -1,6 +1,7 @@
 package org.safehouse.server.keys;
 
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -9,6 +10,8 @@ import org.safehouse.server.Refusal;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Requester;
+import org.safehouse.server.config.Quotas;
 import org.safehouse.server.message.DeliveryHub;
 import org.safehouse.server.message.RoutingPolicy;
 import org.safehouse.server.store.KeyDirectoryEntry;
@@ -71,18 +74,30 @@ public final class KeyDirectory {
   private final RelayStore store;
   private final RoutingPolicy policy;
   private final DeliveryHub hub;
+  private final KeyFetchLimiter fetches;
 
+  /** A directory with the default key-fetch quota, on the system clock. */
   public KeyDirectory(RelayStore store, RoutingPolicy policy, DeliveryHub hub) {
+    this(store, policy, hub, Clock.systemUTC(), Quotas.defaults().keyFetchesPerHour());
+  }
+
+  /**
+   * @param keyFetchesPerHour fetches per (requester, target) pair that hand out one-time prekeys
+   */
+  public KeyDirectory(
+      RelayStore store, RoutingPolicy policy, DeliveryHub hub, Clock clock, int keyFetchesPerHour) {
     this.store = store;
     this.policy = policy;
     this.hub = hub;
+    this.fetches = new KeyFetchLimiter(clock, keyFetchesPerHour, 100_000);
   }
 
   /**
    * Stores what {@code device} publishes.
    *
    * @return the device's key status after the upload; fails with {@link Refusal} {@code
-   *     BAD_REQUEST} for a key of the wrong size, too many keys, or a changed identity key
+   *     BAD_REQUEST} for a key of the wrong size, too many keys, or a changed identity key, {@code
+   *     AUTH_FAILED} if the device was revoked
    */
   public CompletableFuture<Status> upload(DeviceAddress device, Upload u) {
     try {
@@ -92,6 +107,7 @@ public final class KeyDirectory {
     }
     return store.write(
         tx -> {
+          Requester.check(tx, device);
           if (u.identityKey() != null && u.identityKey().length > 0) {
             Optional<byte[]> current = tx.keyRecord(device, IDENTITY);
             byte[] record = identityRecord(u.registrationId(), u.identityKey());
@@ -127,19 +143,23 @@ public final class KeyDirectory {
 
   /**
    * One bundle per device of {@code target} that has published its keys, consuming one one-time
-   * prekey of each kind per device.
+   * prekey of each kind per device. Past the pair's key-fetch quota the bundles carry no one-time
+   * prekey and the last-resort Kyber prekey, and consume nothing: a session can still be built, but
+   * nobody can drain another account's one-time prekeys.
    *
    * @return fails with {@link Refusal} {@code UNKNOWN_RECIPIENT} for an unknown account or one the
-   *     requester may not reach (the same answer)
+   *     requester may not reach (the same answer), {@code AUTH_FAILED} if the requesting device was
+   *     revoked
    */
-  public CompletableFuture<List<Bundle>> fetch(AccountId requester, AccountId target) {
+  public CompletableFuture<List<Bundle>> fetch(DeviceAddress requester, AccountId target) {
     return store.write(
         tx -> {
-          Optional<AccountRecord> from = tx.account(requester);
+          AccountRecord from = Requester.check(tx, requester);
           Optional<AccountRecord> to = tx.account(target);
-          if (from.isEmpty() || to.isEmpty() || !policy.mayReach(from.get(), to.get())) {
+          if (to.isEmpty() || !policy.mayReach(from, to.get())) {
             throw Refusal.unknownAccount();
           }
+          boolean oneTimeKeys = fetches.tryTake(requester.account(), target);
           List<Bundle> out = new ArrayList<>();
           for (int deviceId : to.get().deviceIds()) {
             DeviceAddress d = new DeviceAddress(target, deviceId);
@@ -149,9 +169,14 @@ public final class KeyDirectory {
             if (identity.isEmpty() || signed.isEmpty() || lastResort.isEmpty()) {
               continue; // not ready: it has not published its keys yet
             }
-            byte[] kyber = tx.takeOneTimeKey(d, ONE_TIME_KYBER).orElse(lastResort.get());
+            byte[] kyber =
+                oneTimeKeys
+                    ? tx.takeOneTimeKey(d, ONE_TIME_KYBER).orElse(lastResort.get())
+                    : lastResort.get();
             Optional<KeyDirectoryEntry> oneTime =
-                tx.takeOneTimeKey(d, ONE_TIME).map(KeyDirectory::decode);
+                oneTimeKeys
+                    ? tx.takeOneTimeKey(d, ONE_TIME).map(KeyDirectory::decode)
+                    : Optional.empty();
             ByteBuffer id = ByteBuffer.wrap(identity.get());
             int registrationId = id.getInt();
             byte[] identityKey = new byte[id.remaining()];

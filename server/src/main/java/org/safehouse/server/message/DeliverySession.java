@@ -6,7 +6,9 @@ import java.util.ArrayDeque;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.safehouse.server.Refusal;
 import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Requester;
 import org.safehouse.server.store.MailboxPage;
 import org.safehouse.server.store.RelayStore;
 import org.slf4j.Logger;
@@ -87,13 +89,28 @@ public final class DeliverySession implements DeliveryHub.Listener {
     this.liveQueueLimit = Math.max(window * 4, 256);
   }
 
-  /** Registers with the hub, then starts reading the mailbox from its stored cursor. */
+  /**
+   * Registers with the hub, then checks that the device still exists, then starts reading the
+   * mailbox from its stored cursor. If the device is gone the connection is closed.
+   *
+   * <p>In that order because a revocation commits, then disconnects the device through the hub: a
+   * sign-in checked just before the commit can only get here after the disconnect, when there is
+   * nothing left to disconnect. Registering first, a check that still sees the device ran before
+   * the commit, so the disconnect that follows the commit finds this session and closes it; a check
+   * that runs after the commit sees the device gone.
+   */
   public void start() {
     hub.register(device, this);
     reading = true;
     readers.execute(
         () -> {
           try {
+            try {
+              Requester.check(store, device);
+            } catch (Refusal gone) {
+              replaced();
+              return;
+            }
             long cursor = store.cursor(device);
             loop.execute(
                 () -> {

@@ -11,6 +11,9 @@ import org.safehouse.server.Refusal;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Requester;
+import org.safehouse.server.config.Quotas;
+import org.safehouse.server.store.MailboxUsage;
 import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.store.SealedCopy;
 import org.safehouse.server.store.WriteOp;
@@ -31,7 +34,9 @@ public final class MessageService {
   private final DeliveryHub hub;
   private final Duration defaultTtl;
   private final Duration maxTtl;
+  private final Quotas quotas;
 
+  /** A service with the default quotas. */
   public MessageService(
       RelayStore store,
       Clock clock,
@@ -39,6 +44,18 @@ public final class MessageService {
       DeliveryHub hub,
       Duration defaultTtl,
       Duration maxTtl) {
+    this(store, clock, policy, hub, defaultTtl, maxTtl, Quotas.defaults());
+  }
+
+  public MessageService(
+      RelayStore store,
+      Clock clock,
+      RoutingPolicy policy,
+      DeliveryHub hub,
+      Duration defaultTtl,
+      Duration maxTtl,
+      Quotas quotas) {
+    this.quotas = quotas;
     this.store = store;
     this.clock = clock;
     this.policy = policy;
@@ -54,7 +71,10 @@ public final class MessageService {
    * @param ttlSeconds 0 for the server default; capped at the server maximum
    * @return fails with a {@link Refusal}: {@code UNKNOWN_RECIPIENT} for an unknown or unreachable
    *     account (one answer for both), {@code DEVICE_MISMATCH} if the copies do not match the
-   *     recipient's devices, {@code BAD_REQUEST} for a malformed request
+   *     recipient's devices, {@code MAILBOX_FULL} if a copy would take a recipient device's mailbox
+   *     past its cap (then no copy is stored), {@code AUTH_FAILED} if the sending device was
+   *     revoked, {@code BAD_REQUEST} for a malformed request (too many copies, or a copy larger
+   *     than a whole mailbox may hold)
    */
   public CompletableFuture<Sent> send(
       DeviceAddress sender,
@@ -66,9 +86,9 @@ public final class MessageService {
       return CompletableFuture.failedFuture(
           new Refusal(Refusal.Reason.BAD_REQUEST, "client_message_id must be 16 bytes"));
     }
-    if (copies.isEmpty()) {
-      return CompletableFuture.failedFuture(
-          new Refusal(Refusal.Reason.BAD_REQUEST, "a send needs at least one copy"));
+    Refusal malformed = checkCopies(copies);
+    if (malformed != null) {
+      return CompletableFuture.failedFuture(malformed);
     }
     Duration ttl = ttlSeconds <= 0 ? defaultTtl : Duration.ofSeconds(ttlSeconds);
     Duration applied = ttl.compareTo(maxTtl) > 0 ? maxTtl : ttl;
@@ -91,15 +111,25 @@ public final class MessageService {
     }
     return store.write(
         tx -> {
+          AccountRecord from = Requester.check(tx, sender);
           Optional<AccountRecord> to = tx.account(recipient);
-          Optional<AccountRecord> from = tx.account(sender.account());
-          if (to.isEmpty() || from.isEmpty() || !policy.mayReach(from.get(), to.get())) {
+          if (to.isEmpty() || !policy.mayReach(from, to.get())) {
             throw Refusal.unknownAccount();
           }
           int[] wanted = to.get().deviceIds();
           int[] given = copies.stream().mapToInt(Copy::deviceId).sorted().toArray();
           if (!Arrays.equals(wanted, given)) {
             throw Refusal.deviceMismatch(wanted);
+          }
+          // Every mailbox first, then any copy: all copies of a send are stored, or none.
+          for (SealedCopy c : sealed) {
+            MailboxUsage u = tx.mailboxUsage(c.recipient());
+            if (u.messages() + 1 > quotas.mailboxMessages()
+                || u.bytes() + c.storedBytes() > quotas.mailboxBytes()) {
+              throw new Refusal(
+                  Refusal.Reason.MAILBOX_FULL,
+                  "the recipient has too many messages waiting; try again after it has read them");
+            }
           }
           List<StoredMessage> stored = new ArrayList<>(sealed.size());
           for (SealedCopy c : sealed) {
@@ -111,6 +141,32 @@ public final class MessageService {
   }
 
   /**
+   * The checks that need no store, made before any copy is encrypted (the costly part of a send):
+   * at least one and at most {@code quota.max-copies-per-send} copies, none larger than a whole
+   * mailbox may hold. Their total is already capped by the frame size.
+   *
+   * @return the refusal, or null if the copies pass
+   */
+  private Refusal checkCopies(List<Copy> copies) {
+    if (copies.isEmpty()) {
+      return new Refusal(Refusal.Reason.BAD_REQUEST, "a send needs at least one copy");
+    }
+    if (copies.size() > quotas.maxCopiesPerSend()) {
+      return new Refusal(
+          Refusal.Reason.BAD_REQUEST,
+          "at most " + quotas.maxCopiesPerSend() + " copies per send, one per recipient device");
+    }
+    for (Copy c : copies) {
+      if (c.ciphertext().length > quotas.mailboxBytes()) {
+        return new Refusal(
+            Refusal.Reason.BAD_REQUEST,
+            "a copy may be at most " + quotas.mailboxBytes() + " bytes (quota.mailbox-bytes)");
+      }
+    }
+    return null;
+  }
+
+  /**
    * Deletes acknowledged copies and moves the mailbox cursor. Not synced on its own: losing an ack
    * in a crash means one repeated delivery, which clients drop by message id.
    */
@@ -118,6 +174,7 @@ public final class MessageService {
     return store.write(
         WriteOp.relaxed(
             tx -> {
+              Requester.check(tx, device); // a revoked device must not leave a cursor behind
               int removed = 0;
               for (long seq : seqs) {
                 if (tx.removeMessage(device, seq)) {

@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Recently used account records, as committed, so that a send does not cost two store reads on the
- * writer thread. Used only on the writer thread, which is also the only writer of accounts, so it
- * can never be stale: {@link Tx#committed} refreshes it after every group.
+ * Recently used records (accounts, mailbox usage), as committed, so that a send does not cost store
+ * reads on the writer thread. Used only on the writer thread, which is also the only writer of
+ * accounts, so it can never be stale: {@link Tx#committed} refreshes it after every group.
  */
 final class AccountCache {
   private final LinkedHashMap<ByteBuffer, byte[]> map;

@@ -43,6 +43,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private final WriteOptions synced = new WriteOptions().setSync(true);
   private final WriteOptions unsynced = new WriteOptions().setSync(false);
   private final AccountCache accountCache = new AccountCache(100_000);
+  private final AccountCache usageCache = new AccountCache(100_000);
   private long[] counters;
   private volatile Counters published;
   private long nextSeq;
@@ -111,7 +112,7 @@ final class GroupCommitWriter implements AutoCloseable {
     long started = System.nanoTime();
     long applied = started;
     try (WriteBatch batch = new WriteBatch()) {
-      Tx tx = new Tx(store, batch, accountCache, counters, nextSeq, seqReservedUpTo);
+      Tx tx = new Tx(store, batch, accountCache, usageCache, counters, nextSeq, seqReservedUpTo);
       for (Pending<?> p : group) {
         try {
           tx.beginOp();
@@ -123,6 +124,7 @@ final class GroupCommitWriter implements AutoCloseable {
           p.future().completeExceptionally(e);
         }
       }
+      tx.ledger().write(batch);
       if (batch.count() > 0) {
         if (!java.util.Arrays.equals(tx.counters, counters)) {
           batch.put(store.metaCf(), RelayStore.META_COUNTERS, encode(tx.counters));

@@ -11,16 +11,17 @@ import org.safehouse.server.account.DeviceAddress;
  * accounts  account(16)                      -> role(1) nextDevice(4) count(4) deviceId(4)*
  *                                               teamSize(4) member(16)* [caseId(16)]
  * devices   account(16) device(4)            -> authKey(32)
- * invites   sha256(code)(32)                 -> role(1) expiresAt(8)
+ * invites   sha256(code)(32)                 -> role(1) expiresAt(8) [creator(16)]
  * mailbox   account(16) device(4) seq(8)     -> 1 expiresAt(8) nonce(12) AES-GCM(sender(16) senderDevice(4)
  *                                               msgIdLength(1) msgId ciphertext) tag(16)   see MessageCipher
- * expiry    expiresAt(8) account(16) device(4) seq(8) -> (empty)
+ * expiry    expiresAt(8) account(16) device(4) seq(8) -> storedSize(4) (empty before usage counts)
  * cursors   account(16) device(4)            -> seq(8)
  * keys      account(16) device(4) type(1) [id(4)] -> key record (see KeyDirectory)
  * staff     account(16)                      -> role(1)      caseworkers and admins
  * caseload  caseworker(16) client(16)        -> (empty)      the clients of each team member
  * cases     caseId(16)                       -> client(16) teamSize(4) member(16)*
  * audit     time(8) seq(8)                   -> UTF-8 line (no client account id, no IP, no content)
+ * mailbox-usage account(16) device(4)      -> copies(8) bytes(8)   see MailboxLedger
  * meta      name                             -> value
  * </pre>
  */

@@ -13,12 +13,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import javax.crypto.AEADBadTagException;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
@@ -57,21 +54,6 @@ public final class RelayStore implements AutoCloseable {
   static final byte[] META_COUNTERS = "counters".getBytes(StandardCharsets.US_ASCII);
   static final byte[] META_INITIALIZED = "initialized".getBytes(StandardCharsets.US_ASCII);
   static final long SEQ_BLOCK = 1 << 20;
-
-  private static final String[] FAMILIES = {
-    "default",
-    "accounts",
-    "devices",
-    "invites",
-    "mailbox",
-    "expiry",
-    "cursors",
-    "keys",
-    "staff",
-    "caseload",
-    "cases",
-    "audit"
-  };
 
   private final RocksDB db;
   private final DBOptions dbOptions;
@@ -162,24 +144,7 @@ public final class RelayStore implements AutoCloseable {
             // (O_DIRECT for flush and compaction was tried: it made the WAL syncs slower.)
             .setBytesPerSync(1L << 20);
     List<ColumnFamilyOptions> cfos = new ArrayList<>();
-    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    for (String name : FAMILIES) {
-      BlockBasedTableConfig table =
-          new BlockBasedTableConfig()
-              .setBlockCache(cache)
-              .setFilterPolicy(new BloomFilter(10, false))
-              .setWholeKeyFiltering(true);
-      ColumnFamilyOptions cfo = new ColumnFamilyOptions().setTableFormatConfig(table);
-      if (name.equals("mailbox")) {
-        // Ciphertext does not compress; a larger memtable lets SingleDelete meet its Put before
-        // a flush, so acknowledged copies never reach disk.
-        cfo.setCompressionType(CompressionType.NO_COMPRESSION).setWriteBufferSize(64L << 20);
-      } else {
-        cfo.setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(8L << 20);
-      }
-      cfos.add(cfo);
-      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
-    }
+    List<ColumnFamilyDescriptor> descriptors = ColumnFamilies.describe(cache, cfos);
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
     try {
@@ -215,6 +180,13 @@ public final class RelayStore implements AutoCloseable {
     }
     try {
       store.dropUnreadable(clock.millis(), keyStorage);
+      store.write(tx -> tx.ledger().countOnce(tx.batch())).get();
+    } catch (InterruptedException | ExecutionException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      store.close();
+      throw new IOException("cannot count the mailboxes of the store in " + dir, e);
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
@@ -668,6 +640,10 @@ public final class RelayStore implements AutoCloseable {
 
   ColumnFamilyHandle auditCf() {
     return handles.get(11);
+  }
+
+  ColumnFamilyHandle usageCf() {
+    return handles.get(12);
   }
 
   /** Every column family, with its name (for tests that inspect the raw store). */

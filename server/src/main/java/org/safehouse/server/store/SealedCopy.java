@@ -38,6 +38,11 @@ public final class SealedCopy {
     return recipient;
   }
 
+  /** Its size as stored, which mailbox quotas count. */
+  public int storedBytes() {
+    return value.length;
+  }
+
   StoredMessage withSeq(long seq) {
     return new StoredMessage(
         recipient, seq, expiresAtMillis, sender, senderDevice, clientMessageId, ciphertext);

@@ -44,6 +44,7 @@ public final class Tx {
   private final Map<ByteBuffer, byte[]> accounts = new HashMap<>();
   private final Map<ByteBuffer, byte[]> invites = new HashMap<>();
   private final Map<ByteBuffer, byte[]> cases = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> caseload = new HashMap<>();
   private final Set<ByteBuffer> removedMessages = new HashSet<>();
   private final TreeMap<byte[], byte[]> keys = new TreeMap<>(Arrays::compareUnsigned);
   private final List<Runnable> afterCommit = new ArrayList<>();
@@ -53,11 +54,14 @@ public final class Tx {
 
   // Account records as committed, kept by the writer thread across groups (see AccountCache).
   private final AccountCache accountCache;
+  private final MailboxLedger ledger;
+  private final AccountDeletion deletion;
 
   // Undo state of the current op; reused from op to op, as a group may hold thousands.
   private final Map<ByteBuffer, byte[]> opAccounts = new HashMap<>();
   private final Map<ByteBuffer, byte[]> opInvites = new HashMap<>();
   private final Map<ByteBuffer, byte[]> opCases = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> opCaseload = new HashMap<>();
   private final Set<ByteBuffer> opRemoved = new HashSet<>();
   private final TreeMap<byte[], byte[]> opKeys = new TreeMap<>(Arrays::compareUnsigned);
   private final List<Runnable> opAfterCommit = new ArrayList<>();
@@ -69,12 +73,15 @@ public final class Tx {
       RelayStore store,
       WriteBatch batch,
       AccountCache accountCache,
+      AccountCache usageCache,
       long[] counters,
       long nextSeq,
       long seqReservedUpTo) {
     this.store = store;
     this.batch = batch;
     this.accountCache = accountCache;
+    this.ledger = new MailboxLedger(store, usageCache);
+    this.deletion = new AccountDeletion(this, store);
     this.counters = counters.clone();
     this.opCounters = new long[counters.length];
     this.nextSeq = nextSeq;
@@ -86,7 +93,9 @@ public final class Tx {
     opAccounts.clear();
     opInvites.clear();
     opCases.clear();
+    opCaseload.clear();
     opRemoved.clear();
+    ledger.beginOp();
     opKeys.clear();
     opAfterCommit.clear();
     System.arraycopy(counters, 0, opCounters, 0, counters.length);
@@ -104,6 +113,7 @@ public final class Tx {
     if (!opCases.isEmpty()) {
       cases.putAll(opCases);
     }
+    caseload.putAll(opCaseload);
     if (!opRemoved.isEmpty()) {
       removedMessages.addAll(opRemoved);
     }
@@ -123,10 +133,12 @@ public final class Tx {
             accountCache.put(k, v);
           }
         });
+    ledger.committed();
   }
 
   void rollbackOp() throws RocksDBException {
     batch.rollbackToSavePoint();
+    ledger.rollbackOp();
     System.arraycopy(opCounters, 0, counters, 0, counters.length);
     nextSeq = opNextSeq;
     seqReservedUpTo = opSeqReservedUpTo;
@@ -138,6 +150,10 @@ public final class Tx {
 
   WriteBatch batch() {
     return batch;
+  }
+
+  MailboxLedger ledger() {
+    return ledger;
   }
 
   /** Runs {@code hook} on the writer thread after the group is durably committed. */
@@ -280,7 +296,11 @@ public final class Tx {
     }
     DeviceAddress recipient = copy.recipient;
     batch.put(store.mailboxCf(), Keys.mailbox(recipient, seq), copy.value);
-    batch.put(store.expiryCf(), Keys.expiry(copy.expiresAtMillis, recipient, seq), DELETED);
+    // The expiry entry holds the copy's size, so the sweeper keeps mailbox usage right unread.
+    byte[] size = new byte[4];
+    Keys.putInt(size, 0, copy.value.length);
+    batch.put(store.expiryCf(), Keys.expiry(copy.expiresAtMillis, recipient, seq), size);
+    ledger.appended(copy, seq);
     counters[RelayStore.QUEUED]++;
     return copy.withSeq(seq);
   }
@@ -298,21 +318,33 @@ public final class Tx {
       return false;
     }
     // Only the expiry is needed (for its index entry): read the value's first 9 bytes, not the
-    // whole ciphertext, on the writer thread every send waits behind.
+    // whole ciphertext, on the writer thread every send waits behind. The size comes with it.
     byte[] head = new byte[Codec.EXPIRY_HEAD];
-    if (store.db().get(store.mailboxCf(), key, head) == RocksDB.NOT_FOUND) {
+    int size = store.db().get(store.mailboxCf(), key, head);
+    if (size == RocksDB.NOT_FOUND) {
       return false;
     }
-    singleDeleteMessage(d, seq, Codec.messageExpiry(head), key);
+    singleDeleteMessage(d, seq, Codec.messageExpiry(head), key, size);
     return true;
   }
 
-  private void singleDeleteMessage(DeviceAddress d, long seq, long expiresAt, byte[] key)
+  boolean wasRemoved(byte[] key) {
+    ByteBuffer k = ByteBuffer.wrap(key);
+    return removedMessages.contains(k) || opRemoved.contains(k);
+  }
+
+  void singleDeleteMessage(DeviceAddress d, long seq, long expiresAt, byte[] key, int size)
       throws RocksDBException {
     batch.singleDelete(store.mailboxCf(), key);
     batch.singleDelete(store.expiryCf(), Keys.expiry(expiresAt, d, seq));
     opRemoved.add(ByteBuffer.wrap(key));
+    ledger.removed(d, size);
     counters[RelayStore.QUEUED]--;
+  }
+
+  /** Copies and bytes waiting in {@code d}'s mailbox, this group's changes included. */
+  public MailboxUsage mailboxUsage(DeviceAddress d) throws RocksDBException {
+    return ledger.usage(d);
   }
 
   /** Remembers where the next read of a mailbox starts. */
@@ -345,7 +377,15 @@ public final class Tx {
         if (removedMessages.contains(k) || opRemoved.contains(k)) {
           continue;
         }
-        singleDeleteMessage(d, seq, Keys.expiryTime(ek), key);
+        byte[] size = it.value();
+        singleDeleteMessage(
+            d,
+            seq,
+            Keys.expiryTime(ek),
+            key,
+            size.length == 4
+                ? Keys.getInt(size, 0)
+                : store.db().get(store.mailboxCf(), key, new byte[0]));
         counters[RelayStore.EXPIRED_REMOVED]++;
         removed++;
       }
@@ -384,7 +424,7 @@ public final class Tx {
             && Codec.isSealed(v)
             && !removedMessages.contains(k)
             && !opRemoved.contains(k)) {
-          singleDeleteMessage(d, seq, expiresAt, key);
+          singleDeleteMessage(d, seq, expiresAt, key, v.length);
           counters[RelayStore.EXPIRED_REMOVED]++;
           removed++;
         }
@@ -405,12 +445,35 @@ public final class Tx {
 
   /** Records that {@code client}'s case team includes {@code caseworker}. */
   public void putCaseload(AccountId caseworker, AccountId client) throws RocksDBException {
-    batch.put(store.caseloadCf(), Keys.pair(caseworker, client), DELETED);
+    byte[] key = Keys.pair(caseworker, client);
+    batch.put(store.caseloadCf(), key, DELETED);
+    opCaseload.put(ByteBuffer.wrap(key), key);
   }
 
   /** Records that {@code client}'s case team no longer includes {@code caseworker}. */
   public void deleteCaseload(AccountId caseworker, AccountId client) throws RocksDBException {
-    batch.delete(store.caseloadCf(), Keys.pair(caseworker, client));
+    byte[] key = Keys.pair(caseworker, client);
+    batch.delete(store.caseloadCf(), key);
+    opCaseload.put(ByteBuffer.wrap(key), DELETED);
+  }
+
+  /** The clients whose case team includes {@code caseworker}, this group's changes included. */
+  public List<AccountId> caseload(AccountId caseworker) throws Exception {
+    Set<AccountId> out = new java.util.LinkedHashSet<>(store.caseload(caseworker));
+    for (var overlay : List.of(caseload, opCaseload)) {
+      for (var e : overlay.entrySet()) {
+        byte[] pair = e.getKey().array();
+        if (Arrays.equals(pair, 0, AccountId.LENGTH, caseworker.bytes(), 0, AccountId.LENGTH)) {
+          AccountId client = AccountId.of(Arrays.copyOfRange(pair, AccountId.LENGTH, pair.length));
+          if (e.getValue() == DELETED) {
+            out.remove(client);
+          } else {
+            out.add(client);
+          }
+        }
+      }
+    }
+    return new ArrayList<>(out);
   }
 
   public Optional<CaseRecord> caseRecord(CaseId id) throws RocksDBException {
@@ -531,25 +594,16 @@ public final class Tx {
 
   /**
    * Deletes an account with everything it owns: devices, keys, queued copies, cursors, its place in
-   * case teams. The caller checks that this is allowed.
+   * case teams, the invites it created and have not been redeemed; for a client also its case and
+   * what it sent that is still queued. Sees the writes of earlier ops in this group (see {@link
+   * AccountDeletion}). The caller checks that this is allowed.
    *
    * @return how many queued copies were deleted
    */
   public int deleteAccount(AccountRecord a) throws RocksDBException {
-    int removed = 0;
-    for (int deviceId : a.deviceIds()) {
-      removed += deleteDeviceData(new DeviceAddress(a.id(), deviceId));
-    }
-    for (AccountId member : a.team()) {
-      batch.delete(store.caseloadCf(), Keys.pair(member, a.id()));
-    }
+    int removed = deletion.deleteAccount(a);
     if (a.caseId() != null) {
       deleteCase(a.caseId());
-    }
-    if (!a.isStaff()) {
-      // A client can only have written to staff: remove what it sent and nobody received yet,
-      // so nothing of a closed or panic-deleted client stays in the store.
-      removed += deleteQueuedFrom(a.id());
     }
     batch.delete(store.staffCf(), Keys.account(a.id()));
     byte[] key = Keys.account(a.id());
@@ -566,75 +620,21 @@ public final class Tx {
    * @return how many queued copies were deleted
    */
   public int deleteDevice(AccountRecord a, int deviceId) throws RocksDBException {
-    int removed = deleteDeviceData(new DeviceAddress(a.id(), deviceId));
+    int removed = deletion.deleteDeviceData(new DeviceAddress(a.id(), deviceId));
     putAccount(a.withoutDevice(deviceId), false);
     return removed;
   }
 
-  private int deleteQueuedFrom(AccountId sender) throws RocksDBException {
-    List<AccountId> staff = new ArrayList<>();
-    try (RocksIterator it = store.db().newIterator(store.staffCf())) {
-      for (it.seekToFirst(); it.isValid(); it.next()) {
-        staff.add(AccountId.of(it.key()));
-      }
-      it.status();
-    }
-    int removed = 0;
-    for (AccountId recipient : staff) {
-      byte[] prefix = Keys.account(recipient);
-      List<byte[]> matches = new ArrayList<>();
-      try (Slice lower = new Slice(prefix);
-          Slice upper = new Slice(Keys.prefixEnd(prefix));
-          ReadOptions ro =
-              new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
-          RocksIterator it = store.db().newIterator(store.mailboxCf(), ro)) {
-        // The sender is sealed with the rest of the copy: every staff copy is decrypted here (a
-        // rare request). One that cannot be read any more is left to the sweeper.
-        for (it.seek(prefix); it.isValid(); it.next()) {
-          byte[] k = it.key();
-          DeviceAddress d = new DeviceAddress(recipient, Keys.getInt(k, AccountId.LENGTH));
-          StoredMessage m = store.openMessage(d, Keys.mailboxSeq(k), it.value());
-          if (m != null && m.sender().equals(sender)) {
-            matches.add(k);
-          }
-        }
-        it.status();
-      }
-      for (byte[] k : matches) {
-        DeviceAddress d = new DeviceAddress(recipient, Keys.getInt(k, AccountId.LENGTH));
-        if (removeMessage(d, Keys.mailboxSeq(k))) {
-          removed++;
-        }
-      }
-    }
-    return removed;
+  /** The invites written in this group: the earlier ops', then the current op's. */
+  List<Map<ByteBuffer, byte[]>> inviteOverlays() {
+    return List.of(invites, opInvites);
   }
 
-  private int deleteDeviceData(DeviceAddress d) throws RocksDBException {
-    int removed = 0;
-    byte[] prefix = Keys.device(d);
+  /** Deletes every key-directory record under {@code prefix}, this group's included. */
+  void deleteKeys(byte[] prefix) throws RocksDBException {
     for (byte[] k : scanKeys(prefix).keySet()) {
       deleteKey(k);
     }
-    List<Long> seqs = new ArrayList<>();
-    try (Slice lower = new Slice(Keys.mailbox(d, 0));
-        Slice upper = new Slice(Keys.mailbox(d, -1L));
-        ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
-        RocksIterator it = store.db().newIterator(store.mailboxCf(), ro)) {
-      for (it.seek(Keys.mailbox(d, 0)); it.isValid(); it.next()) {
-        seqs.add(Keys.mailboxSeq(it.key()));
-      }
-      it.status();
-    }
-    for (long seq : seqs) {
-      if (removeMessage(d, seq)) {
-        removed++;
-      }
-    }
-    batch.delete(store.devicesCf(), prefix);
-    batch.delete(store.cursorsCf(), prefix);
-    counters[RelayStore.DEVICES]--;
-    return removed;
   }
 
   private static byte[] overlay(

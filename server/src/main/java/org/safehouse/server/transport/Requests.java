@@ -74,7 +74,7 @@ final class Requests {
     }
     return services
         .keys()
-        .fetch(device.account(), AccountId.of(f.getAccountId().toByteArray()))
+        .fetch(device, AccountId.of(f.getAccountId().toByteArray()))
         .thenApply(
             bundles -> {
               KeyBundles.Builder b = KeyBundles.newBuilder();
@@ -112,7 +112,7 @@ final class Requests {
     }
     return services
         .invites()
-        .create(device.account(), role)
+        .create(device, role)
         .thenApply(
             created ->
                 Response.newBuilder()
@@ -127,7 +127,7 @@ final class Requests {
         () -> {
           try {
             Contacts.Builder b = Contacts.newBuilder();
-            for (AccountDirectory.Contact c : services.accounts().contacts(device.account())) {
+            for (AccountDirectory.Contact c : services.accounts().contacts(device)) {
               b.addContacts(
                   Contact.newBuilder()
                       .setAccountId(ByteString.copyFrom(c.id().bytes()))
@@ -142,7 +142,7 @@ final class Requests {
   }
 
   CompletableFuture<Response.Builder> deleteAccount(DeviceAddress device) {
-    return services.accounts().delete(device.account()).thenApply(n -> Response.newBuilder());
+    return services.accounts().delete(device).thenApply(n -> Response.newBuilder());
   }
 
   CompletableFuture<Response.Builder> listCases(DeviceAddress device) {
@@ -150,7 +150,7 @@ final class Requests {
         () -> {
           try {
             Cases.Builder b = Cases.newBuilder();
-            for (CaseRecord c : services.cases().casesOf(device.account())) {
+            for (CaseRecord c : services.cases().casesOf(device)) {
               b.addCases(wire(c));
             }
             return Response.newBuilder().setCases(b);
@@ -165,21 +165,21 @@ final class Requests {
     return teamChange(
         a.getCaseId(),
         a.getCaseworkerAccountId(),
-        (id, who) -> services.cases().add(new CaseTeams.Actor(device.account()), id, who));
+        (id, who) -> services.cases().add(new CaseTeams.Actor(device), id, who));
   }
 
   CompletableFuture<Response.Builder> removeCaseworker(DeviceAddress device, RemoveCaseworker r) {
     return teamChange(
         r.getCaseId(),
         r.getCaseworkerAccountId(),
-        (id, who) -> services.cases().remove(new CaseTeams.Actor(device.account()), id, who));
+        (id, who) -> services.cases().remove(new CaseTeams.Actor(device), id, who));
   }
 
   CompletableFuture<Response.Builder> handOver(DeviceAddress device, HandOver h) {
     return teamChange(
         h.getCaseId(),
         h.getCaseworkerAccountId(),
-        (id, who) -> services.cases().handOver(device.account(), id, who));
+        (id, who) -> services.cases().handOver(device, id, who));
   }
 
   CompletableFuture<Response.Builder> closeCase(DeviceAddress device, CloseCase c) {
@@ -188,7 +188,7 @@ final class Requests {
     }
     return services
         .cases()
-        .close(device.account(), CaseId.of(c.getCaseId().toByteArray()))
+        .close(device, CaseId.of(c.getCaseId().toByteArray()))
         .thenApply(n -> Response.newBuilder());
   }
 

@@ -105,6 +105,7 @@ final class Responder {
         case FORBIDDEN -> b.setError(ErrorCode.FORBIDDEN);
         case UNKNOWN_CASE -> b.setError(ErrorCode.UNKNOWN_CASE);
         case LAST_CASEWORKER -> b.setError(ErrorCode.LAST_CASEWORKER);
+        case MAILBOX_FULL -> b.setError(ErrorCode.MAILBOX_FULL);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {

@@ -172,7 +172,12 @@ public final class RawClient implements AutoCloseable {
               .sync()
               .channel();
       self[0] = new RawClient(shared != null ? null : group, ch);
-      ch.closeFuture().addListener(f -> self[0].closed.complete(self[0].closeStatus));
+      ch.closeFuture()
+          .addListener(
+              f -> {
+                self[0].closed.complete(self[0].closeStatus);
+                self[0].failPending();
+              });
       ready.complete(self[0]);
       CompletableFuture.anyOf(self[0].challenge, self[0].closed).get(10, TimeUnit.SECONDS);
       if (!self[0].challenge.isDone()) {
@@ -236,7 +241,10 @@ public final class RawClient implements AutoCloseable {
     return challenge.join();
   }
 
-  /** Sends a request with a fresh id; completes with its response. */
+  /**
+   * Sends a request with a fresh id; completes with its response, or fails with an {@link
+   * IOException} if the connection closes first.
+   */
   public CompletableFuture<Response> requestAsync(ClientFrame.Builder frame) {
     long id = ids.incrementAndGet();
     CompletableFuture<Response> f = new CompletableFuture<>();
@@ -244,7 +252,19 @@ public final class RawClient implements AutoCloseable {
     channel.writeAndFlush(
         new BinaryWebSocketFrame(
             Unpooled.wrappedBuffer(frame.setRequestId(id).build().toByteArray())));
+    if (!channel.isActive()) {
+      failPending();
+    }
     return f;
+  }
+
+  private void failPending() {
+    for (Long id : pending.keySet()) {
+      CompletableFuture<Response> p = pending.remove(id);
+      if (p != null) {
+        p.completeExceptionally(new IOException("the connection closed before the response"));
+      }
+    }
   }
 
   public Response request(ClientFrame.Builder frame) throws Exception {

@@ -1,0 +1,41 @@
+package org.safehouse.server.config;
+
+/**
+ * What one account may make the server store or hand out for others, enforced by the services
+ * (unlike {@link Limits}, which the transport enforces before parsing).
+ *
+ * @param mailboxMessages copies waiting in one device's mailbox; a send that would pass it is
+ *     refused with {@code MAILBOX_FULL} and stores nothing
+ * @param mailboxBytes bytes (as stored, sealed) waiting in one device's mailbox; likewise
+ * @param keyFetchesPerHour key-bundle fetches per (requester, target) account pair that hand out
+ *     one-time prekeys, as a bucket of this many refilled over an hour; beyond it a fetch still
+ *     answers, with bundles that carry no one-time prekey (signed and last-resort Kyber prekeys
+ *     only), so nobody can drain a colleague's one-time prekeys
+ * @param maxCopiesPerSend copies in one send (one per recipient device), checked before any copy is
+ *     encrypted for storage
+ */
+public record Quotas(
+    int mailboxMessages, long mailboxBytes, int keyFetchesPerHour, int maxCopiesPerSend) {
+  public Quotas {
+    if (mailboxMessages < 1) {
+      throw new IllegalArgumentException(
+          "quota.mailbox-messages must be at least 1, was " + mailboxMessages);
+    }
+    if (mailboxBytes < 1024) {
+      throw new IllegalArgumentException(
+          "quota.mailbox-bytes must be at least 1024, was " + mailboxBytes);
+    }
+    if (keyFetchesPerHour < 1) {
+      throw new IllegalArgumentException(
+          "quota.key-fetches-per-hour must be at least 1, was " + keyFetchesPerHour);
+    }
+    if (maxCopiesPerSend < 1 || maxCopiesPerSend > 1000) {
+      throw new IllegalArgumentException(
+          "quota.max-copies-per-send must be between 1 and 1000, was " + maxCopiesPerSend);
+    }
+  }
+
+  public static Quotas defaults() {
+    return new Quotas(10_000, 64L << 20, 10, 16);
+  }
+}
