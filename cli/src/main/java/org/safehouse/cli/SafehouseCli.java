@@ -2,6 +2,7 @@ package org.safehouse.cli;
 
 import java.io.Console;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,6 +28,11 @@ import picocli.CommandLine.ParentCommand;
  * The reference terminal client: {@code safehouse --home DIR COMMAND}. Output is meant for both
  * people and scripts: results on stdout, one line per item; every error is one line on stderr
  * saying what went wrong and what to do, with a non-zero exit.
+ *
+ * <p>Nothing sensitive goes on the command line, where {@code ps} and shell history see it: the
+ * passphrase comes from the environment or a prompt, a message from standard input or a prompt.
+ * Everything printed that came from a contact or the server passes {@link TerminalText#escape}, so
+ * no contact can move the cursor, clear the screen or fake a line.
  */
 @Command(
     name = "safehouse",
@@ -41,9 +47,10 @@ import picocli.CommandLine.ParentCommand;
       SafehouseCli.Receive.class,
       SafehouseCli.Invite.class,
       SafehouseCli.SafetyNumber.class,
-      SafehouseCli.Cases.class,
-      SafehouseCli.Handover.class,
-      SafehouseCli.CloseCase.class,
+      SafehouseCli.Verify.class,
+      CaseCommands.Cases.class,
+      CaseCommands.Handover.class,
+      CaseCommands.CloseCase.class,
       SafehouseCli.DeleteAccount.class,
       SafehouseCli.Wipe.class
     })
@@ -57,6 +64,7 @@ public final class SafehouseCli implements Callable<Integer> {
   Path home;
 
   PrintWriter out;
+  private InputStream in;
   private Map<String, String> env;
 
   public static void main(String[] args) {
@@ -65,24 +73,31 @@ public final class SafehouseCli implements Callable<Integer> {
     java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-    System.exit(run(out, err, System.getenv(), args));
+    System.exit(run(System.in, out, err, System.getenv(), args));
   }
 
-  /** Runs one command; results go to {@code out}, the one-line error (if any) to {@code err}. */
-  static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+  /**
+   * Runs one command; a message to send is read from {@code in} (or a prompt, when {@code in} is
+   * the terminal), results go to {@code out}, the one-line error (if any) to {@code err}.
+   */
+  static int run(
+      InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
     SafehouseCli cli = new SafehouseCli();
     cli.out = out;
+    cli.in = in;
     cli.env = env;
     CommandLine cl = new CommandLine(cli).setOut(out).setErr(err);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          err.println("error: " + ex.getMessage() + " (run with --help for usage)");
+          err.println(
+              "error: " + TerminalText.escape(ex.getMessage()) + " (run with --help for usage)");
           err.flush();
           return 2;
         });
     cl.setExecutionExceptionHandler(
         (ex, c, parsed) -> {
-          err.println("error: " + describe(ex));
+          // An error may carry the server's words: escaped like everything from outside.
+          err.println("error: " + TerminalText.escape(describe(ex)));
           err.flush();
           return 1;
         });
@@ -183,7 +198,11 @@ public final class SafehouseCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (SafehouseClient c = SafehouseClient.enroll(cli.home, cli.passphrase(true), link)) {
-        cli.out.println("enrolled as " + c.account().role() + " " + c.account().accountId());
+        cli.out.println(
+            "enrolled as "
+                + TerminalText.escape(c.account().role())
+                + " "
+                + TerminalText.escape(c.account().accountId()));
       }
       return 0;
     }
@@ -196,13 +215,19 @@ public final class SafehouseCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (SafehouseClient c = cli.open()) {
-        cli.out.println(c.account().role() + " " + c.account().accountId());
+        cli.out.println(
+            TerminalText.escape(c.account().role())
+                + " "
+                + TerminalText.escape(c.account().accountId()));
       }
       return 0;
     }
   }
 
-  @Command(name = "contacts", description = "List the people you can reach: id, role, name.")
+  @Command(
+      name = "contacts",
+      description =
+          "List the people you can reach: id, role, verified-by-invite|verified|unverified, name.")
   static final class Contacts implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 
@@ -211,22 +236,33 @@ public final class SafehouseCli implements Callable<Integer> {
       try (SafehouseClient c = cli.openConnected()) {
         for (Contact k : c.contacts()) {
           cli.out.println(
-              k.accountId() + "\t" + k.role() + k.displayName().map(n -> "\t" + n).orElse(""));
+              TerminalText.escape(k.accountId())
+                  + "\t"
+                  + TerminalText.escape(k.role())
+                  + "\t"
+                  + k.verification().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                  + k.displayName().map(n -> "\t" + TerminalText.escape(n)).orElse(""));
         }
       }
       return 0;
     }
   }
 
-  @Command(name = "send", description = "Send a text; exits 0 once the server has stored it.")
+  @Command(
+      name = "send",
+      description =
+          "Send the text on standard input (or typed at the prompt); exits 0 once the server has"
+              + " stored it.")
   static final class Send implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 
     @Parameters(index = "0", paramLabel = "PEER", description = "account id, as contacts prints")
     String peer;
 
-    @Parameters(index = "1", paramLabel = "TEXT")
-    String text;
+    // Only to refuse the old form with a clear word: text on the command line is seen by ps and
+    // kept in shell history.
+    @Parameters(index = "1..*", arity = "0..*", hidden = true)
+    List<String> textOnCommandLine;
 
     @Option(
         names = "--ttl",
@@ -236,7 +272,14 @@ public final class SafehouseCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (textOnCommandLine != null && !textOnCommandLine.isEmpty()) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "send takes no text on the command line (ps and shell history would see it); pipe it"
+                + " in or type it at the prompt: safehouse --home DIR send PEER");
+      }
       Duration d = ttl == null ? null : parseDuration(ttl);
+      String text = MessageInput.read(cli.in);
       try (SafehouseClient c = cli.openConnected()) {
         c.sendText(peer.trim().toLowerCase(java.util.Locale.ROOT), text, d);
       }
@@ -260,9 +303,9 @@ public final class SafehouseCli implements Callable<Integer> {
       try (SafehouseClient c = cli.openConnected()) {
         List<ReceivedMessage> got = c.receive(Duration.ofSeconds(waitSeconds));
         for (ReceivedMessage m : got) {
-          // One line per message: newlines inside a text are shown as \n.
+          // One line per message, with every control character escaped (see TerminalText).
           cli.out.println(
-              m.senderAccountId() + "\t" + m.text().replace("\\", "\\\\").replace("\n", "\\n"));
+              TerminalText.escape(m.senderAccountId()) + "\t" + TerminalText.escape(m.text()));
         }
       }
       return 0;
@@ -281,7 +324,8 @@ public final class SafehouseCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (SafehouseClient c = cli.openConnected()) {
-        cli.out.println(c.createInvite(role.toLowerCase(java.util.Locale.ROOT)));
+        cli.out.println(
+            TerminalText.escape(c.createInvite(role.toLowerCase(java.util.Locale.ROOT))));
       }
       return 0;
     }
@@ -308,65 +352,30 @@ public final class SafehouseCli implements Callable<Integer> {
         if (approve) {
           c.approveSafetyNumber(id);
         }
-        cli.out.println(c.safetyNumber(id));
-      }
-      return 0;
-    }
-  }
-
-  @Command(name = "cases", description = "List your cases: CASE_ID<TAB>CLIENT_ID per line.")
-  static final class Cases implements Callable<Integer> {
-    @ParentCommand SafehouseCli cli;
-
-    @Override
-    public Integer call() throws Exception {
-      try (SafehouseClient c = cli.openConnected()) {
-        for (org.safehouse.sdk.Case k : c.cases()) {
-          cli.out.println(k.caseId() + "\t" + k.clientAccountId());
-        }
+        cli.out.println(TerminalText.escape(c.safetyNumber(id)));
       }
       return 0;
     }
   }
 
   @Command(
-      name = "handover",
-      description = "Hand CASE over to CASEWORKER: add them to its team and leave it yourself.")
-  static final class Handover implements Callable<Integer> {
-    @ParentCommand SafehouseCli cli;
-
-    @Parameters(index = "0", paramLabel = "CASE", description = "case id, as cases prints it")
-    String caseId;
-
-    @Parameters(index = "1", paramLabel = "CASEWORKER", description = "their account id")
-    String caseworker;
-
-    @Override
-    public Integer call() throws Exception {
-      try (SafehouseClient c = cli.openConnected()) {
-        c.handOver(caseId, caseworker.trim().toLowerCase(java.util.Locale.ROOT));
-      }
-      cli.out.println("case handed over; you can no longer reach its client");
-      return 0;
-    }
-  }
-
-  @Command(
-      name = "close-case",
+      name = "verify",
       description =
-          "Close CASE: the client's account, devices, keys and queued messages are deleted now.")
-  static final class CloseCase implements Callable<Integer> {
+          "Mark PEER verified: run safety-number PEER first and compare the number with them in"
+              + " person or on a call; only if it matches, run this.")
+  static final class Verify implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 
-    @Parameters(paramLabel = "CASE", description = "case id, as cases prints it")
-    String caseId;
+    @Parameters(paramLabel = "PEER")
+    String peer;
 
     @Override
     public Integer call() throws Exception {
       try (SafehouseClient c = cli.openConnected()) {
-        c.closeCase(caseId);
+        String id = peer.trim().toLowerCase(java.util.Locale.ROOT);
+        c.markVerified(id);
+        cli.out.println(TerminalText.escape(id) + "\tverified");
       }
-      cli.out.println("case closed; the client's account was deleted");
       return 0;
     }
   }

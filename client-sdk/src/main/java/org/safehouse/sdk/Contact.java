@@ -1,5 +1,6 @@
 package org.safehouse.sdk;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -7,6 +8,13 @@ import java.util.Optional;
  *
  * @param accountId 32 lowercase hex characters
  * @param role {@code admin}, {@code caseworker} or {@code client}
- * @param displayName the name the contact last sent in a profile, if any
+ * @param displayName the name the contact last sent in a profile, if any; it comes from the contact
+ *     and may hold any characters, so escape it before showing it
+ * @param verification whether this device knows the contact's identity is theirs
  */
-public record Contact(String accountId, String role, Optional<String> displayName) {}
+public record Contact(
+    String accountId, String role, Optional<String> displayName, Verification verification) {
+  public Contact {
+    Objects.requireNonNull(verification, "verification");
+  }
+}

@@ -40,8 +40,9 @@ import org.signal.libsignal.protocol.UntrustedIdentityException;
  * if its (sender, message id) was seen; decrypt; store a text as pending (or a profile's display
  * name) and remember the id; only then ack, so a crash never loses an acked message; then send a
  * delivery receipt. A delivery from a changed identity is kept aside, acked, and decrypted again
- * once the user approves the new safety number. Pending texts leave the store when {@link #receive}
- * or the listener returns them.
+ * once the user approves the new safety number; one from an identity that the invite of a first
+ * contact did not name is dropped. Pending texts leave the store when {@link #receive} or the
+ * listener returns them.
  *
  * <p>Records: {@code inbox:<id>} pending texts, {@code seen:<sender>:<id>} ids already taken in,
  * {@code held:<sender>:<seq>} deliveries from a changed identity, {@code name:<peer>} display
@@ -61,6 +62,7 @@ final class Inbox {
   private final Executor receipts;
   private final AtomicLong sequence;
   private final Deque<String> unannouncedChanges = new ArrayDeque<>();
+  private final Deque<String> unannouncedRefusals = new ArrayDeque<>();
   private volatile Consumer<ReceivedMessage> listener;
 
   Inbox(LocalStore local, SignalStore signal, Object cryptoLock, Outbox outbox, Executor receipts) {
@@ -95,6 +97,14 @@ final class Inbox {
               Envelope.open(
                   new SessionCipher(signal, address), delivery.getCiphertext().toByteArray());
         } catch (UntrustedIdentityException e) {
+          if (signal.getIdentity(address) == null) {
+            // A first contact with an identity other than the one its invite named: nothing of
+            // it is kept, decrypted or shown; the user is told once.
+            signal.discardWrites();
+            refuse(sender);
+            ack(from, delivery);
+            return;
+          }
           // The decryption changed no session; what it wrote is the record of the changed
           // identity, which must be kept so the app can show it.
           signal.commitWrites();
@@ -158,7 +168,8 @@ final class Inbox {
    * Returns pending texts, waiting up to {@code wait} for one; they leave the pending set.
    *
    * @throws SafehouseException {@code IDENTITY_CHANGED}, once per peer, when a message from a
-   *     changed identity was put aside and no text is pending
+   *     changed identity was put aside and no text is pending; {@code IDENTITY_MISMATCH}, once per
+   *     peer, when a first contact from an identity its invite did not name was dropped
    */
   List<ReceivedMessage> receive(Duration wait) throws IOException, SafehouseException {
     long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
@@ -167,6 +178,9 @@ final class Inbox {
         List<ReceivedMessage> messages = claimPending();
         if (!messages.isEmpty()) {
           return messages;
+        }
+        if (!unannouncedRefusals.isEmpty()) {
+          throw Peers.identityMismatch(unannouncedRefusals.poll());
         }
         if (!unannouncedChanges.isEmpty()) {
           throw Peers.identityChanged(unannouncedChanges.poll());
@@ -232,6 +246,15 @@ final class Inbox {
     synchronized (this) {
       if (!unannouncedChanges.contains(sender)) {
         unannouncedChanges.add(sender);
+      }
+      notifyAll();
+    }
+  }
+
+  private void refuse(String sender) {
+    synchronized (this) {
+      if (!unannouncedRefusals.contains(sender)) {
+        unannouncedRefusals.add(sender);
       }
       notifyAll();
     }

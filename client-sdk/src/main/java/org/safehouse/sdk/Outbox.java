@@ -37,7 +37,8 @@ import org.signal.libsignal.protocol.state.PreKeyBundle;
  * Encrypts content for every device of a peer and sends it: sessions are built with PQXDH from
  * fetched key bundles the first time, then reused; a {@code DEVICE_MISMATCH} answer is handled by
  * fixing the device list once. A peer whose identity changed gets nothing until the user approves
- * the new safety number.
+ * the new safety number; a first contact whose identity is not the one expected for the peer (see
+ * {@link SignalStore#expectIdentity}) gets nothing at all.
  */
 final class Outbox {
   private static final int MESSAGE_ID_BYTES = 16;
@@ -146,9 +147,17 @@ final class Outbox {
       SignalProtocolAddress address = new SignalProtocolAddress(peer, bundle.getDeviceId());
       synchronized (cryptoLock) {
         try {
-          new SessionBuilder(signal, address).process(preKeyBundle(bundle));
+          PreKeyBundle keys = preKeyBundle(bundle);
+          // The inviter's first identity must be the one its invite named (SignalStore refuses it
+          // too; this check says so clearly and before libsignal touches anything).
+          if (signal.refusesFirstContact(address, keys.getIdentityKey())) {
+            throw Peers.identityMismatch(peer);
+          }
+          new SessionBuilder(signal, address).process(keys);
         } catch (UntrustedIdentityException e) {
-          throw Peers.identityChanged(peer);
+          throw signal.getIdentity(address) == null
+              ? Peers.identityMismatch(peer)
+              : Peers.identityChanged(peer);
         } catch (InvalidKeyException e) {
           throw new SafehouseException(
               Reason.PROTOCOL,

@@ -40,4 +40,13 @@ final class Peers {
             + peer
             + " changed; compare it with them in person or by phone, then approve it.");
   }
+
+  static SafehouseException identityMismatch(String peer) {
+    return new SafehouseException(
+        Reason.IDENTITY_MISMATCH,
+        "The identity of "
+            + peer
+            + " is not the one its invite named: the server may be swapping keys; nothing was sent"
+            + " or accepted. Ask them for a new invite in person.");
+  }
 }

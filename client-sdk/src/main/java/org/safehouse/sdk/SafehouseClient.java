@@ -12,12 +12,10 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -43,10 +41,7 @@ import org.safehouse.sdk.store.LocalStore;
 import org.safehouse.sdk.store.NoStoreException;
 import org.safehouse.sdk.store.SignalStore;
 import org.safehouse.sdk.store.WrongPassphraseException;
-import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
-import org.signal.libsignal.protocol.SignalProtocolAddress;
-import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
 
 /**
  * One Safehouse device: its encrypted home folder, its Signal keys and its link to the server.
@@ -59,14 +54,14 @@ import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
  * <p>The connection is kept up by itself (reconnecting with backoff) until {@link #close}. A peer's
  * changed identity is never accepted silently: sending to it and messages from it fail with {@link
  * Reason#IDENTITY_CHANGED} until the user compares the {@link #safetyNumber} and calls {@link
- * #approveSafetyNumber}. All methods are thread-safe; blocking ones must not run on a UI thread.
- * Nothing here logs message text, ids or keys.
+ * #approveSafetyNumber}. The first identity of the peer that made this device's invite must be the
+ * one the invite named ({@link Reason#IDENTITY_MISMATCH} otherwise); every other contact is {@link
+ * Verification#UNVERIFIED} until the user compares the safety number and calls {@link
+ * #markVerified}. All methods are thread-safe; blocking ones must not run on a UI thread. Nothing
+ * here logs message text, ids or keys.
  */
 public final class SafehouseClient implements AutoCloseable {
-  private static final int SAFETY_NUMBER_ITERATIONS = 5200;
-  private static final int SAFETY_NUMBER_VERSION = 2;
   private static final String DISPLAY_NAME = "sdk:display-name";
-  private static final String SHOWN_IDENTITY = "sdk:shown-identity:";
   private static final System.Logger LOG = System.getLogger(SafehouseClient.class.getName());
 
   private final LocalStore local;
@@ -79,6 +74,7 @@ public final class SafehouseClient implements AutoCloseable {
   private final KeyMaintenance keys;
   private final Outbox outbox;
   private final Inbox inbox;
+  private final SafetyNumbers safetyNumbers;
   private volatile boolean closed;
 
   private SafehouseClient(
@@ -91,6 +87,8 @@ public final class SafehouseClient implements AutoCloseable {
     this.keys = new KeyMaintenance(link, signal, new PreKeys(local, signal, clock), clock);
     this.outbox = new Outbox(link, signal, cryptoLock);
     this.inbox = new Inbox(local, signal, cryptoLock, outbox, receipts);
+    this.safetyNumbers =
+        new SafetyNumbers(local, signal, outbox, cryptoLock, credentials.accountId());
     link.setEvents(new LinkEvents());
   }
 
@@ -101,7 +99,9 @@ public final class SafehouseClient implements AutoCloseable {
    *
    * @param home a folder that holds no Safehouse store yet (created if missing)
    * @param passphrase protects the home folder; not retained, not cleared
-   * @param inviteLink {@code safehouse://HOST:PORT/#pin=PIN&code=CODE&secret=SECRET}
+   * @param inviteLink {@code safehouse://HOST:PORT/#pin=PIN&code=CODE&secret=SECRET}, with {@code
+   *     &from=ACCOUNT&id=FINGERPRINT} if a person made it in the SDK: the first contact with that
+   *     account is then refused unless its identity is the one named
    * @throws SafehouseException {@code INVITE_INVALID} for a malformed, unknown, used or expired
    *     invite; {@code PIN_MISMATCH} if the server's key is not the one pinned; nothing is left in
    *     {@code home} in either case
@@ -148,6 +148,11 @@ public final class SafehouseClient implements AutoCloseable {
       SignalStore signal =
           SignalStore.create(
               local, IdentityKeyPair.generate(), 1 + new SecureRandom().nextInt(16380));
+      if (invite.inviter() != null) {
+        signal.expectIdentity(
+            HexFormat.of().formatHex(invite.inviter().accountId()),
+            invite.inviter().identityFingerprint());
+      }
       KeyPair authKey = DeviceCredentials.newAuthKey();
       Response response =
           ServerLink.await(
@@ -229,7 +234,7 @@ public final class SafehouseClient implements AutoCloseable {
 
   /**
    * The accounts this account may write to: for a client its case team; for a caseworker the staff
-   * and its clients; with the display names they sent.
+   * and its clients; with the display names they sent and whether their identity is verified.
    *
    * @throws SafehouseException {@code SERVER_UNAVAILABLE} if not connected
    * @throws IOException if the connection breaks
@@ -240,7 +245,8 @@ public final class SafehouseClient implements AutoCloseable {
     List<Contact> contacts = new ArrayList<>();
     for (org.safehouse.protocol.wire.Contact c : response.getContacts().getContactsList()) {
       String id = HexFormat.of().formatHex(c.getAccountId().toByteArray());
-      contacts.add(new Contact(id, roleName(c.getRole()), inbox.displayName(id)));
+      contacts.add(
+          new Contact(id, roleName(c.getRole()), inbox.displayName(id), safetyNumbers.state(id)));
     }
     return contacts;
   }
@@ -419,23 +425,7 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the peer's keys must be fetched and the connection breaks
    */
   public String safetyNumber(String peerAccountId) throws IOException, SafehouseException {
-    IdentityKey remote = outbox.identity(peerAccountId);
-    local.put(SHOWN_IDENTITY + peerAccountId, remote.serialize());
-    String digits =
-        new NumericFingerprintGenerator(SAFETY_NUMBER_ITERATIONS)
-            .createFor(
-                SAFETY_NUMBER_VERSION,
-                credentials.accountId(),
-                signal.getIdentityKeyPair().getPublicKey(),
-                Peers.accountId(peerAccountId),
-                remote)
-            .getDisplayableFingerprint()
-            .getDisplayText();
-    StringBuilder grouped = new StringBuilder();
-    for (int i = 0; i < digits.length(); i += 5) {
-      grouped.append(i == 0 ? "" : " ").append(digits, i, Math.min(digits.length(), i + 5));
-    }
-    return grouped.toString();
+    return safetyNumbers.show(peerAccountId);
   }
 
   /**
@@ -448,28 +438,26 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the home folder cannot be written
    */
   public void approveSafetyNumber(String peerAccountId) throws IOException, SafehouseException {
-    Peers.accountId(peerAccountId);
-    SignalProtocolAddress address = Peers.address(peerAccountId);
-    Optional<IdentityKey> changed = signal.changedIdentity(address);
-    if (changed.isEmpty()) {
-      return;
+    if (safetyNumbers.approve(peerAccountId)) {
+      onWorker(() -> inbox.releaseHeld(peerAccountId));
     }
-    byte[] shown = local.get(SHOWN_IDENTITY + peerAccountId);
-    synchronized (cryptoLock) {
-      if (shown == null
-          || !Arrays.equals(shown, changed.get().serialize())
-          || !signal.approveIdentity(address, changed.get())) {
-        throw new SafehouseException(
-            Reason.IDENTITY_CHANGED,
-            "Show the current safety number with "
-                + peerAccountId
-                + " and compare it before approving it.");
-      }
-      // Sessions with the old identity are no longer trusted; new ones start from fresh keys.
-      signal.deleteAllSessions(peerAccountId);
+  }
+
+  /**
+   * Marks a peer verified: the user compared the safety number that {@link #safetyNumber} showed
+   * last with the peer, in person or on a call, and it matched. If the peer's identity had changed,
+   * this also approves the new one (as {@link #approveSafetyNumber}). The mark holds for that
+   * identity only: if the peer's identity changes later, the peer is {@link
+   * Verification#UNVERIFIED} again. Persisted in the home folder.
+   *
+   * @throws SafehouseException {@code IDENTITY_CHANGED} if the number was not shown first, or the
+   *     identity changed since it was shown; {@code UNKNOWN_PEER} for a malformed account id
+   * @throws IOException if the home folder cannot be written
+   */
+  public void markVerified(String peerAccountId) throws IOException, SafehouseException {
+    if (safetyNumbers.markVerified(peerAccountId)) {
+      onWorker(() -> inbox.releaseHeld(peerAccountId));
     }
-    local.delete(SHOWN_IDENTITY + peerAccountId);
-    onWorker(() -> inbox.releaseHeld(peerAccountId));
   }
 
   /**
@@ -477,7 +465,9 @@ public final class SafehouseClient implements AutoCloseable {
    * caseworkers invite clients, who join a new case with them.
    *
    * @param role {@code admin}, {@code caseworker} or {@code client}
-   * @return {@code safehouse://HOST:PORT/#pin=PIN&code=CODE}
+   * @return {@code safehouse://HOST:PORT/#pin=PIN&code=CODE&from=ACCOUNT&id=FINGERPRINT}: it names
+   *     this account and the SHA-256 of its identity key, so the invited device refuses any other
+   *     identity for this account at first contact
    * @throws IllegalArgumentException for another role name
    * @throws SafehouseException {@code FORBIDDEN} if this account's role may not invite that role
    * @throws IOException if the connection breaks
@@ -491,7 +481,10 @@ public final class SafehouseClient implements AutoCloseable {
         credentials.server(),
         credentials.pin(),
         response.getInviteCreated().getCode().toByteArray(),
-        credentials.secret());
+        credentials.secret(),
+        new InviteLink.Inviter(
+            credentials.accountId(),
+            SignalStore.fingerprint(signal.getIdentityKeyPair().getPublicKey())));
   }
 
   /**

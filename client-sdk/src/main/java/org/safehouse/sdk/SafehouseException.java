@@ -31,7 +31,13 @@ public final class SafehouseException extends Exception {
     /** The server is down, shutting down, or could not be reached in time; retry later. */
     SERVER_UNAVAILABLE,
     /** The server or a peer answered something this SDK does not understand, or a bad request. */
-    PROTOCOL
+    PROTOCOL,
+    /**
+     * At first contact, the peer that made this device's invite showed another identity than the
+     * one the invite named: the server (or someone holding the peer's login) may be swapping keys.
+     * Nothing was sent to it or accepted from it.
+     */
+    IDENTITY_MISMATCH
   }
 
   private final Reason reason;

@@ -1,8 +1,12 @@
 package org.safehouse.sdk;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,10 +14,34 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.safehouse.protocol.content.Content;
+import org.safehouse.protocol.content.Text;
+import org.safehouse.protocol.wire.Authenticate;
+import org.safehouse.protocol.wire.ClientFrame;
+import org.safehouse.protocol.wire.DeviceKeyBundle;
+import org.safehouse.protocol.wire.ErrorCode;
+import org.safehouse.protocol.wire.FetchKeys;
+import org.safehouse.protocol.wire.Response;
+import org.safehouse.sdk.crypto.Envelope;
+import org.safehouse.sdk.crypto.PaddedContent;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.store.WriteOp;
+import org.safehouse.server.testing.RawClient;
+import org.safehouse.server.testing.TestServers;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.SessionBuilder;
+import org.signal.libsignal.protocol.SessionCipher;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.ecc.ECKeyPair;
+import org.signal.libsignal.protocol.ecc.ECPublicKey;
+import org.signal.libsignal.protocol.kem.KEMKeyPair;
+import org.signal.libsignal.protocol.kem.KEMKeyType;
+import org.signal.libsignal.protocol.kem.KEMPublicKey;
+import org.signal.libsignal.protocol.state.PreKeyBundle;
+import org.signal.libsignal.protocol.state.impl.InMemorySignalProtocolStore;
 
 /** Helpers for SDK tests against a real server. */
 final class SdkTesting {
@@ -81,5 +109,112 @@ final class SdkTesting {
       return i;
     }
     return -1;
+  }
+
+  /** Replaces a device's published keys with an impostor's, as a compromised server could. */
+  static void swapKeys(SafehouseServer server, String accountHex) throws Exception {
+    DeviceAddress device =
+        new DeviceAddress(AccountId.of(java.util.HexFormat.of().parseHex(accountHex)), 1);
+    IdentityKeyPair impostor = IdentityKeyPair.generate();
+    ECKeyPair signed = ECKeyPair.generate();
+    KEMKeyPair kyber = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
+    byte[] identity = impostor.getPublicKey().serialize();
+    byte[] signedPub = signed.getPublicKey().serialize();
+    byte[] kyberPub = kyber.getPublicKey().serialize();
+    byte[] signedRecord =
+        entry(777, signedPub, impostor.getPrivateKey().calculateSignature(signedPub));
+    byte[] kyberRecord =
+        entry(778, kyberPub, impostor.getPrivateKey().calculateSignature(kyberPub));
+    server
+        .store()
+        .write(
+            tx -> {
+              tx.putKeyRecord(
+                  device,
+                  (byte) 'i',
+                  ByteBuffer.allocate(4 + identity.length).putInt(4242).put(identity).array());
+              tx.putKeyRecord(device, (byte) 's', signedRecord);
+              tx.putKeyRecord(device, (byte) 'k', kyberRecord);
+              return null;
+            })
+        .get();
+    // Drop the real one-time keys, so bundles carry only the impostor's.
+    for (char kind : new char[] {'o', 'q'}) {
+      while (server
+          .store()
+          .write(WriteOp.relaxed(tx -> tx.takeOneTimeKey(device, (byte) kind).isPresent()))
+          .get()) {
+        // keep taking
+      }
+    }
+  }
+
+  private static byte[] entry(int id, byte[] pub, byte[] sig) {
+    return ByteBuffer.allocate(4 + 2 + pub.length + 2 + sig.length)
+        .putInt(id)
+        .putShort((short) pub.length)
+        .put(pub)
+        .putShort((short) sig.length)
+        .put(sig)
+        .array();
+  }
+
+  /**
+   * Someone holding {@code credentials}' login but not its Signal identity (a reinstall, or a thief
+   * of the server password) sends {@code text} to {@code client} from a fresh identity, as the
+   * first message of a new session.
+   */
+  static void impostorSends(
+      SafehouseServer server, DeviceCredentials credentials, String client, String text)
+      throws Exception {
+    InMemorySignalProtocolStore impostor =
+        new InMemorySignalProtocolStore(IdentityKeyPair.generate(), 99);
+    try (RawClient raw = TestServers.connect(server)) {
+      Response auth =
+          raw.request(
+              ClientFrame.newBuilder()
+                  .setAuthenticate(
+                      Authenticate.newBuilder()
+                          .setAccountId(ByteString.copyFrom(credentials.accountId()))
+                          .setDeviceId(1)
+                          .setSignature(
+                              ByteString.copyFrom(credentials.signChallenge(raw.nonce())))));
+      assertTrue(auth.hasAuthenticated());
+      DeviceKeyBundle b =
+          raw.request(
+                  ClientFrame.newBuilder()
+                      .setFetchKeys(
+                          FetchKeys.newBuilder()
+                              .setAccountId(
+                                  ByteString.copyFrom(java.util.HexFormat.of().parseHex(client)))))
+              .getKeyBundles()
+              .getDevices(0);
+      SignalProtocolAddress to = new SignalProtocolAddress(client, 1);
+      new SessionBuilder(impostor, to)
+          .process(
+              new PreKeyBundle(
+                  b.getRegistrationId(),
+                  1,
+                  b.getOneTimePrekey().getId(),
+                  new ECPublicKey(b.getOneTimePrekey().getPublicKey().toByteArray()),
+                  b.getSignedPrekey().getId(),
+                  new ECPublicKey(b.getSignedPrekey().getPublicKey().toByteArray()),
+                  b.getSignedPrekey().getSignature().toByteArray(),
+                  new IdentityKey(b.getIdentityKey().toByteArray()),
+                  b.getKyberPrekey().getId(),
+                  new KEMPublicKey(b.getKyberPrekey().getPublicKey().toByteArray()),
+                  b.getKyberPrekey().getSignature().toByteArray()));
+      byte[] plaintext =
+          PaddedContent.encode(
+              Content.newBuilder()
+                  .setText(Text.newBuilder().setBody(text).setSentAtMillis(1))
+                  .build());
+      byte[] envelope = Envelope.seal(new SessionCipher(impostor, to).encrypt(plaintext));
+      byte[] messageId = new byte[16];
+      messageId[0] = 42;
+      assertEquals(
+          ErrorCode.OK,
+          raw.send(java.util.HexFormat.of().parseHex(client), envelope, messageId).getError());
+    }
   }
 }

@@ -114,11 +114,22 @@ public final class Main implements Callable<Integer> {
           .firstAdminInvite()
           .ifPresent(
               link -> {
-                System.out.println(
-                    "First admin invite (single use, expires in "
+                String terms =
+                    "single use, expires in "
                         + Durations.format(cfg.inviteExpiry())
-                        + "; give it only to the admin):");
-                System.out.println(link);
+                        + "; give it only to the admin";
+                // A service's stdout lands in a log: there the invite itself is never written.
+                if (System.console() != null) {
+                  System.out.println("First admin invite (" + terms + "):");
+                  System.out.println(link);
+                } else {
+                  System.out.println(
+                      "First admin invite written to "
+                          + server.firstAdminInviteFile()
+                          + " (owner-only; "
+                          + terms
+                          + ")");
+                }
               });
       System.out.flush();
       stopped.await();

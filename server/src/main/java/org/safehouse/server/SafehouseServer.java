@@ -2,9 +2,7 @@ package org.safehouse.server;
 
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Optional;
@@ -91,7 +89,7 @@ public final class SafehouseServer implements AutoCloseable {
    *     certificate, unwritable folder
    */
   public static SafehouseServer start(ServerConfig config, Clock clock) throws IOException {
-    prepareDataDir(config.dataDir());
+    DataFolder.prepare(config.dataDir());
     TlsMaterial tls = tlsMaterial(config);
     SslContext ssl = config.tlsEnabled() ? tls.serverContext() : null;
     SecureRandom random = new SecureRandom();
@@ -138,6 +136,10 @@ public final class SafehouseServer implements AutoCloseable {
         publicAddress = new HostPort(config.listen().host(), relay.port());
       }
       InviteLink first = firstStart(store, invites, publicAddress, tls.pin(), secret);
+      if (first != null) {
+        DataFolder.writeFirstAdminInvite(config.dataDir(), first.toString());
+      }
+      DataFolder.restrict(config.dataDir());
       server =
           new SafehouseServer(
               config,
@@ -180,25 +182,6 @@ public final class SafehouseServer implements AutoCloseable {
         store.close();
       }
       throw e;
-    }
-  }
-
-  private static void prepareDataDir(Path dir) throws IOException {
-    try {
-      if (!Files.exists(dir)) {
-        Files.createDirectories(
-            dir,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      }
-      if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-        throw new IOException("the data folder " + dir + " is not a writable folder; check --data");
-      }
-    } catch (IOException e) {
-      if (e.getMessage() != null && e.getMessage().contains("data folder")) {
-        throw e;
-      }
-      throw new IOException(
-          "cannot create the data folder " + dir + "; check --data and permissions", e);
     }
   }
 
@@ -268,9 +251,20 @@ public final class SafehouseServer implements AutoCloseable {
     return config;
   }
 
-  /** The admin invite created on the very first start of this data folder, if this was it. */
+  /**
+   * The admin invite created on the very first start of this data folder, if this was it; it is
+   * also in {@link #firstAdminInviteFile}.
+   */
   public Optional<InviteLink> firstAdminInvite() {
     return Optional.ofNullable(firstAdminInvite);
+  }
+
+  /**
+   * Where the first admin invite was written on the very first start of this data folder: an
+   * owner-only file in it (see {@link #firstAdminInvite}).
+   */
+  public Path firstAdminInviteFile() {
+    return config.dataDir().resolve(DataFolder.FIRST_ADMIN_INVITE);
   }
 
   /** Creates an invite as {@code admin invite} does. */

@@ -75,7 +75,7 @@ class ServerProcessTest {
   }
 
   @Test
-  void firstStartPrintsAddressPinAndOneAdminInviteThatEnrollsAnAdmin() throws Exception {
+  void firstStartWritesTheAdminInviteToAnOwnerOnlyFileAndPrintsOnlyWhereItIs() throws Exception {
     ChildServer server = start(tmp.resolve("data"));
     InviteLink invite = server.awaitFirstAdminInvite().orElseThrow();
     assertEquals("127.0.0.1", invite.server().host());
@@ -91,7 +91,21 @@ class ServerProcessTest {
     assertEquals(0, stopped.exitCode(), "stderr " + stopped.err());
     assertTrue(stopped.out().get(0).startsWith("Safehouse relay listening on 127.0.0.1:"));
     assertEquals("Pin: " + server.pin(), stopped.out().get(1));
-    assertEquals(1, count(stopped.out(), "safehouse://"), "stdout " + stopped.out());
+    // Stdout is a pipe here, as under a service manager: the invite is in the file only.
+    assertEquals(3, stopped.out().size(), "stdout " + stopped.out());
+    assertTrue(
+        stopped
+            .out()
+            .get(2)
+            .startsWith("First admin invite written to " + server.firstAdminInviteFile()),
+        stopped.out().get(2));
+    assertEquals(0, count(stopped.out(), "safehouse://"), "stdout " + stopped.out());
+    assertTrue(
+        stopped.out().stream().noneMatch(l -> l.contains(invite.toString().split("#")[1])),
+        "the invite code is not on stdout");
+    assertEquals(
+        PosixFilePermissions.fromString("rw-------"),
+        Files.getPosixFilePermissions(server.firstAdminInviteFile()));
   }
 
   @Test

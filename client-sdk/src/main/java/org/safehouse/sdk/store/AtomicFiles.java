@@ -21,7 +21,10 @@ final class AtomicFiles {
 
   private AtomicFiles() {}
 
-  /** Writes a temp file, fsyncs it, renames it over {@code target}, then fsyncs the directory. */
+  /**
+   * Writes a temp file (created 0600), fsyncs it, renames it over {@code target}, then fsyncs the
+   * directory.
+   */
   static void write(Path target, byte[] content) throws IOException {
     byte[] suffix = new byte[8];
     RANDOM.nextBytes(suffix);
@@ -30,7 +33,10 @@ final class AtomicFiles {
             target.getFileName() + "." + HexFormat.of().formatHex(suffix) + TEMP_SUFFIX);
     try {
       try (FileChannel channel =
-          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          FileChannel.open(
+              temp,
+              java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              OwnerOnly.fileAttributes(temp))) {
         writeFully(channel, content);
         channel.force(true);
       }

@@ -10,7 +10,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -63,9 +62,10 @@ public final class LocalStore implements AutoCloseable {
   }
 
   /**
-   * Creates a new, empty store in {@code home} (created if missing), protected by {@code
-   * passphrase} with Argon2id t=3, m=64 MiB, p=4. The derivation takes 1-2 s on a 2-core machine;
-   * call it off any event loop or UI thread.
+   * Creates a new, empty store in {@code home} (created if missing, made owner-only (0700) if it
+   * exists; every file is created 0600), protected by {@code passphrase} with Argon2id t=3, m=64
+   * MiB, p=4. The derivation takes 1-2 s on a 2-core machine; call it off any event loop or UI
+   * thread.
    *
    * @param home the app's home folder
    * @param passphrase the user's passphrase; not retained, not cleared
@@ -103,7 +103,8 @@ public final class LocalStore implements AutoCloseable {
   }
 
   /**
-   * Opens the store in {@code home}. Leftover temp files from an interrupted write are removed.
+   * Opens the store in {@code home}. Leftover temp files from an interrupted write are removed. The
+   * folder, its {@code records} folder and their files are set owner-only (0700, 0600) first.
    *
    * @param home the app's home folder
    * @param passphrase the user's passphrase; not retained, not cleared
@@ -121,6 +122,8 @@ public final class LocalStore implements AutoCloseable {
     if (!Files.isRegularFile(keyFile)) {
       throw new NoStoreException("No Safehouse store at " + home + " (no " + KEY_FILE + ")");
     }
+    // A folder made or copied with wider modes becomes owner-only before anything is read.
+    OwnerOnly.restrict(home, home.resolve(RECORDS_DIR), keyFile, home.resolve(LOCK_FILE));
     FileChannel lockChannel = openLockChannel(home);
     try {
       FileLock lock = acquireLock(lockChannel, home);
@@ -287,21 +290,15 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private static void createPrivateDirectory(Path directory) throws IOException {
-    if (Files.isDirectory(directory)) {
-      return;
-    }
-    if (directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.createDirectories(
-          directory,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    } else {
-      Files.createDirectories(directory);
-    }
+    OwnerOnly.directory(directory);
   }
 
   private static FileChannel openLockChannel(Path home) throws IOException {
+    Path lockFile = home.resolve(LOCK_FILE);
     return FileChannel.open(
-        home.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lockFile,
+        java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+        OwnerOnly.fileAttributes(lockFile));
   }
 
   private static FileLock acquireLock(FileChannel channel, Path home) throws IOException {

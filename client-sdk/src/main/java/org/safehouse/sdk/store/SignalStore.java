@@ -3,6 +3,8 @@ package org.safehouse.sdk.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,10 +35,12 @@ import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
  * method returns.
  *
  * <p>Identity changes are never accepted silently. The first identity seen for an account is
- * trusted (trust on first use; the app verifies it with safety numbers). A different identity seen
- * later, through {@link #saveIdentity} or {@link #isTrustedIdentity}, is recorded as changed and is
- * not trusted until the app shows it to the user and calls {@link #approveIdentity}. Identities are
- * kept per account name: all devices of an account share one identity key.
+ * trusted (trust on first use; the app verifies it with safety numbers), unless an identity was
+ * expected for that account ({@link #expectIdentity}, from an invite link): then only that one is
+ * trusted at first contact and any other is refused, neither trusted nor recorded. A different
+ * identity seen later, through {@link #saveIdentity} or {@link #isTrustedIdentity}, is recorded as
+ * changed and is not trusted until the app shows it to the user and calls {@link #approveIdentity}.
+ * Identities are kept per account name: all devices of an account share one identity key.
  *
  * <p>The libsignal interface methods cannot throw checked exceptions, so storage failures surface
  * from them as {@link UncheckedIOException}. All methods are thread-safe.
@@ -45,6 +49,7 @@ public final class SignalStore implements SignalProtocolStore {
   private static final String IDENTITY_KEY_PAIR = "local:identity-key-pair";
   private static final String REGISTRATION_ID = "local:registration-id";
   private static final String REMOTE_IDENTITY = "identity:";
+  private static final String EXPECTED_IDENTITY = "expected-identity:";
   private static final String SESSION = "session:";
   private static final String PRE_KEY = "prekey:";
   private static final String SIGNED_PRE_KEY = "signed-prekey:";
@@ -136,6 +141,10 @@ public final class SignalStore implements SignalProtocolStore {
   public synchronized IdentityChange saveIdentity(
       SignalProtocolAddress address, IdentityKey identityKey) {
     Optional<RemoteIdentity> known = remoteIdentity(address);
+    if (known.isEmpty() && !matchesExpected(address.getName(), identityKey)) {
+      // libsignal saves only what isTrustedIdentity accepted; an impostor never gets here.
+      return IdentityChange.NEW_OR_UNCHANGED;
+    }
     if (known.isEmpty()) {
       putRemoteIdentity(address, new RemoteIdentity(identityKey, Optional.empty()));
       return IdentityChange.NEW_OR_UNCHANGED;
@@ -148,8 +157,9 @@ public final class SignalStore implements SignalProtocolStore {
   }
 
   /**
-   * True for the trusted key of the account, or for any key of an account never seen. A different
-   * key is recorded as changed (so the app can show it) and is not trusted until approved.
+   * True for the trusted key of the account, or for any key of an account never seen unless another
+   * one was expected for it. A different key is recorded as changed (so the app can show it) and is
+   * not trusted until approved.
    *
    * @throws UncheckedIOException if the store fails
    */
@@ -157,7 +167,10 @@ public final class SignalStore implements SignalProtocolStore {
   public synchronized boolean isTrustedIdentity(
       SignalProtocolAddress address, IdentityKey identityKey, Direction direction) {
     Optional<RemoteIdentity> known = remoteIdentity(address);
-    if (known.isEmpty() || known.get().trusted().equals(identityKey)) {
+    if (known.isEmpty()) {
+      return matchesExpected(address.getName(), identityKey);
+    }
+    if (known.get().trusted().equals(identityKey)) {
       return true;
     }
     recordChange(address, known.get(), identityKey);
@@ -198,6 +211,62 @@ public final class SignalStore implements SignalProtocolStore {
     }
     putRemoteIdentity(address, new RemoteIdentity(shown, Optional.empty()));
     return true;
+  }
+
+  /**
+   * Expects the identity whose {@link #fingerprint} is {@code fingerprint} at first contact with
+   * account {@code name}: until an identity of that account is trusted, any other is refused.
+   *
+   * @throws UncheckedIOException if the store fails
+   */
+  public synchronized void expectIdentity(String name, byte[] fingerprint) {
+    Objects.requireNonNull(name, "name");
+    if (fingerprint == null || fingerprint.length != 32) {
+      throw new IllegalArgumentException("an identity fingerprint is 32 bytes (SHA-256)");
+    }
+    write(EXPECTED_IDENTITY + name, fingerprint.clone());
+  }
+
+  /**
+   * True if an identity was expected for the account ({@link #expectIdentity}) and the trusted one,
+   * if any, is that identity.
+   *
+   * @throws UncheckedIOException if the store fails
+   */
+  public synchronized boolean trustsExpectedIdentity(SignalProtocolAddress address) {
+    byte[] expected = read(EXPECTED_IDENTITY + address.getName());
+    if (expected == null) {
+      return false;
+    }
+    Optional<RemoteIdentity> known = remoteIdentity(address);
+    return known.isEmpty()
+        || (known.get().changed().isEmpty()
+            && MessageDigest.isEqual(expected, fingerprint(known.get().trusted())));
+  }
+
+  /**
+   * True if {@code identityKey} would be a first contact with the account that its expected
+   * identity refuses: no identity is trusted yet, one was expected, and this is not it.
+   *
+   * @throws UncheckedIOException if the store fails
+   */
+  public synchronized boolean refusesFirstContact(
+      SignalProtocolAddress address, IdentityKey identityKey) {
+    return remoteIdentity(address).isEmpty() && !matchesExpected(address.getName(), identityKey);
+  }
+
+  /** SHA-256 of the serialized identity public key: what an invite link names. */
+  public static byte[] fingerprint(IdentityKey identityKey) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(identityKey.serialize());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JDK has no SHA-256", e);
+    }
+  }
+
+  private boolean matchesExpected(String name, IdentityKey identityKey) {
+    byte[] expected = read(EXPECTED_IDENTITY + name);
+    return expected == null || MessageDigest.isEqual(expected, fingerprint(identityKey));
   }
 
   private void recordChange(SignalProtocolAddress address, RemoteIdentity known, IdentityKey key) {

@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,48 @@ class LocalStoreTest {
       assertNull(store.get("gone"));
       assertEquals(List.of("prekey:7", "session:ACCOUNT:1"), store.names(""));
     }
+  }
+
+  @Test
+  void homeFolderAndItsFilesAreOwnerOnlyEvenIfTheFolderExistedWithWiderModes() throws Exception {
+    Files.createDirectories(home(), PosixFilePermissions.asFileAttribute(WIDE_DIR));
+    Files.setPosixFilePermissions(home(), WIDE_DIR);
+    try (LocalStore store = createStore()) {
+      store.put("record", bytes("value"));
+    }
+    assertOwnerOnly(home());
+
+    // Copied or restored with wider modes: opening makes it owner-only again.
+    try (Stream<Path> tree = Files.walk(home())) {
+      for (Path p : tree.toList()) {
+        Files.setPosixFilePermissions(p, Files.isDirectory(p) ? WIDE_DIR : WIDE_FILE);
+      }
+    }
+    try (LocalStore store = LocalStore.open(home(), PASSPHRASE)) {
+      assertOwnerOnly(home());
+      store.put("another", bytes("value"));
+    }
+    assertOwnerOnly(home());
+  }
+
+  private static final java.util.Set<PosixFilePermission> WIDE_DIR =
+      PosixFilePermissions.fromString("rwxrwxrwx");
+  private static final java.util.Set<PosixFilePermission> WIDE_FILE =
+      PosixFilePermissions.fromString("rw-rw-rw-");
+
+  static void assertOwnerOnly(Path root) throws IOException {
+    int files = 0;
+    try (Stream<Path> tree = Files.walk(root)) {
+      for (Path p : tree.toList()) {
+        boolean dir = Files.isDirectory(p);
+        files += dir ? 0 : 1;
+        assertEquals(
+            PosixFilePermissions.fromString(dir ? "rwx------" : "rw-------"),
+            Files.getPosixFilePermissions(p),
+            p.toString());
+      }
+    }
+    assertTrue(files >= 3, "key file, lock file and records: " + files);
   }
 
   @Test

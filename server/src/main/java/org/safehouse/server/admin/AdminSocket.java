@@ -1,97 +1,89 @@
 package org.safehouse.server.admin;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import org.safehouse.server.Refusal;
-import org.safehouse.server.account.AccountId;
-import org.safehouse.server.account.InviteLink;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.safehouse.server.account.Invites;
-import org.safehouse.server.account.Role;
-import org.safehouse.server.cases.CaseId;
-import org.safehouse.server.cases.CaseRecord;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.cases.Revocations;
 import org.safehouse.server.config.HostPort;
-import org.safehouse.server.store.Counters;
 import org.safehouse.server.store.RelayStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin channel: a Unix domain socket in the data folder, owner-only, never on the network. One
- * request per connection, a line:
+ * request line per connection (see {@link AdminCommands} for the commands and the answer).
  *
- * <pre>
- * invite ROLE                    a new invite link
- * stats                          counts
- * cases                          CASE_ID team=N queued=M, one line per case (no names)
- * revoke ACCOUNT | ACCOUNT:DEVICE
- * assign CASE CASEWORKER         add to the case team
- * unassign CASE CASEWORKER       remove from the case team (never the last one)
- * invites                        ID ROLE expires=TIME by=CREATOR, one line per invite (never the
- *                                code); CREATOR is the inviting staff account or admin-socket
- * cancel-invite ID
- * audit                          TIME ENTRY, oldest first
- * </pre>
+ * <p>Each connection is served on its own thread, up to {@value #MAX_CONNECTIONS} at once (more are
+ * told to retry and closed), so a local process that connects and stalls cannot hold up a
+ * revocation from another. A connection has {@code timeout} to send its line and again to take the
+ * answer, and a line is at most {@value #MAX_LINE_BYTES} bytes; past either it is closed.
  *
- * The answer is {@code ok} or {@code error MESSAGE} on the first line, then the output lines.
+ * <p>The socket is bound inside a fresh owner-only (0700) folder, made 0600, and only then renamed
+ * to its place: at no moment can another user connect to it, whatever the umask.
  */
 public final class AdminSocket implements AutoCloseable {
+  /** How long a connection may take to send its request line, and to read the answer. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+  static final int MAX_LINE_BYTES = 4096;
+  static final int MAX_CONNECTIONS = 16;
   private static final Logger log = LoggerFactory.getLogger(AdminSocket.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path path;
   private final ServerSocketChannel server;
-  private final Thread thread;
-  private final Invites invites;
-  private final RelayStore store;
-  private final HostPort publicAddress;
-  private final String pin;
-  private final String upgradeSecret;
-  private final CaseTeams cases;
-  private final Revocations revocations;
+  private final Function<String, List<String>> commands;
+  private final long timeoutMillis;
+  private final Thread acceptor;
+  private final ExecutorService handlers = Executors.newCachedThreadPool(named("admin-request"));
+  private final ScheduledExecutorService deadlines =
+      Executors.newSingleThreadScheduledExecutor(named("admin-deadline"));
+  private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
+  private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
 
   private AdminSocket(
       Path path,
       ServerSocketChannel server,
-      Invites invites,
-      RelayStore store,
-      HostPort publicAddress,
-      String pin,
-      String upgradeSecret,
-      CaseTeams cases,
-      Revocations revocations) {
+      Function<String, List<String>> commands,
+      Duration timeout) {
     this.path = path;
-    this.upgradeSecret = upgradeSecret;
-    this.cases = cases;
-    this.revocations = revocations;
     this.server = server;
-    this.invites = invites;
-    this.store = store;
-    this.publicAddress = publicAddress;
-    this.pin = pin;
-    this.thread = new Thread(this::serve, "admin-socket");
-    thread.setDaemon(true);
+    this.commands = commands;
+    this.timeoutMillis = timeout.toMillis();
+    this.acceptor = new Thread(this::acceptLoop, "admin-socket");
+    acceptor.setDaemon(true);
   }
 
   /**
-   * Binds the socket with owner-only permissions (a stale socket file from a killed server is
-   * replaced: the store lock already proved no other server uses this folder).
+   * Binds the socket owner-only with the {@link #DEFAULT_TIMEOUT} (a stale socket file from a
+   * killed server is replaced: the store lock already proved no other server uses this folder).
    */
   public static AdminSocket start(
       Path path,
@@ -103,173 +95,210 @@ public final class AdminSocket implements AutoCloseable {
       CaseTeams cases,
       Revocations revocations)
       throws IOException {
-    Files.deleteIfExists(path);
-    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(path));
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-    AdminSocket s =
-        new AdminSocket(
-            path, server, invites, store, publicAddress, pin, upgradeSecret, cases, revocations);
-    s.thread.start();
+    return start(
+        path,
+        new AdminCommands(invites, store, publicAddress, pin, upgradeSecret, cases, revocations)
+            ::answer,
+        DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * Binds the socket owner-only; {@code commands} answers each request line with the lines to send
+   * back; {@code timeout} as {@link #DEFAULT_TIMEOUT} (tests use a short one).
+   */
+  static AdminSocket start(Path path, Function<String, List<String>> commands, Duration timeout)
+      throws IOException {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("the admin socket timeout must be positive");
+    }
+    AdminSocket s = new AdminSocket(path, bindOwnerOnly(path), commands, timeout);
+    s.acceptor.start();
     return s;
   }
 
-  private void serve() {
+  /**
+   * Binds a Unix socket at {@code path} that nobody but this user can ever connect to: bound in a
+   * fresh 0700 folder (its mode is set at creation, and a umask only narrows it), set to 0600, then
+   * renamed over {@code path} in one step.
+   */
+  private static ServerSocketChannel bindOwnerOnly(Path path) throws IOException {
+    byte[] suffix = new byte[4];
+    RANDOM.nextBytes(suffix);
+    Path staging =
+        Files.createDirectory(
+            path.toAbsolutePath().resolveSibling(".admin-" + HexFormat.of().formatHex(suffix)),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path bound = staging.resolve("s");
+    ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      channel.bind(UnixDomainSocketAddress.of(bound));
+      Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+      Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    } finally {
+      Files.deleteIfExists(bound);
+      Files.deleteIfExists(staging);
+    }
+  }
+
+  private void acceptLoop() {
     while (server.isOpen()) {
-      try (SocketChannel client = server.accept()) {
-        handle(client);
+      SocketChannel client;
+      try {
+        client = server.accept();
       } catch (IOException e) {
         if (server.isOpen()) {
-          log.warn("admin request failed: {}", e.getClass().getSimpleName());
+          log.warn("admin accept failed: {}", e.getClass().getSimpleName());
         }
+        continue;
+      }
+      if (!slots.tryAcquire()) {
+        refuse(client, "too many admin connections at once; try again in a moment");
+        continue;
+      }
+      open.add(client);
+      try {
+        handlers.execute(() -> serve(client));
+      } catch (RejectedExecutionException e) {
+        release(client);
       }
     }
   }
 
-  private void handle(SocketChannel client) throws IOException {
-    BufferedReader in =
-        new BufferedReader(
-            new InputStreamReader(Channels.newInputStream(client), StandardCharsets.UTF_8));
-    PrintWriter out =
-        new PrintWriter(Channels.newOutputStream(client), false, StandardCharsets.UTF_8);
-    String line = in.readLine();
-    List<String> words = line == null ? List.of() : List.of(line.trim().split("\\s+"));
+  private void serve(SocketChannel client) {
+    ScheduledFuture<?> deadline = closeAfterTimeout(client);
     try {
-      List<String> result = execute(words);
-      out.print("ok\n");
-      for (String r : result) {
-        out.print(r + "\n");
+      String line = readLine(client);
+      deadline.cancel(false);
+      if (line == null) {
+        return;
       }
-    } catch (IllegalArgumentException e) {
-      out.print("error " + e.getMessage() + "\n");
-    } catch (ExecutionException e) {
-      out.print("error " + describe(e.getCause()) + "\n");
-    } catch (Exception e) {
-      out.print("error the server could not do that (" + e.getClass().getSimpleName() + ")\n");
-    }
-    out.flush();
-  }
-
-  private List<String> execute(List<String> words) throws Exception {
-    String command = words.isEmpty() ? "" : words.get(0);
-    switch (command) {
-      case "invite" -> {
-        if (words.size() != 2) {
-          throw new IllegalArgumentException("usage: invite admin|caseworker|client");
-        }
-        Role role = Role.parse(words.get(1));
-        byte[] code = invites.create(role).get(30, TimeUnit.SECONDS);
-        return List.of(new InviteLink(publicAddress, pin, upgradeSecret, code).toString());
+      List<String> answer = commands.apply(line);
+      deadline = closeAfterTimeout(client);
+      write(client, answer);
+    } catch (LineTooLongException e) {
+      try {
+        write(
+            client, List.of("error the request line is longer than " + MAX_LINE_BYTES + " bytes"));
+      } catch (IOException ignored) {
+        // It is closed below either way.
       }
-      case "stats" -> {
-        Counters c = store.counters();
-        return List.of(
-            "accounts " + c.accounts(),
-            "devices " + c.devices(),
-            "queued_messages " + c.queuedMessages(),
-            "expired_messages_removed " + c.expiredRemoved());
-      }
-      case "cases" -> {
-        usage(words, 1, "cases");
-        List<String> out = new ArrayList<>();
-        for (CaseRecord c : store.cases()) {
-          out.add(
-              c.id().hex()
-                  + "\tteam="
-                  + c.team().size()
-                  + "\tqueued="
-                  + store.queuedFor(c.client()));
-        }
-        return out;
-      }
-      case "revoke" -> {
-        usage(words, 2, "revoke ACCOUNT_ID or ACCOUNT_ID:DEVICE_ID");
-        String target = words.get(1);
-        int colon = target.indexOf(':');
-        int removed;
-        if (colon < 0) {
-          removed = revocations.revokeAccount(AccountId.parse(target)).get(30, TimeUnit.SECONDS);
-        } else {
-          int device;
-          try {
-            device = Integer.parseInt(target.substring(colon + 1));
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the device after ':' is a number, like 1");
-          }
-          removed =
-              revocations
-                  .revokeDevice(AccountId.parse(target.substring(0, colon)), device)
-                  .get(30, TimeUnit.SECONDS);
-        }
-        return List.of("revoked; " + removed + " queued messages deleted");
-      }
-      case "assign", "unassign" -> {
-        usage(words, 3, command + " CASE_ID CASEWORKER_ID");
-        CaseId id = CaseId.parse(words.get(1));
-        AccountId worker = AccountId.parse(words.get(2));
-        CaseRecord after =
-            (command.equals("assign")
-                    ? cases.add(CaseTeams.Actor.ADMIN_SOCKET, id, worker)
-                    : cases.remove(CaseTeams.Actor.ADMIN_SOCKET, id, worker))
-                .get(30, TimeUnit.SECONDS);
-        return List.of(id.hex() + "\tteam=" + after.team().size());
-      }
-      case "invites" -> {
-        usage(words, 1, "invites");
-        List<String> out = new ArrayList<>();
-        for (Invites.Outstanding i : invites.list()) {
-          out.add(
-              i.id()
-                  + "\t"
-                  + i.role().label()
-                  + "\texpires="
-                  + Instant.ofEpochMilli(i.expiresAtMillis())
-                  + "\tby="
-                  + i.creator().map(AccountId::hex).orElse("admin-socket"));
-        }
-        return out;
-      }
-      case "cancel-invite" -> {
-        usage(words, 2, "cancel-invite ID (as 'invites' prints it)");
-        if (!invites.cancel(words.get(1)).get(30, TimeUnit.SECONDS)) {
-          throw new IllegalArgumentException("no such invite; 'invites' lists the open ones");
-        }
-        return List.of("cancelled");
-      }
-      case "audit" -> {
-        usage(words, 1, "audit");
-        List<String> out = new ArrayList<>();
-        for (RelayStore.AuditEntry e : store.audit()) {
-          out.add(Instant.ofEpochMilli(e.atMillis()) + "\t" + e.text());
-        }
-        return out;
-      }
-      default -> throw new IllegalArgumentException("unknown admin command '" + command + "'");
+    } catch (IOException e) {
+      // Closed by its deadline, by close(), or by the client: nothing to answer.
+      log.debug("admin connection ended: {}", e.getClass().getSimpleName());
+    } finally {
+      deadline.cancel(false);
+      release(client);
     }
   }
 
-  private static void usage(List<String> words, int size, String usage) {
-    if (words.size() != size) {
-      throw new IllegalArgumentException("usage: " + usage);
+  private ScheduledFuture<?> closeAfterTimeout(SocketChannel client) {
+    return deadlines.schedule(() -> closeQuietly(client), timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The first line, without its end; at the end of the stream, what came before it; null if the
+   * stream ended empty.
+   *
+   * @throws LineTooLongException past {@link #MAX_LINE_BYTES} bytes without a line end
+   */
+  private static String readLine(SocketChannel client) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    ByteBuffer buffer = ByteBuffer.allocate(512);
+    while (true) {
+      buffer.clear();
+      int n = client.read(buffer);
+      if (n < 0) {
+        return line.size() == 0 ? null : decode(line);
+      }
+      for (int i = 0; i < n; i++) {
+        byte b = buffer.get(i);
+        if (b == '\n') {
+          return decode(line);
+        }
+        if (line.size() >= MAX_LINE_BYTES) {
+          throw new LineTooLongException();
+        }
+        line.write(b);
+      }
     }
   }
 
-  private static String describe(Throwable cause) {
-    if (cause instanceof Refusal r) {
-      return switch (r.reason()) {
-        case UNKNOWN_CASE -> "no such case";
-        case UNKNOWN_RECIPIENT -> "no such account or device, or not a caseworker of that case";
-        default -> r.getMessage();
-      };
+  private static String decode(ByteArrayOutputStream line) {
+    String s = line.toString(StandardCharsets.UTF_8);
+    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  private static void write(SocketChannel client, List<String> lines) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (String l : lines) {
+      text.append(l).append('\n');
     }
-    return "the server could not do that (" + cause.getClass().getSimpleName() + ")";
+    ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+    while (bytes.hasRemaining()) {
+      client.write(bytes);
+    }
+  }
+
+  private static void refuse(SocketChannel client, String message) {
+    try {
+      write(client, List.of("error " + message));
+    } catch (IOException e) {
+      // Gone already.
+    }
+    closeQuietly(client);
+  }
+
+  private void release(SocketChannel client) {
+    closeQuietly(client);
+    if (open.remove(client)) {
+      slots.release();
+    }
+  }
+
+  private static void closeQuietly(SocketChannel client) {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // Closing is all we wanted.
+    }
+  }
+
+  private static final class LineTooLongException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    LineTooLongException() {
+      super("admin request line too long");
+    }
+  }
+
+  private static ThreadFactory named(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @Override
   public void close() {
     try {
       server.close();
+    } catch (IOException e) {
+      log.warn("could not close the admin socket: {}", e.getClass().getSimpleName());
+    }
+    open.forEach(AdminSocket::closeQuietly);
+    handlers.shutdownNow();
+    deadlines.shutdownNow();
+    try {
+      acceptor.join(TimeUnit.SECONDS.toMillis(5));
       Files.deleteIfExists(path);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (IOException e) {
       log.warn("could not remove the admin socket: {}", e.getClass().getSimpleName());
     }

@@ -151,10 +151,23 @@ public final class ChildServer implements AutoCloseable {
     return process.pid();
   }
 
-  /** The {@code safehouse://} line printed after the pin on a first start, waiting up to 10 s. */
-  public Optional<InviteLink> awaitFirstAdminInvite() throws InterruptedException {
-    String line = out.await(l -> l.startsWith("safehouse://"), Duration.ofSeconds(10));
-    return Optional.ofNullable(line).map(InviteLink::parse);
+  /**
+   * The first admin invite, from the owner-only file a first start writes in the data folder (its
+   * stdout is not a terminal, so it names only the file), once the line naming it was printed,
+   * waiting up to 10 s; empty if this was not a first start.
+   */
+  public Optional<InviteLink> awaitFirstAdminInvite() throws Exception {
+    String line = out.await(l -> l.startsWith("First admin invite"), Duration.ofSeconds(10));
+    Path file = firstAdminInviteFile();
+    if (line == null || !Files.exists(file)) {
+      return Optional.empty();
+    }
+    return Optional.of(InviteLink.parse(Files.readString(file, StandardCharsets.UTF_8).trim()));
+  }
+
+  /** Where a first start writes the first admin invite. */
+  public Path firstAdminInviteFile() {
+    return data.resolve("first-admin-invite.txt");
   }
 
   public RawClient connect() throws IOException {
