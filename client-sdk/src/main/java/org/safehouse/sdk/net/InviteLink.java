@@ -10,10 +10,9 @@ import java.util.Optional;
  * safehouse://HOST:PORT/#pin=PIN&code=CODE&secret=SECRET[&from=ACCOUNT&id=KEY]}: where the server
  * is, the SHA-256 of its certificate's public key (base64url, no padding), the 16-byte one-time
  * code, the server's upgrade secret (base64url, the path at which it accepts clients) and, for an
- * invite a person made in the SDK, who made it: the inviter's
- * account id and the SHA-256 of its Signal identity public key, so the new device can refuse a
- * first contact with any other identity. Parameters it does not know are ignored. Internal to the
- * SDK.
+ * invite a person made in the SDK, who made it: the inviter's account id and the SHA-256 of its
+ * Signal identity public key, so the new device can refuse a first contact with any other identity.
+ * Parameters it does not know are ignored. Internal to the SDK.
  *
  * @param inviter null for an invite without one (an admin-socket invite: the server has no identity
  *     key)
