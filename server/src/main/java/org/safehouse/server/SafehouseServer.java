@@ -126,6 +126,7 @@ public final class SafehouseServer implements AutoCloseable {
       if (first != null) {
         DataFolder.writeFirstAdminInvite(config.dataDir(), first.toString());
       }
+      DataFolder.forgetUsedFirstAdminInvite(config.dataDir(), invites.list());
       DataFolder.restrict(config.dataDir());
       server =
           new SafehouseServer(
@@ -142,6 +143,8 @@ public final class SafehouseServer implements AutoCloseable {
               new Revocations(store, clock, hub));
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(sweeper::sweepAndLog, every, every, TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(
+          server::forgetUsedFirstAdminInvite, every, every, TimeUnit.MILLISECONDS);
       long purgeEvery = config.purgeInterval().toMillis();
       server.purger.scheduleWithFixedDelay(
           server::purgeAndLog, purgeEvery, purgeEvery, TimeUnit.MILLISECONDS);
@@ -227,7 +230,8 @@ public final class SafehouseServer implements AutoCloseable {
 
   /**
    * Where the first admin invite was written on the very first start of this data folder: an
-   * owner-only file in it (see {@link #firstAdminInvite}).
+   * owner-only file in it (see {@link #firstAdminInvite}), deleted once that invite is redeemed,
+   * expired or cancelled (checked at start, every {@code sweeper.interval} and at close).
    */
   public Path firstAdminInviteFile() {
     return config.dataDir().resolve(DataFolder.FIRST_ADMIN_INVITE);
@@ -262,6 +266,14 @@ public final class SafehouseServer implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       log.warn("store purge failed: {}", e.getClass().getSimpleName());
+    }
+  }
+
+  private void forgetUsedFirstAdminInvite() {
+    try {
+      DataFolder.forgetUsedFirstAdminInvite(config.dataDir(), invites.list());
+    } catch (IOException | RuntimeException e) {
+      log.warn("checking the first admin invite file failed: {}", e.getClass().getSimpleName());
     }
   }
 
@@ -300,6 +312,7 @@ public final class SafehouseServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    forgetUsedFirstAdminInvite();
     store.close();
   }
 }
