@@ -14,13 +14,20 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
+import org.safehouse.server.account.InviteLink;
+import org.safehouse.server.account.Invites;
 
 /**
  * The server's data folder (store, bucket keys, TLS key, admin socket, first admin invite): folders
  * 0700, files 0600. The folder itself is made owner-only before anything is written in it, and
  * everything in it is set owner-only again at every start, since it may have been created, copied
- * or restored with wider modes. Symbolic links are neither followed nor changed.
+ * or restored with wider modes. Symbolic links are neither followed nor changed. The first admin
+ * invite's file is deleted once that invite is used.
  */
 final class DataFolder {
   /** The file, in the data folder, that holds the first admin invite of a fresh server. */
@@ -100,6 +107,33 @@ final class DataFolder {
       Files.setPosixFilePermissions(p, mode);
     } catch (NoSuchFileException e) {
       // Removed since it was listed.
+    }
+  }
+
+  /**
+   * Deletes the {@link #FIRST_ADMIN_INVITE} file once its invite is no longer {@code outstanding}
+   * (redeemed, expired or cancelled): a seized disk then holds no usable code.
+   */
+  static void forgetUsedFirstAdminInvite(Path dir, List<Invites.Outstanding> outstanding)
+      throws IOException {
+    Path file = dir.resolve(FIRST_ADMIN_INVITE);
+    if (!Files.exists(file)) {
+      return;
+    }
+    String hash;
+    try {
+      byte[] code = InviteLink.parse(Files.readString(file, StandardCharsets.UTF_8)).code();
+      hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(code));
+    } catch (IllegalArgumentException e) {
+      // Not a link (edited by hand): nothing to protect in it.
+      Files.deleteIfExists(file);
+      return;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+    // An invite's id is the start of the SHA-256 of its code (see Invites).
+    if (outstanding.stream().noneMatch(i -> hash.startsWith(i.id()))) {
+      Files.deleteIfExists(file);
     }
   }
 

@@ -139,6 +139,7 @@ public final class SafehouseServer implements AutoCloseable {
       if (first != null) {
         DataFolder.writeFirstAdminInvite(config.dataDir(), first.toString());
       }
+      DataFolder.forgetUsedFirstAdminInvite(config.dataDir(), invites.list());
       DataFolder.restrict(config.dataDir());
       server =
           new SafehouseServer(
@@ -166,6 +167,11 @@ public final class SafehouseServer implements AutoCloseable {
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(
           FatalErrors.exitOnError(sweeper::sweepAndLog), every, every, TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(
+          FatalErrors.exitOnError(server::forgetUsedFirstAdminInvite),
+          every,
+          every,
+          TimeUnit.MILLISECONDS);
       long purgeEvery = config.purgeInterval().toMillis();
       server.purger.scheduleWithFixedDelay(
           FatalErrors.exitOnError(server::purgeAndLog),
@@ -261,7 +267,8 @@ public final class SafehouseServer implements AutoCloseable {
 
   /**
    * Where the first admin invite was written on the very first start of this data folder: an
-   * owner-only file in it (see {@link #firstAdminInvite}).
+   * owner-only file in it (see {@link #firstAdminInvite}), deleted once that invite is redeemed,
+   * expired or cancelled (checked at start, every {@code sweeper.interval} and at close).
    */
   public Path firstAdminInviteFile() {
     return config.dataDir().resolve(DataFolder.FIRST_ADMIN_INVITE);
@@ -300,6 +307,14 @@ public final class SafehouseServer implements AutoCloseable {
     }
   }
 
+  private void forgetUsedFirstAdminInvite() {
+    try {
+      DataFolder.forgetUsedFirstAdminInvite(config.dataDir(), invites.list());
+    } catch (IOException | RuntimeException e) {
+      log.warn("checking the first admin invite file failed: {}", e.getClass().getSimpleName());
+    }
+  }
+
   public ExpirySweeper sweeper() {
     return sweeper;
   }
@@ -335,6 +350,7 @@ public final class SafehouseServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    forgetUsedFirstAdminInvite();
     store.close();
   }
 }

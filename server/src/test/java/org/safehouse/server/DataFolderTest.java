@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.server.testing.FakeClock;
+import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
 
 /** Item 8: everything in the data folder is owner-only, whatever modes it had before a start. */
@@ -64,6 +65,32 @@ class DataFolderTest {
     try (SafehouseServer server = TestServers.start(data, new FakeClock())) {
       assertFalse(server.firstAdminInvite().isPresent());
       assertOwnerOnly(data);
+    }
+  }
+
+  @Test
+  void theFirstAdminInviteFileIsDeletedOnceTheInviteIsRedeemed() throws Exception {
+    Path data = tmp.resolve("data");
+    SafehouseServer server = TestServers.start(data, new FakeClock());
+    try {
+      assertTrue(Files.exists(server.firstAdminInviteFile()));
+      try (RawClient c = TestServers.connect(server)) {
+        var enrolled =
+            c.enroll(server.firstAdminInvite().orElseThrow().code(), new RawClient.Device());
+        assertTrue(enrolled.hasEnrolled(), enrolled.toString());
+      }
+    } finally {
+      server.close();
+    }
+    assertFalse(Files.exists(server.firstAdminInviteFile()), "checked at close at the latest");
+  }
+
+  @Test
+  void anUnusedFirstAdminInviteFileStaysAcrossARestart() throws Exception {
+    Path data = tmp.resolve("data");
+    TestServers.start(data, new FakeClock()).close();
+    try (SafehouseServer again = TestServers.start(data, new FakeClock())) {
+      assertTrue(Files.exists(again.firstAdminInviteFile()));
     }
   }
 }

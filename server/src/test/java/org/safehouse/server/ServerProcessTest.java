@@ -1,6 +1,7 @@
 package org.safehouse.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -75,9 +76,13 @@ class ServerProcessTest {
   }
 
   @Test
-  void firstStartWritesTheAdminInviteToAnOwnerOnlyFileAndPrintsOnlyWhereItIs() throws Exception {
+  void firstStartWritesTheAdminInviteToAnOwnerOnlyFilePrintsOnlyWhereItIsAndDeletesItOnceUsed()
+      throws Exception {
     ChildServer server = start(tmp.resolve("data"));
     InviteLink invite = server.awaitFirstAdminInvite().orElseThrow();
+    assertEquals(
+        PosixFilePermissions.fromString("rw-------"),
+        Files.getPosixFilePermissions(server.firstAdminInviteFile()));
     assertEquals("127.0.0.1", invite.server().host());
     assertEquals(server.port(), invite.server().port());
     assertEquals(server.pin(), invite.pin());
@@ -103,9 +108,7 @@ class ServerProcessTest {
     assertTrue(
         stopped.out().stream().noneMatch(l -> l.contains(invite.toString().split("#")[1])),
         "the invite code is not on stdout");
-    assertEquals(
-        PosixFilePermissions.fromString("rw-------"),
-        Files.getPosixFilePermissions(server.firstAdminInviteFile()));
+    assertFalse(Files.exists(server.firstAdminInviteFile()), "deleted once redeemed");
   }
 
   @Test
