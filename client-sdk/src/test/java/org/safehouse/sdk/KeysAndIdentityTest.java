@@ -37,6 +37,7 @@ import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.config.Quotas;
 import org.safehouse.server.store.WriteOp;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
@@ -80,6 +81,15 @@ class KeysAndIdentityTest {
 
   @Test
   void oneTimePrekeysAreReplenishedWhenPeersUseThemUp() throws Exception {
+    // One account stands in for many peers here: lift the per-pair key-fetch quota, which would
+    // otherwise stop it taking one-time prekeys after 10 fetches (the server's QuotaTest covers
+    // it).
+    server.close();
+    server =
+        SafehouseServer.start(
+            TestServers.config(temp.resolve("server"))
+                .withQuotas(new Quotas(10_000, 64L << 20, 1000, 16)),
+            new FakeClock());
     RawClient.Device caseworker = TestServers.enroll(server, Role.CASEWORKER);
     try (RawClient raw = TestServers.login(server, caseworker)) {
       Response invite =
