@@ -28,6 +28,8 @@ import org.safehouse.sdk.SafehouseException.Reason;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.config.Quotas;
+import org.safehouse.server.store.WriteOp;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
@@ -58,6 +60,15 @@ class KeysAndIdentityTest {
 
   @Test
   void oneTimePrekeysAreReplenishedWhenPeersUseThemUp() throws Exception {
+    // One account stands in for many peers here: lift the per-pair key-fetch quota, which would
+    // otherwise stop it taking one-time prekeys after 10 fetches (the server's QuotaTest covers
+    // it).
+    server.close();
+    server =
+        SafehouseServer.start(
+            TestServers.config(temp.resolve("server"))
+                .withQuotas(new Quotas(10_000, 64L << 20, 1000, 16)),
+            new FakeClock());
     RawClient.Device caseworker = TestServers.enroll(server, Role.CASEWORKER);
     try (RawClient raw = TestServers.login(server, caseworker)) {
       Response invite =
