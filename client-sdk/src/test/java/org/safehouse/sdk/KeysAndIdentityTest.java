@@ -29,7 +29,6 @@ import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.config.Quotas;
-import org.safehouse.server.store.WriteOp;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
