@@ -9,7 +9,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -161,8 +160,8 @@ public final class TlsMaterial {
               .getCertificate(
                   builder.build(
                       new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
-      writePrivate(keyFile, pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
-      writePrivate(certFile, pem("CERTIFICATE", cert.getEncoded()));
+      PrivateFiles.write(keyFile, pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
+      PrivateFiles.write(certFile, pem("CERTIFICATE", cert.getEncoded()));
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IOException("cannot create a TLS certificate: " + e.getMessage(), e);
     }
@@ -176,18 +175,5 @@ public final class TlsMaterial {
         + "\n-----END "
         + type
         + "-----\n";
-  }
-
-  private static void writePrivate(Path file, String text) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp =
-        Files.createTempFile(
-            dir,
-            ".new-",
-            ".pem",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -66,7 +64,7 @@ public final class UpgradeSecret {
     if (!Files.exists(file)) {
       byte[] secret = new byte[BYTES];
       random.nextBytes(secret);
-      writePrivate(file, B64.encodeToString(secret) + "\n");
+      PrivateFiles.write(file, B64.encodeToString(secret) + "\n");
     }
     String text;
     try {
@@ -106,18 +104,5 @@ public final class UpgradeSecret {
   @Override
   public String toString() {
     return "UpgradeSecret[hidden]";
-  }
-
-  private static void writePrivate(Path file, String text) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp =
-        Files.createTempFile(
-            dir,
-            ".new-",
-            ".secret",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
   }
 }
