@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +46,9 @@ final class SafehousePeer implements Peer {
   private final int port;
   private final String secret;
   private final Path adminSocket;
+  // The server serves at most 16 admin connections at once and tells the rest to retry; the
+  // enrolling threads of one bench run share fewer than that.
+  private static final Semaphore ADMIN_SLOTS = new Semaphore(8);
   private final SslContext tls;
   private Sink sink;
   private final List<Conn> senders = new ArrayList<>();
@@ -133,7 +137,13 @@ final class SafehousePeer implements Peer {
 
     /** Enrolls a new caseworker account on this connection, which is then logged in. */
     RawClient.Device enroll() throws Exception {
-      List<String> out = AdminClient.request(adminSocket, "invite caseworker");
+      List<String> out;
+      ADMIN_SLOTS.acquire();
+      try {
+        out = AdminClient.request(adminSocket, "invite caseworker");
+      } finally {
+        ADMIN_SLOTS.release();
+      }
       String link =
           out.stream().filter(l -> l.startsWith("safehouse://")).findFirst().orElseThrow();
       RawClient.Device d = new RawClient.Device();
