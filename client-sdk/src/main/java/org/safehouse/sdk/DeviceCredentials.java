@@ -15,7 +15,6 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * What this device needs to reach and log in to its server, kept in the local store: the server's
@@ -38,11 +37,11 @@ record DeviceCredentials(
   private static final int VERSION = 2;
 
   Account account() {
-    return new Account(HexFormat.of().formatHex(accountId), role, deviceId, server);
+    return new Account(Hex.format(accountId), role, deviceId, server);
   }
 
   String accountHex() {
-    return HexFormat.of().formatHex(accountId);
+    return Hex.format(accountId);
   }
 
   /** Signs a connection's challenge: Ed25519 over {@code "safehouse-auth-v1\0" || nonce}. */
@@ -114,6 +113,8 @@ record DeviceCredentials(
   }
 
   private static byte[] readBytes(DataInputStream in) throws IOException {
-    return in.readNBytes(in.readUnsignedShort());
+    byte[] bytes = new byte[in.readUnsignedShort()];
+    in.readFully(bytes);
+    return bytes;
   }
 }
