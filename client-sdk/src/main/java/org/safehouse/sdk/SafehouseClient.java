@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -174,7 +173,7 @@ public final class SafehouseClient implements AutoCloseable {
         signal.expectIdentity(
             Hex.format(invite.inviter().accountId()), invite.inviter().identityFingerprint());
       }
-      KeyPair authKey = DeviceCredentials.newAuthKey();
+      byte[] authKey = DeviceCredentials.newAuthKey();
       Response response =
           ServerLink.await(
               connection.request(
@@ -194,7 +193,7 @@ public final class SafehouseClient implements AutoCloseable {
               roleName(response.getEnrolled().getRole()),
               invite.address(),
               invite.pin(),
-              authKey.getPrivate().getEncoded(),
+              authKey,
               invite.secret());
       local.put(DeviceCredentials.RECORD, credentials.encode());
       SafehouseClient client = new SafehouseClient(local, signal, credentials, link);
