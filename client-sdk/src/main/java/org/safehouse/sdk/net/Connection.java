@@ -158,7 +158,7 @@ public final class Connection implements AutoCloseable {
       }
       OkHttpClient client =
           base.newBuilder()
-              .sslSocketFactory(tls.getSocketFactory(), trust)
+              .sslSocketFactory(new NoDelaySocketFactory(tls.getSocketFactory()), trust)
               // The pin authenticates the server; its certificate need not name the host. The
               // trust manager already refused any other leaf; check the session's leaf again.
               .hostnameVerifier((name, session) -> leafMatches(session, pin))
