@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.MessageDigest;
@@ -29,7 +30,9 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.safehouse.protocol.wire.Ack;
 import org.safehouse.protocol.wire.Challenge;
+import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.KeysStatus;
 import org.safehouse.protocol.wire.ServerFrame;
@@ -84,6 +87,33 @@ class ConnectionHandshakeTest {
     }
   }
 
+  @Test
+  void aServerThatStopsReadingLosesTheConnectionBeforeOkHttpsOwnSixteenMegabytes()
+      throws Exception {
+    try (FakeServer server = new FakeServer(null, 0, false);
+        Connection.Dialer dialer = dialer(server)) {
+      Quiet listener = new Quiet();
+      Connection c = dialer.open(listener, Duration.ofSeconds(10));
+      Ack.Builder ack = Ack.newBuilder();
+      for (long id = 1 << 20; ack.getDeliveryIdsCount() < 16_384; id++) {
+        ack.addDeliveryIds(id);
+      }
+      ClientFrame.Builder frame = ClientFrame.newBuilder().setAck(ack);
+      int frameBytes = frame.build().getSerializedSize();
+      long sent = 0;
+      boolean refused = false;
+      for (int i = 0; i < 1000 && !refused; i++) {
+        refused = c.request(frame).isCompletedExceptionally();
+        sent += frameBytes;
+      }
+      assertTrue(refused, "a request was refused once the queue was full");
+      assertTrue(sent < 12L << 20, "refused after " + sent + " bytes, before OkHttp's own cap");
+      assertTrue(listener.closed.await(10, TimeUnit.SECONDS), "the stalled connection closed");
+      assertFalse(c.isOpen());
+      c.close();
+    }
+  }
+
   private Connection.Dialer dialer(FakeServer server) {
     return new Connection.Dialer(
         "127.0.0.1",
@@ -121,10 +151,15 @@ class ConnectionHandshakeTest {
    */
   private final class FakeServer implements AutoCloseable {
     final CompletableFuture<Handshake> handshake = new CompletableFuture<>();
+    final CountDownLatch stalled = new CountDownLatch(1);
     private final SSLServerSocket listener;
     private final Thread thread;
 
     FakeServer(String extension, int bigFrame) throws Exception {
+      this(extension, bigFrame, true);
+    }
+
+    FakeServer(String extension, int bigFrame, boolean reads) throws Exception {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry(
@@ -133,11 +168,11 @@ class ConnectionHandshakeTest {
       kmf.init(ks, new char[0]);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), null, null);
-      listener =
-          (SSLServerSocket)
-              ctx.getServerSocketFactory()
-                  .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
-      thread = new Thread(() -> serve(extension, bigFrame), "fake-ws-server");
+      listener = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket();
+      // A small window, so a server that stops reading stalls the client soon.
+      listener.setReceiveBufferSize(64 * 1024);
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+      thread = new Thread(() -> serve(extension, bigFrame, reads), "fake-ws-server");
       thread.setDaemon(true);
       thread.start();
     }
@@ -146,7 +181,7 @@ class ConnectionHandshakeTest {
       return listener.getLocalPort();
     }
 
-    private void serve(String extension, int bigFrame) {
+    private void serve(String extension, int bigFrame, boolean reads) {
       try (SSLSocket s = (SSLSocket) listener.accept()) {
         s.setSoTimeout(10_000);
         s.startHandshake();
@@ -199,6 +234,9 @@ class ConnectionHandshakeTest {
           binaryFrame(out, delivery);
         }
         out.flush();
+        if (!reads) {
+          stalled.await(30, TimeUnit.SECONDS);
+        }
         while (in.read() >= 0) {
           // hold the connection until the client closes it
         }
@@ -238,6 +276,7 @@ class ConnectionHandshakeTest {
 
     @Override
     public void close() throws Exception {
+      stalled.countDown();
       listener.close();
       thread.join(5000);
     }
