@@ -4,6 +4,8 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +64,15 @@ public final class SafehouseCli implements Callable<Integer> {
       required = true,
       description = "folder of this client's encrypted store (one per person and device)")
   Path home;
+
+  @Option(
+      names = "--socks",
+      paramLabel = "HOST:PORT",
+      converter = SocksProxy.class,
+      description =
+          "connect through this SOCKS5 proxy, e.g. Tor's 127.0.0.1:9050 or Orbot's"
+              + " 127.0.0.1:9050; the proxy resolves the server's name, this machine never does")
+  Proxy socks;
 
   PrintWriter out;
   private InputStream in;
@@ -148,7 +159,7 @@ public final class SafehouseCli implements Callable<Integer> {
   }
 
   SafehouseClient open() throws Exception {
-    return SafehouseClient.open(home, passphrase(false));
+    return SafehouseClient.open(home, passphrase(false), socks);
   }
 
   SafehouseClient openConnected() throws Exception {
@@ -178,6 +189,22 @@ public final class SafehouseCli implements Callable<Integer> {
     };
   }
 
+  /** {@code --socks HOST:PORT} (an IPv6 host in brackets): a SOCKS5 proxy. */
+  static final class SocksProxy implements CommandLine.ITypeConverter<Proxy> {
+    @Override
+    public Proxy convert(String text) {
+      Matcher m = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]]+):(\\d{1,5})").matcher(text);
+      int port = m.matches() ? Integer.parseInt(m.group(2)) : 0;
+      if (port < 1 || port > 65535) {
+        throw new CommandLine.TypeConversionException(
+            "'" + text + "' is not HOST:PORT; write the proxy's address, e.g. 127.0.0.1:9050");
+      }
+      String host = m.group(1).replaceAll("^\\[|\\]$", "");
+      // The proxy's own address is resolved here (it is local); the server's name never is.
+      return new Proxy(Proxy.Type.SOCKS, new InetSocketAddress(host, port));
+    }
+  }
+
   /** {@code --version}: the version this jar was built as. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
@@ -197,7 +224,8 @@ public final class SafehouseCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      try (SafehouseClient c = SafehouseClient.enroll(cli.home, cli.passphrase(true), link)) {
+      try (SafehouseClient c =
+          SafehouseClient.enroll(cli.home, cli.passphrase(true), link, cli.socks)) {
         cli.out.println(
             "enrolled as "
                 + TerminalText.escape(c.account().role())

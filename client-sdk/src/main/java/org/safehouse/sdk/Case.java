@@ -11,6 +11,8 @@ import java.util.List;
  */
 public record Case(String caseId, String clientAccountId, List<String> team) {
   public Case {
-    team = List.copyOf(team);
+    // List.copyOf is not on Android 8 (API 26); this keeps its contract: no nulls, immutable.
+    team.forEach(java.util.Objects::requireNonNull);
+    team = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(team));
   }
 }

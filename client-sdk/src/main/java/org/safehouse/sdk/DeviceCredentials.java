@@ -7,15 +7,11 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Arrays;
-import java.util.HexFormat;
+import java.security.SecureRandom;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 
 /**
  * What this device needs to reach and log in to its server, kept in the local store: the server's
@@ -38,40 +34,47 @@ record DeviceCredentials(
   private static final int VERSION = 2;
 
   Account account() {
-    return new Account(HexFormat.of().formatHex(accountId), role, deviceId, server);
+    return new Account(Hex.format(accountId), role, deviceId, server);
   }
 
   String accountHex() {
-    return HexFormat.of().formatHex(accountId);
+    return Hex.format(accountId);
   }
 
-  /** Signs a connection's challenge: Ed25519 over {@code "safehouse-auth-v1\0" || nonce}. */
+  /**
+   * Signs a connection's challenge: Ed25519 over {@code "safehouse-auth-v1\0" || nonce}. Bouncy
+   * Castle's own Ed25519, not the JCA's: Android has Ed25519 in its providers only from API 33.
+   */
   byte[] signChallenge(byte[] nonce) {
+    Ed25519Signer signer = new Ed25519Signer();
+    signer.init(true, privateKey(authKeyPkcs8));
+    signer.update(AUTH_CONTEXT, 0, AUTH_CONTEXT.length);
+    signer.update(nonce, 0, nonce.length);
+    return signer.generateSignature();
+  }
+
+  /** A new Ed25519 auth key, PKCS#8-encoded (RFC 8410), as the JDK's provider encodes it too. */
+  static byte[] newAuthKey() {
     try {
-      PrivateKey key =
-          KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(authKeyPkcs8));
-      Signature signature = Signature.getInstance("Ed25519");
-      signature.initSign(key);
-      signature.update(AUTH_CONTEXT);
-      signature.update(nonce);
-      return signature.sign();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("Ed25519 signing failed", e);
+      return PrivateKeyInfoFactory.createPrivateKeyInfo(
+              new Ed25519PrivateKeyParameters(new SecureRandom()))
+          .getEncoded();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode an Ed25519 key", e);
     }
   }
 
-  static KeyPair newAuthKey() {
-    try {
-      return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JDK has no Ed25519", e);
-    }
+  /** The raw 32-byte Ed25519 public key of a PKCS#8 auth key, as the server wants it. */
+  static byte[] rawPublicKey(byte[] authKeyPkcs8) {
+    return privateKey(authKeyPkcs8).generatePublicKey().getEncoded();
   }
 
-  /** The raw 32-byte Ed25519 public key, as the server wants it at enrollment. */
-  static byte[] rawPublicKey(KeyPair authKey) {
-    byte[] spki = authKey.getPublic().getEncoded();
-    return Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+  private static Ed25519PrivateKeyParameters privateKey(byte[] pkcs8) {
+    try {
+      return (Ed25519PrivateKeyParameters) PrivateKeyFactory.createKey(pkcs8);
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalStateException("the stored auth key is not an Ed25519 key", e);
+    }
   }
 
   byte[] encode() {
@@ -114,6 +117,8 @@ record DeviceCredentials(
   }
 
   private static byte[] readBytes(DataInputStream in) throws IOException {
-    return in.readNBytes(in.readUnsignedShort());
+    byte[] bytes = new byte[in.readUnsignedShort()];
+    in.readFully(bytes);
+    return bytes;
   }
 }

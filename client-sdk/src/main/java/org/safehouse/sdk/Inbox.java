@@ -15,12 +15,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.safehouse.protocol.content.Content;
 import org.safehouse.protocol.content.Receipt;
 import org.safehouse.protocol.wire.Delivery;
@@ -53,7 +54,7 @@ final class Inbox {
   private static final String SEEN = "seen:";
   private static final String HELD = "held:";
   private static final String NAME = "name:";
-  private static final System.Logger LOG = System.getLogger(Inbox.class.getName());
+  private static final Logger LOG = Logger.getLogger(Inbox.class.getName());
 
   private final LocalStore local;
   private final SignalStore signal;
@@ -76,8 +77,8 @@ final class Inbox {
 
   /** Takes in one delivery; runs on the worker thread. {@code from} is null for a held one. */
   void process(Connection from, Delivery delivery) throws IOException {
-    String sender = HexFormat.of().formatHex(delivery.getSenderAccountId().toByteArray());
-    String messageId = HexFormat.of().formatHex(delivery.getClientMessageId().toByteArray());
+    String sender = Hex.format(delivery.getSenderAccountId().toByteArray());
+    String messageId = Hex.format(delivery.getClientMessageId().toByteArray());
     String seen = SEEN + sender + ":" + messageId;
     if (local.get(seen) != null) {
       ack(from, delivery);
@@ -113,7 +114,7 @@ final class Inbox {
           return;
         } catch (DuplicateMessageException | InvalidMessageException e) {
           // Never decryptable (a replay, or garbage): drop it so it does not block the queue.
-          LOG.log(System.Logger.Level.DEBUG, "Dropped an undecryptable delivery");
+          LOG.log(Level.FINE, "Dropped an undecryptable delivery");
           signal.discardWrites();
           ack(from, delivery);
           return;
@@ -153,7 +154,7 @@ final class Inbox {
                 Instant.ofEpochMilli(content.getText().getSentAtMillis()));
         local.put(PENDING + messageId, encode(seq, message));
         local.put(seen, new byte[0]);
-        sendReceipt(sender, ByteString.copyFrom(HexFormat.of().parseHex(messageId)));
+        sendReceipt(sender, ByteString.copyFrom(Hex.parse(messageId)));
       }
       case PROFILE -> {
         local.put(
@@ -187,13 +188,13 @@ final class Inbox {
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          return List.of();
+          return java.util.Collections.emptyList();
         }
         try {
           java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          return List.of();
+          return java.util.Collections.emptyList();
         }
       }
     }
@@ -218,7 +219,7 @@ final class Inbox {
       try {
         l.accept(message);
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "The message listener failed: " + e.getClass());
+        LOG.log(Level.WARNING, "The message listener failed: " + e.getClass());
       }
     }
   }
@@ -290,14 +291,14 @@ final class Inbox {
             outbox.send(sender, receipt, null);
           } catch (IOException | SafehouseException | RuntimeException e) {
             // A receipt is a courtesy: the peer's app shows "sent" instead of "delivered".
-            LOG.log(System.Logger.Level.DEBUG, "A delivery receipt was not sent");
+            LOG.log(Level.FINE, "A delivery receipt was not sent");
           }
         });
   }
 
   private static void ack(Connection from, Delivery delivery) {
     if (from != null && from.isOpen()) {
-      from.ack(List.of(delivery.getDeliveryId()));
+      from.ack(java.util.Collections.singletonList(delivery.getDeliveryId()));
     }
   }
 
@@ -327,7 +328,9 @@ final class Inbox {
       long seq = in.readLong();
       String id = in.readUTF();
       String sender = in.readUTF();
-      String text = new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
+      byte[] utf8 = new byte[in.readInt()];
+      in.readFully(utf8);
+      String text = new String(utf8, StandardCharsets.UTF_8);
       Instant sentAt = Instant.ofEpochMilli(in.readLong());
       return factory.make(name, seq, new ReceivedMessage(id, sender, text, sentAt));
     }

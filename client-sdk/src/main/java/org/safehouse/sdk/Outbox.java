@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -79,7 +78,7 @@ final class Outbox {
               .setClientMessageId(ByteString.copyFrom(messageId));
       Response response = link.callAllowingErrors(ClientFrame.newBuilder().setSend(send));
       if (response.getError() == ErrorCode.OK) {
-        return HexFormat.of().formatHex(messageId);
+        return Hex.format(messageId);
       }
       if (response.getError() != ErrorCode.DEVICE_MISMATCH || attempt > 0) {
         throw ServerLink.refusal(response);

@@ -1,6 +1,5 @@
 package org.safehouse.sdk;
 
-import java.util.HexFormat;
 import org.safehouse.sdk.SafehouseException.Reason;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 
@@ -21,7 +20,7 @@ final class Peers {
           Reason.UNKNOWN_PEER, "An account id is 32 lowercase hex characters; check it.");
     }
     try {
-      return HexFormat.of().parseHex(hex);
+      return Hex.parse(hex);
     } catch (IllegalArgumentException e) {
       throw new SafehouseException(
           Reason.UNKNOWN_PEER, "An account id is 32 lowercase hex characters; check it.");

@@ -3,16 +3,15 @@ package org.safehouse.sdk;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -20,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.safehouse.protocol.content.Content;
 import org.safehouse.protocol.content.Profile;
 import org.safehouse.protocol.content.Text;
@@ -62,7 +63,7 @@ import org.signal.libsignal.protocol.IdentityKeyPair;
  */
 public final class SafehouseClient implements AutoCloseable {
   private static final String DISPLAY_NAME = "sdk:display-name";
-  private static final System.Logger LOG = System.getLogger(SafehouseClient.class.getName());
+  private static final Logger LOG = Logger.getLogger(SafehouseClient.class.getName());
 
   private final LocalStore local;
   private final SignalStore signal;
@@ -110,7 +111,27 @@ public final class SafehouseClient implements AutoCloseable {
    */
   public static SafehouseClient enroll(Path home, char[] passphrase, String inviteLink)
       throws IOException, SafehouseException {
+    return enroll(home, passphrase, inviteLink, null);
+  }
+
+  /**
+   * As {@link #enroll(Path, char[], String)}, through a SOCKS5 proxy such as Tor or Orbot, which
+   * then also carries every later connection of this client. The server's name is handed to the
+   * proxy unresolved: this device never looks it up, so a DNS censor or observer sees nothing.
+   *
+   * @param proxy a {@link Proxy.Type#SOCKS} proxy, for example {@code new Proxy(Proxy.Type.SOCKS,
+   *     new InetSocketAddress("127.0.0.1", 9050))}; {@code null} or {@link Proxy#NO_PROXY} connects
+   *     directly
+   * @throws IllegalArgumentException if {@code proxy} is an HTTP proxy
+   * @throws SafehouseException as {@link #enroll(Path, char[], String)}
+   * @throws FileAlreadyExistsException if {@code home} already holds a store
+   * @throws IOException if the proxy or the server cannot be reached or the folder cannot be
+   *     written
+   */
+  public static SafehouseClient enroll(Path home, char[] passphrase, String inviteLink, Proxy proxy)
+      throws IOException, SafehouseException {
     Objects.requireNonNull(home, "home");
+    requireSocksOrNone(proxy);
     Objects.requireNonNull(passphrase, "passphrase");
     InviteLink invite;
     try {
@@ -123,7 +144,7 @@ public final class SafehouseClient implements AutoCloseable {
       throw new FileAlreadyExistsException(
           home.toString(), null, "already holds a Safehouse store");
     }
-    ServerLink link = new ServerLink(invite.address(), invite.pin(), invite.secret());
+    ServerLink link = new ServerLink(invite.address(), invite.pin(), invite.secret(), proxy);
     try {
       Connection connection = link.openUnauthenticated();
       SafehouseClient client = createAndEnroll(home, passphrase, invite, link, connection);
@@ -131,7 +152,7 @@ public final class SafehouseClient implements AutoCloseable {
         client.keys.replenish();
       } catch (IOException | SafehouseException e) {
         // Enrolled: the server asks for the keys again on the next connection.
-        LOG.log(System.Logger.Level.WARNING, "Key upload after enrollment failed; will retry");
+        LOG.log(Level.WARNING, "Key upload after enrollment failed; will retry");
       }
       return client;
     } catch (IOException | SafehouseException | RuntimeException e) {
@@ -150,10 +171,9 @@ public final class SafehouseClient implements AutoCloseable {
               local, IdentityKeyPair.generate(), 1 + new SecureRandom().nextInt(16380));
       if (invite.inviter() != null) {
         signal.expectIdentity(
-            HexFormat.of().formatHex(invite.inviter().accountId()),
-            invite.inviter().identityFingerprint());
+            Hex.format(invite.inviter().accountId()), invite.inviter().identityFingerprint());
       }
-      KeyPair authKey = DeviceCredentials.newAuthKey();
+      byte[] authKey = DeviceCredentials.newAuthKey();
       Response response =
           ServerLink.await(
               connection.request(
@@ -173,7 +193,7 @@ public final class SafehouseClient implements AutoCloseable {
               roleName(response.getEnrolled().getRole()),
               invite.address(),
               invite.pin(),
-              authKey.getPrivate().getEncoded(),
+              authKey,
               invite.secret());
       local.put(DeviceCredentials.RECORD, credentials.encode());
       SafehouseClient client = new SafehouseClient(local, signal, credentials, link);
@@ -195,6 +215,23 @@ public final class SafehouseClient implements AutoCloseable {
    */
   public static SafehouseClient open(Path home, char[] passphrase)
       throws IOException, WrongPassphraseException, NoStoreException {
+    return open(home, passphrase, null);
+  }
+
+  /**
+   * As {@link #open(Path, char[])}, connecting through a SOCKS5 proxy (Tor, Orbot) that resolves
+   * the server's name; this device never looks it up.
+   *
+   * @param proxy a {@link Proxy.Type#SOCKS} proxy; {@code null} or {@link Proxy#NO_PROXY} connects
+   *     directly
+   * @throws IllegalArgumentException if {@code proxy} is an HTTP proxy
+   * @throws WrongPassphraseException if the passphrase does not unlock the home folder
+   * @throws NoStoreException if {@code home} holds no Safehouse store
+   * @throws IOException if the folder cannot be read, is damaged, or is open in another process
+   */
+  public static SafehouseClient open(Path home, char[] passphrase, Proxy proxy)
+      throws IOException, WrongPassphraseException, NoStoreException {
+    requireSocksOrNone(proxy);
     LocalStore local = LocalStore.open(home, passphrase);
     try {
       byte[] device = local.get(DeviceCredentials.RECORD);
@@ -207,10 +244,16 @@ public final class SafehouseClient implements AutoCloseable {
           local,
           signal,
           credentials,
-          new ServerLink(credentials.server(), credentials.pin(), credentials.secret()));
+          new ServerLink(credentials.server(), credentials.pin(), credentials.secret(), proxy));
     } catch (IOException | RuntimeException e) {
       local.close();
       throw e;
+    }
+  }
+
+  private static void requireSocksOrNone(Proxy proxy) {
+    if (proxy != null && proxy.type() == Proxy.Type.HTTP) {
+      throw new IllegalArgumentException("only a SOCKS proxy is supported, not " + proxy);
     }
   }
 
@@ -244,7 +287,7 @@ public final class SafehouseClient implements AutoCloseable {
         link.call(ClientFrame.newBuilder().setListContacts(ListContacts.newBuilder()));
     List<Contact> contacts = new ArrayList<>();
     for (org.safehouse.protocol.wire.Contact c : response.getContacts().getContactsList()) {
-      String id = HexFormat.of().formatHex(c.getAccountId().toByteArray());
+      String id = Hex.format(c.getAccountId().toByteArray());
       contacts.add(
           new Contact(id, roleName(c.getRole()), inbox.displayName(id), safetyNumbers.state(id)));
     }
@@ -352,7 +395,7 @@ public final class SafehouseClient implements AutoCloseable {
     String h = caseId == null ? "" : caseId.trim().toLowerCase(java.util.Locale.ROOT);
     try {
       if (h.length() == 32) {
-        return ByteString.copyFrom(HexFormat.of().parseHex(h));
+        return ByteString.copyFrom(Hex.parse(h));
       }
     } catch (IllegalArgumentException e) {
       // fall through
@@ -364,11 +407,11 @@ public final class SafehouseClient implements AutoCloseable {
   private static Case caseOf(org.safehouse.protocol.wire.Case c) {
     List<String> team = new ArrayList<>();
     for (ByteString m : c.getTeamList()) {
-      team.add(HexFormat.of().formatHex(m.toByteArray()));
+      team.add(Hex.format(m.toByteArray()));
     }
     return new Case(
-        HexFormat.of().formatHex(c.getCaseId().toByteArray()),
-        HexFormat.of().formatHex(c.getClientAccountId().toByteArray()),
+        Hex.format(c.getCaseId().toByteArray()),
+        Hex.format(c.getClientAccountId().toByteArray()),
         team);
   }
 
@@ -554,7 +597,7 @@ public final class SafehouseClient implements AutoCloseable {
     try {
       local.close();
     } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "Closing the local store failed");
+      LOG.log(Level.WARNING, "Closing the local store failed");
     }
   }
 
@@ -571,7 +614,7 @@ public final class SafehouseClient implements AutoCloseable {
   private void shutdown() {
     closed = true;
     link.close();
-    for (ExecutorService executor : List.of(worker, receipts)) {
+    for (ExecutorService executor : java.util.Arrays.asList(worker, receipts)) {
       executor.shutdownNow();
       try {
         executor.awaitTermination(5, TimeUnit.SECONDS);
@@ -595,7 +638,7 @@ public final class SafehouseClient implements AutoCloseable {
             try {
               task.run();
             } catch (IOException | SafehouseException | UncheckedIOException e) {
-              LOG.log(System.Logger.Level.WARNING, "Background task failed: " + e.getClass());
+              LOG.log(Level.WARNING, "Background task failed: " + e.getClass());
             } catch (IllegalStateException e) {
               // The store closed under a late task: nothing to do.
             }

@@ -70,7 +70,7 @@ final class SafetyNumbers {
     Peers.accountId(peer);
     SignalProtocolAddress address = Peers.address(peer);
     Optional<IdentityKey> changed = signal.changedIdentity(address);
-    if (changed.isEmpty()) {
+    if (!changed.isPresent()) {
       return false;
     }
     synchronized (cryptoLock) {
@@ -112,7 +112,7 @@ final class SafetyNumbers {
     IdentityKey trusted = signal.getIdentity(address);
     byte[] verified = local.get(VERIFIED + peer);
     if (trusted != null
-        && signal.changedIdentity(address).isEmpty()
+        && !signal.changedIdentity(address).isPresent()
         && verified != null
         && Arrays.equals(verified, trusted.serialize())) {
       return Verification.VERIFIED;

@@ -1,11 +1,8 @@
 package org.safehouse.sdk;
 
 import com.google.protobuf.ByteString;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.Proxy;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -13,6 +10,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.safehouse.protocol.wire.Authenticate;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Delivery;
@@ -35,9 +34,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   static final Duration WAIT_FOR_CONNECTION = Duration.ofSeconds(10);
   private static final long FIRST_BACKOFF_MILLIS = 500;
   private static final long MAX_BACKOFF_MILLIS = 30_000;
-  private static final System.Logger LOG = System.getLogger(ServerLink.class.getName());
+  private static final Logger LOG = Logger.getLogger(ServerLink.class.getName());
 
-  /** What the link hands to the device; called on the event loop, so it must not block. */
+  /** What the link hands to the device; called on the reader thread, so it must not block. */
   interface Events {
     void delivery(Connection connection, Delivery delivery);
 
@@ -46,11 +45,8 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     void connected();
   }
 
-  private final String host;
-  private final int port;
-  private final String pin;
   private final String secret;
-  private final EventLoopGroup group;
+  private final Connection.Dialer dialer;
   private final ScheduledExecutorService reconnector;
   private volatile Events events;
   private volatile DeviceCredentials credentials;
@@ -62,17 +58,15 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   /**
    * @param secret the server's upgrade secret, or null for a device enrolled before servers had
    *     one: then every connect fails with {@code PROTOCOL}
+   * @param proxy a SOCKS proxy that resolves the server's name, or {@code null} to connect directly
    */
-  ServerLink(String server, String pin, String secret) {
+  ServerLink(String server, String pin, String secret, Proxy proxy) {
     int colon = server.lastIndexOf(':');
     String h = server.substring(0, colon);
-    this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-    this.port = Integer.parseInt(server.substring(colon + 1));
-    this.pin = pin;
+    String host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+    int port = Integer.parseInt(server.substring(colon + 1));
     this.secret = secret;
-    this.group =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("safehouse-net", true), NioIoHandler.newFactory());
+    this.dialer = new Connection.Dialer(host, port, pin, secret, proxy, CONNECT_TIMEOUT);
     this.reconnector =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -100,7 +94,7 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
               + " ask for a new invite and enroll again.");
     }
     try {
-      return Connection.open(group, host, port, pin, secret, this, CONNECT_TIMEOUT);
+      return dialer.open(this, CONNECT_TIMEOUT);
     } catch (PinMismatchException e) {
       throw new SafehouseException(
           Reason.PIN_MISMATCH,
@@ -249,7 +243,7 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     if (last != null) {
       last.close();
     }
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    dialer.close();
   }
 
   private void scheduleReconnect() {
@@ -273,7 +267,7 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
       connect(credentials);
     } catch (SafehouseException e) {
       if (e.reason() == Reason.PIN_MISMATCH || e.reason() == Reason.PROTOCOL) {
-        LOG.log(System.Logger.Level.WARNING, "Stopped reconnecting: " + e.reason());
+        LOG.log(Level.WARNING, "Stopped reconnecting: " + e.reason());
         stopReconnecting();
         return;
       }

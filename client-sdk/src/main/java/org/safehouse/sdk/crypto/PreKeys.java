@@ -93,7 +93,7 @@ public final class PreKeys {
   /** When the current signed prekey was made, if there is one. */
   public synchronized Optional<Instant> signedPreKeyCreated() throws IOException {
     Optional<Integer> current = readInt(SIGNED_CURRENT);
-    if (current.isEmpty()) {
+    if (!current.isPresent()) {
       return Optional.empty();
     }
     try {

@@ -15,16 +15,16 @@ import javax.net.ssl.X509TrustManager;
  * validity dates and host names play no part. A chain that carries the pinned key anywhere but in
  * the leaf is refused. Internal to the SDK.
  */
-public final class PinTrustManager implements X509TrustManager {
+final class PinTrustManager implements X509TrustManager {
   private final String pin;
   private volatile boolean mismatch;
 
-  public PinTrustManager(String pin) {
+  PinTrustManager(String pin) {
     this.pin = Objects.requireNonNull(pin, "pin");
   }
 
   /** The pin of a certificate's public key, as invite links carry it. */
-  public static String pinOf(X509Certificate certificate) {
+  static String pinOf(X509Certificate certificate) {
     try {
       byte[] hash =
           MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded());
@@ -34,8 +34,15 @@ public final class PinTrustManager implements X509TrustManager {
     }
   }
 
+  /** Whether {@code leaf}'s key is the one pinned by {@code pin}, compared in constant time. */
+  static boolean matches(X509Certificate leaf, String pin) {
+    return MessageDigest.isEqual(
+        pinOf(leaf).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        pin.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
   /** True once a server presented a leaf key other than the pinned one. */
-  public boolean mismatchSeen() {
+  boolean mismatchSeen() {
     return mismatch;
   }
 
@@ -46,9 +53,7 @@ public final class PinTrustManager implements X509TrustManager {
       mismatch = true;
       throw new CertificateException("the server presented no certificate");
     }
-    if (!MessageDigest.isEqual(
-        pinOf(chain[0]).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-        pin.getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+    if (!matches(chain[0], pin)) {
       mismatch = true;
       throw new CertificateException("the server's key does not match the pin of the invite");
     }

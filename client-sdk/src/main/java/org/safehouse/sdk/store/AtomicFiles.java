@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.util.HexFormat;
 
 /**
  * Crash-safe file replacement: after a crash a file holds either its old or its new content, and a
@@ -29,13 +28,12 @@ final class AtomicFiles {
     byte[] suffix = new byte[8];
     RANDOM.nextBytes(suffix);
     Path temp =
-        target.resolveSibling(
-            target.getFileName() + "." + HexFormat.of().formatHex(suffix) + TEMP_SUFFIX);
+        target.resolveSibling(target.getFileName() + "." + Hex.format(suffix) + TEMP_SUFFIX);
     try {
       try (FileChannel channel =
           FileChannel.open(
               temp,
-              java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
               OwnerOnly.fileAttributes(temp))) {
         writeFully(channel, content);
         channel.force(true);

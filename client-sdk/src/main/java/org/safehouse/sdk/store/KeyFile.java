@@ -77,9 +77,9 @@ record KeyFile(KdfParameters kdf, byte[] salt, byte[] nonce, byte[] wrappedKey) 
         throw new IOException("Unknown key derivation " + kdfId + " in " + file);
       }
       KdfParameters kdf = new KdfParameters(in.readInt(), in.readInt(), in.readInt());
-      byte[] salt = in.readNBytes(in.readUnsignedByte());
-      byte[] nonce = in.readNBytes(Aead.NONCE_BYTES);
-      byte[] wrapped = in.readNBytes(in.readUnsignedShort());
+      byte[] salt = readUpTo(in, in.readUnsignedByte());
+      byte[] nonce = readUpTo(in, Aead.NONCE_BYTES);
+      byte[] wrapped = readUpTo(in, in.readUnsignedShort());
       if (salt.length < SALT_BYTES
           || nonce.length != Aead.NONCE_BYTES
           || wrapped.length != Aead.KEY_BYTES + Aead.TAG_BYTES
@@ -90,6 +90,20 @@ record KeyFile(KdfParameters kdf, byte[] salt, byte[] nonce, byte[] wrappedKey) 
     } catch (IllegalArgumentException e) {
       throw new IOException("Malformed key file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** As {@code readNBytes} (Java 11, absent on Android 8): up to {@code n} bytes, fewer at EOF. */
+  private static byte[] readUpTo(DataInputStream in, int n) throws IOException {
+    byte[] bytes = new byte[n];
+    int got = 0;
+    while (got < n) {
+      int r = in.read(bytes, got, n - got);
+      if (r < 0) {
+        return Arrays.copyOf(bytes, got);
+      }
+      got += r;
+    }
+    return bytes;
   }
 
   byte[] encode() {

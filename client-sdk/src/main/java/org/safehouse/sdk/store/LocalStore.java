@@ -13,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -221,7 +220,8 @@ public final class LocalStore implements AutoCloseable {
     AtomicFiles.delete(keyFile);
     close();
     try (Stream<Path> tree = Files.walk(home)) {
-      for (Path path : tree.sorted(Comparator.reverseOrder()).toList()) {
+      for (Path path :
+          tree.sorted(Comparator.reverseOrder()).collect(java.util.stream.Collectors.toList())) {
         Files.deleteIfExists(path);
       }
     }
@@ -272,7 +272,7 @@ public final class LocalStore implements AutoCloseable {
           "Record name must be 1.." + MAX_NAME_BYTES + " UTF-8 bytes, got " + bytes.length);
     }
     ensureOpen();
-    return HexFormat.of().formatHex(Aead.hmac(nameKey, bytes));
+    return Hex.format(Aead.hmac(nameKey, bytes));
   }
 
   private static boolean isFileId(String fileName) {
@@ -297,7 +297,7 @@ public final class LocalStore implements AutoCloseable {
     Path lockFile = home.resolve(LOCK_FILE);
     return FileChannel.open(
         lockFile,
-        java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+        java.util.EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
         OwnerOnly.fileAttributes(lockFile));
   }
 

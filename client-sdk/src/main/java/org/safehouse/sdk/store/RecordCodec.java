@@ -79,7 +79,8 @@ final class RecordCodec {
     if (in.remaining() < 1 + Aead.NONCE_BYTES + 4 || in.get() != VERSION) {
       throw new IOException("Record file " + fileId + " is truncated or of an unknown version");
     }
-    in.position(in.position() + Aead.NONCE_BYTES);
+    // Through Buffer: ByteBuffer.position(int) is Java 9+ (absent on Android 8).
+    ((java.nio.Buffer) in).position(in.position() + Aead.NONCE_BYTES);
     int length = in.getInt();
     if (length < Aead.TAG_BYTES || length > in.remaining()) {
       throw new IOException("Record file " + fileId + " has a bad name length");

@@ -54,7 +54,8 @@ record RemoteIdentity(IdentityKey trusted, Optional<IdentityKey> changed) {
   }
 
   private static IdentityKey readKey(DataInputStream in) throws IOException, InvalidKeyException {
-    byte[] serialized = in.readNBytes(in.readUnsignedShort());
+    byte[] serialized = new byte[in.readUnsignedShort()];
+    in.readFully(serialized);
     return new IdentityKey(serialized);
   }
 }

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,11 +140,11 @@ public final class SignalStore implements SignalProtocolStore {
   public synchronized IdentityChange saveIdentity(
       SignalProtocolAddress address, IdentityKey identityKey) {
     Optional<RemoteIdentity> known = remoteIdentity(address);
-    if (known.isEmpty() && !matchesExpected(address.getName(), identityKey)) {
+    if (!known.isPresent() && !matchesExpected(address.getName(), identityKey)) {
       // libsignal saves only what isTrustedIdentity accepted; an impostor never gets here.
       return IdentityChange.NEW_OR_UNCHANGED;
     }
-    if (known.isEmpty()) {
+    if (!known.isPresent()) {
       putRemoteIdentity(address, new RemoteIdentity(identityKey, Optional.empty()));
       return IdentityChange.NEW_OR_UNCHANGED;
     }
@@ -167,7 +166,7 @@ public final class SignalStore implements SignalProtocolStore {
   public synchronized boolean isTrustedIdentity(
       SignalProtocolAddress address, IdentityKey identityKey, Direction direction) {
     Optional<RemoteIdentity> known = remoteIdentity(address);
-    if (known.isEmpty()) {
+    if (!known.isPresent()) {
       return matchesExpected(address.getName(), identityKey);
     }
     if (known.get().trusted().equals(identityKey)) {
@@ -206,7 +205,7 @@ public final class SignalStore implements SignalProtocolStore {
   public synchronized boolean approveIdentity(SignalProtocolAddress address, IdentityKey shown) {
     Objects.requireNonNull(shown, "shown");
     Optional<RemoteIdentity> known = remoteIdentity(address);
-    if (known.isEmpty() || !known.get().changed().equals(Optional.of(shown))) {
+    if (!known.isPresent() || !known.get().changed().equals(Optional.of(shown))) {
       return false;
     }
     putRemoteIdentity(address, new RemoteIdentity(shown, Optional.empty()));
@@ -239,8 +238,8 @@ public final class SignalStore implements SignalProtocolStore {
       return false;
     }
     Optional<RemoteIdentity> known = remoteIdentity(address);
-    return known.isEmpty()
-        || (known.get().changed().isEmpty()
+    return !known.isPresent()
+        || (!known.get().changed().isPresent()
             && MessageDigest.isEqual(expected, fingerprint(known.get().trusted())));
   }
 
@@ -252,7 +251,7 @@ public final class SignalStore implements SignalProtocolStore {
    */
   public synchronized boolean refusesFirstContact(
       SignalProtocolAddress address, IdentityKey identityKey) {
-    return remoteIdentity(address).isEmpty() && !matchesExpected(address.getName(), identityKey);
+    return !remoteIdentity(address).isPresent() && !matchesExpected(address.getName(), identityKey);
   }
 
   /** SHA-256 of the serialized identity public key: what an invite link names. */
@@ -495,7 +494,7 @@ public final class SignalStore implements SignalProtocolStore {
             + ":"
             + signedPreKeyId
             + ":"
-            + HexFormat.of().formatHex(baseKey.serialize());
+            + Hex.format(baseKey.serialize());
     if (read(used) != null) {
       throw new ReusedBaseKeyException("Base key already used with this last-resort Kyber prekey");
     }

@@ -3,12 +3,7 @@ package org.safehouse.sdk.net;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.safehouse.protocol.wire.Delivery;
@@ -21,17 +16,10 @@ import org.safehouse.server.testing.RogueTls;
  */
 @Timeout(30)
 class PinnedConnectionTest {
-  private final EventLoopGroup group =
-      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final RogueTls rogue = new RogueTls();
 
   /** Stands in for the real server, whose key the invite pins. */
   private final RogueTls real = new RogueTls();
-
-  @AfterEach
-  void stop() {
-    group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
-  }
 
   @Test
   void interceptorWithARogueCaCertificateIsRefused() throws Exception {
@@ -54,23 +42,23 @@ class PinnedConnectionTest {
   }
 
   private void open(int port, String pin) throws Exception {
-    Connection.open(
-            group,
-            "127.0.0.1",
-            port,
-            pin,
-            "AAAAAAAAAAAAAAAAAAAAAA",
-            new Connection.Listener() {
-              @Override
-              public void delivery(Connection connection, Delivery delivery) {}
+    try (Connection.Dialer dialer =
+        new Connection.Dialer(
+            "127.0.0.1", port, pin, "AAAAAAAAAAAAAAAAAAAAAA", null, Duration.ofSeconds(5))) {
+      dialer
+          .open(
+              new Connection.Listener() {
+                @Override
+                public void delivery(Connection connection, Delivery delivery) {}
 
-              @Override
-              public void prekeysLow(Connection connection, KeysStatus status) {}
+                @Override
+                public void prekeysLow(Connection connection, KeysStatus status) {}
 
-              @Override
-              public void closed(Connection connection) {}
-            },
-            Duration.ofSeconds(5))
-        .close();
+                @Override
+                public void closed(Connection connection) {}
+              },
+              Duration.ofSeconds(5))
+          .close();
+    }
   }
 }
