@@ -10,7 +10,11 @@ import picocli.CommandLine.ParentCommand;
 final class CaseCommands {
   private CaseCommands() {}
 
-  @Command(name = "cases", description = "List your cases: CASE_ID<TAB>CLIENT_ID per line.")
+  @Command(
+      name = "cases",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
+      description = "List your cases: CASE_ID<TAB>CLIENT_ID per line.")
   static final class Cases implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 
@@ -28,6 +32,8 @@ final class CaseCommands {
 
   @Command(
       name = "handover",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description = "Hand CASE over to CASEWORKER: add them to its team and leave it yourself.")
   static final class Handover implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
@@ -50,6 +56,8 @@ final class CaseCommands {
 
   @Command(
       name = "close-case",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description =
           "Close CASE: the client's account, devices, keys and queued messages are deleted now.")
   static final class CloseCase implements Callable<Integer> {

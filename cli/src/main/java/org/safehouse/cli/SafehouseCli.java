@@ -18,6 +18,7 @@ import org.safehouse.sdk.Contact;
 import org.safehouse.sdk.ReceivedMessage;
 import org.safehouse.sdk.SafehouseClient;
 import org.safehouse.sdk.SafehouseException;
+import org.safehouse.sdk.SendReceipt;
 import org.safehouse.sdk.store.NoStoreException;
 import org.safehouse.sdk.store.WrongPassphraseException;
 import picocli.CommandLine;
@@ -59,10 +60,12 @@ import picocli.CommandLine.ParentCommand;
 public final class SafehouseCli implements Callable<Integer> {
   static final String PASSPHRASE_ENV = "SAFEHOUSE_PASSPHRASE";
 
+  // Checked by the commands that use it (home()), not by picocli, so that `safehouse send --help`
+  // answers without one.
   @Option(
       names = "--home",
-      required = true,
-      description = "folder of this client's encrypted store (one per person and device)")
+      paramLabel = "DIR",
+      description = "folder of this client's encrypted store (one per person and device); required")
   Path home;
 
   @Option(
@@ -75,6 +78,8 @@ public final class SafehouseCli implements Callable<Integer> {
   Proxy socks;
 
   PrintWriter out;
+  PrintWriter err;
+  private boolean interactive;
   private InputStream in;
   private Map<String, String> env;
 
@@ -84,7 +89,9 @@ public final class SafehouseCli implements Callable<Integer> {
     java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-    System.exit(run(System.in, out, err, System.getenv(), args));
+    // A person at a terminal sees that the seconds of Argon2 are work, not a hang; a script (or a
+    // pipe) keeps its stderr for the one-line error only.
+    System.exit(run(System.in, out, err, System.getenv(), System.console() != null, args));
   }
 
   /**
@@ -93,8 +100,24 @@ public final class SafehouseCli implements Callable<Integer> {
    */
   static int run(
       InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+    return run(in, out, err, env, false, args);
+  }
+
+  /**
+   * As {@link #run(InputStream, PrintWriter, PrintWriter, Map, String...)}; {@code interactive} (a
+   * person at a terminal) adds a progress line on {@code err} before the seconds of unlocking.
+   */
+  static int run(
+      InputStream in,
+      PrintWriter out,
+      PrintWriter err,
+      Map<String, String> env,
+      boolean interactive,
+      String... args) {
     SafehouseCli cli = new SafehouseCli();
     cli.out = out;
+    cli.err = err;
+    cli.interactive = interactive;
     cli.in = in;
     cli.env = env;
     CommandLine cl = new CommandLine(cli).setOut(out).setErr(err);
@@ -121,6 +144,11 @@ public final class SafehouseCli implements Callable<Integer> {
     }
     if (e instanceof NoStoreException) {
       return "no Safehouse account in this --home folder; enroll with an invite link first";
+    }
+    if (e instanceof SafehouseException s
+        && s.reason() == SafehouseException.Reason.DEVICE_REVOKED) {
+      return "the server no longer knows this device (it was revoked, or its account deleted);"
+          + " run 'safehouse --home DIR wipe', then enroll again with a new invite";
     }
     String m = e.getMessage();
     return m == null || m.isBlank()
@@ -158,8 +186,28 @@ public final class SafehouseCli implements Callable<Integer> {
     return p;
   }
 
+  /** The --home folder, which every command but --help and --version needs. */
+  Path home() {
+    if (home == null) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "Missing required option: '--home=DIR'");
+    }
+    return home;
+  }
+
   SafehouseClient open() throws Exception {
-    return SafehouseClient.open(home, passphrase(false), socks);
+    Path folder = home();
+    char[] p = passphrase(false);
+    progress("Unlocking the store (this takes a few seconds)...");
+    return SafehouseClient.open(folder, p, socks);
+  }
+
+  /** One line on stderr before seconds of work, for a person at a terminal only. */
+  void progress(String line) {
+    if (interactive) {
+      err.println(line);
+      err.flush();
+    }
   }
 
   SafehouseClient openConnected() throws Exception {
@@ -205,6 +253,23 @@ public final class SafehouseCli implements Callable<Integer> {
     }
   }
 
+  /**
+   * The largest of d, h, m, s that writes {@code d} whole: {@code 30d}, {@code 36h}, {@code 90s}.
+   */
+  static String formatDuration(Duration d) {
+    long s = d.getSeconds();
+    if (s > 0 && s % 86_400 == 0) {
+      return s / 86_400 + "d";
+    }
+    if (s > 0 && s % 3_600 == 0) {
+      return s / 3_600 + "h";
+    }
+    if (s > 0 && s % 60 == 0) {
+      return s / 60 + "m";
+    }
+    return s + "s";
+  }
+
   /** {@code --version}: the version this jar was built as. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
@@ -215,7 +280,11 @@ public final class SafehouseCli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "enroll", description = "Join a Safehouse server with an invite link.")
+  @Command(
+      name = "enroll",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
+      description = "Join a Safehouse server with an invite link.")
   static final class Enroll implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 
@@ -224,8 +293,10 @@ public final class SafehouseCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      try (SafehouseClient c =
-          SafehouseClient.enroll(cli.home, cli.passphrase(true), link, cli.socks)) {
+      Path home = cli.home();
+      char[] passphrase = cli.passphrase(true);
+      cli.progress("Protecting the new store with the passphrase (this takes a few seconds)...");
+      try (SafehouseClient c = SafehouseClient.enroll(home, passphrase, link, cli.socks)) {
         cli.out.println(
             "enrolled as "
                 + TerminalText.escape(c.account().role())
@@ -236,7 +307,11 @@ public final class SafehouseCli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "whoami", description = "Print this account's role and id.")
+  @Command(
+      name = "whoami",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
+      description = "Print this account's role and id.")
   static final class Whoami implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 
@@ -254,6 +329,8 @@ public final class SafehouseCli implements Callable<Integer> {
 
   @Command(
       name = "contacts",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description =
           "List the people you can reach: id, role, verified-by-invite|verified|unverified, name.")
   static final class Contacts implements Callable<Integer> {
@@ -278,6 +355,8 @@ public final class SafehouseCli implements Callable<Integer> {
 
   @Command(
       name = "send",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description =
           "Send the text on standard input (or typed at the prompt); exits 0 once the server has"
               + " stored it.")
@@ -309,13 +388,29 @@ public final class SafehouseCli implements Callable<Integer> {
       Duration d = ttl == null ? null : parseDuration(ttl);
       String text = MessageInput.read(cli.in);
       try (SafehouseClient c = cli.openConnected()) {
-        c.sendText(peer.trim().toLowerCase(java.util.Locale.ROOT), text, d);
+        SendReceipt sent =
+            c.sendTextForReceipt(peer.trim().toLowerCase(java.util.Locale.ROOT), text, d);
+        if (d != null && sent.ttl().compareTo(d) < 0) {
+          // Not silently: the sender asked for longer than the server keeps anything.
+          cli.err.println(
+              "note: the server keeps messages at most "
+                  + formatDuration(sent.ttl())
+                  + "; --ttl "
+                  + ttl.trim()
+                  + " was capped to "
+                  + formatDuration(sent.ttl()));
+          cli.err.flush();
+        }
       }
       return 0;
     }
   }
 
-  @Command(name = "receive", description = "Print received messages: SENDER<TAB>TEXT per line.")
+  @Command(
+      name = "receive",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
+      description = "Print received messages: SENDER<TAB>TEXT per line.")
   static final class Receive implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 
@@ -342,6 +437,8 @@ public final class SafehouseCli implements Callable<Integer> {
 
   @Command(
       name = "invite",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description = "Print an invite link (caseworkers: a new client; admins: any role).")
   static final class Invite implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
@@ -361,6 +458,8 @@ public final class SafehouseCli implements Callable<Integer> {
 
   @Command(
       name = "safety-number",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description = "Print the safety number to compare with PEER in person or on a call.")
   static final class SafetyNumber implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
@@ -377,10 +476,18 @@ public final class SafehouseCli implements Callable<Integer> {
     public Integer call() throws Exception {
       try (SafehouseClient c = cli.openConnected()) {
         String id = peer.trim().toLowerCase(java.util.Locale.ROOT);
-        if (approve) {
-          c.approveSafetyNumber(id);
-        }
+        boolean approved = approve && c.approveSafetyNumber(id);
         cli.out.println(TerminalText.escape(c.safetyNumber(id)));
+        if (approved) {
+          cli.out.println(
+              "approved the new identity of "
+                  + TerminalText.escape(id)
+                  + "; messages to and from it flow again (run verify once you compared the"
+                  + " number with them)");
+        } else if (approve) {
+          cli.out.println(
+              "nothing to approve: the identity of " + TerminalText.escape(id) + " did not change");
+        }
       }
       return 0;
     }
@@ -388,6 +495,8 @@ public final class SafehouseCli implements Callable<Integer> {
 
   @Command(
       name = "verify",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description =
           "Mark PEER verified: run safety-number PEER first and compare the number with them in"
               + " person or on a call; only if it matches, run this.")
@@ -410,6 +519,8 @@ public final class SafehouseCli implements Callable<Integer> {
 
   @Command(
       name = "delete-account",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
       description = "Delete this account on the server at once, then wipe this device.")
   static final class DeleteAccount implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
@@ -424,7 +535,11 @@ public final class SafehouseCli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "wipe", description = "Destroy everything in --home on this device.")
+  @Command(
+      name = "wipe",
+      mixinStandardHelpOptions = true,
+      versionProvider = SafehouseCli.Version.class,
+      description = "Destroy everything in --home on this device.")
   static final class Wipe implements Callable<Integer> {
     @ParentCommand SafehouseCli cli;
 

@@ -59,6 +59,12 @@ final class Outbox {
    * @return the message id, 32 hex characters
    */
   String send(String peer, Content content, Duration ttl) throws IOException, SafehouseException {
+    return sendForReceipt(peer, content, ttl).messageId();
+  }
+
+  /** As {@link #send}, with the expiry the server applied. */
+  SendReceipt sendForReceipt(String peer, Content content, Duration ttl)
+      throws IOException, SafehouseException {
     byte[] peerId = Peers.accountId(peer);
     refuseChangedIdentity(peer);
     byte[] messageId = new byte[MESSAGE_ID_BYTES];
@@ -78,7 +84,8 @@ final class Outbox {
               .setClientMessageId(ByteString.copyFrom(messageId));
       Response response = link.callAllowingErrors(ClientFrame.newBuilder().setSend(send));
       if (response.getError() == ErrorCode.OK) {
-        return Hex.format(messageId);
+        return new SendReceipt(
+            Hex.format(messageId), Duration.ofSeconds(response.getSent().getTtlSeconds()));
       }
       if (response.getError() != ErrorCode.DEVICE_MISMATCH || attempt > 0) {
         throw ServerLink.refusal(response);

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.safehouse.protocol.InviteLink;
 import org.safehouse.protocol.content.Content;
 import org.safehouse.protocol.content.Profile;
 import org.safehouse.protocol.content.Text;
@@ -37,7 +38,6 @@ import org.safehouse.protocol.wire.Role;
 import org.safehouse.sdk.SafehouseException.Reason;
 import org.safehouse.sdk.crypto.PreKeys;
 import org.safehouse.sdk.net.Connection;
-import org.safehouse.sdk.net.InviteLink;
 import org.safehouse.sdk.store.LocalStore;
 import org.safehouse.sdk.store.NoStoreException;
 import org.safehouse.sdk.store.SignalStore;
@@ -428,12 +428,27 @@ public final class SafehouseClient implements AutoCloseable {
    */
   public String sendText(String peerAccountId, String text, Duration ttl)
       throws IOException, SafehouseException {
+    return sendTextForReceipt(peerAccountId, text, ttl).messageId();
+  }
+
+  /**
+   * As {@link #sendText}, returning also the expiry the server applied, which is shorter than
+   * {@code ttl} when {@code ttl} is above the server's maximum.
+   *
+   * @param peerAccountId 32 lowercase hex characters
+   * @param ttl how long the server keeps it for an offline peer; null for the server default
+   * @return the message id and the applied expiry
+   * @throws SafehouseException as {@link #sendText}
+   * @throws IOException if the connection breaks before the server confirms
+   */
+  public SendReceipt sendTextForReceipt(String peerAccountId, String text, Duration ttl)
+      throws IOException, SafehouseException {
     Objects.requireNonNull(text, "text");
     Content content =
         Content.newBuilder()
             .setText(Text.newBuilder().setBody(text).setSentAtMillis(System.currentTimeMillis()))
             .build();
-    return outbox.send(peerAccountId, content, ttl);
+    return outbox.sendForReceipt(peerAccountId, content, ttl);
   }
 
   /**
@@ -476,14 +491,17 @@ public final class SafehouseClient implements AutoCloseable {
    * #safetyNumber} showed last. Messages from it that were put aside are then delivered. Does
    * nothing if the identity did not change.
    *
+   * @return true if a changed identity was approved; false if there was none to approve
    * @throws SafehouseException {@code IDENTITY_CHANGED} if the number was not shown first, or the
    *     identity changed again since; show and compare it again
    * @throws IOException if the home folder cannot be written
    */
-  public void approveSafetyNumber(String peerAccountId) throws IOException, SafehouseException {
+  public boolean approveSafetyNumber(String peerAccountId) throws IOException, SafehouseException {
     if (safetyNumbers.approve(peerAccountId)) {
       onWorker(() -> inbox.releaseHeld(peerAccountId));
+      return true;
     }
+    return false;
   }
 
   /**

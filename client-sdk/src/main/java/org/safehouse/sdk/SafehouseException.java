@@ -37,7 +37,12 @@ public final class SafehouseException extends Exception {
      * one the invite named: the server (or someone holding the peer's login) may be swapping keys.
      * Nothing was sent to it or accepted from it.
      */
-    IDENTITY_MISMATCH
+    IDENTITY_MISMATCH,
+    /**
+     * The server refused this device's sign-in: the device was revoked or its account deleted.
+     * Nothing on this device can sign in again; wipe it and enroll again with a new invite.
+     */
+    DEVICE_REVOKED
   }
 
   private final Reason reason;

@@ -300,9 +300,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
                                       credentials.signChallenge(connection.nonce()))))));
       if (response.getError() == ErrorCode.AUTH_FAILED) {
         throw new SafehouseException(
-            Reason.PROTOCOL,
-            "The server no longer knows this device (was the account deleted?); enroll again"
-                + " with a new invite.");
+            Reason.DEVICE_REVOKED,
+            "The server no longer knows this device (it was revoked or the account deleted);"
+                + " wipe this device and enroll again with a new invite.");
       }
       if (response.getError() != ErrorCode.OK) {
         throw refusal(response);

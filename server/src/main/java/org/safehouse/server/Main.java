@@ -57,7 +57,11 @@ public final class Main implements Callable<Integer> {
     return 2;
   }
 
-  @Command(name = "serve", description = "Run the relay.")
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      versionProvider = JarVersion.class,
+      description = "Run the relay.")
   static final class Serve implements Callable<Integer> {
     @Option(names = "--data", description = "data folder (default ./safehouse-data)")
     String data;
@@ -153,6 +157,8 @@ public final class Main implements Callable<Integer> {
 
   @Command(
       name = "admin",
+      mixinStandardHelpOptions = true,
+      versionProvider = JarVersion.class,
       description = "Talk to the running server on this machine.",
       subcommands = {
         Admin.Invite.class,
@@ -203,7 +209,11 @@ public final class Main implements Callable<Integer> {
       }
     }
 
-    @Command(name = "invite", description = "Print a new single-use invite link.")
+    @Command(
+        name = "invite",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
+        description = "Print a new single-use invite link.")
     static final class Invite implements Callable<Integer> {
       @ParentCommand Admin admin;
 
@@ -224,6 +234,8 @@ public final class Main implements Callable<Integer> {
 
     @Command(
         name = "stats",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
         description = "Print counts: accounts, devices, queued and expired messages.")
     static final class Stats implements Callable<Integer> {
       @ParentCommand Admin admin;
@@ -236,6 +248,8 @@ public final class Main implements Callable<Integer> {
 
     @Command(
         name = "cases",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
         description = "One line per case: case id, team size, queued messages. No names.")
     static final class Cases implements Callable<Integer> {
       @ParentCommand Admin admin;
@@ -248,6 +262,8 @@ public final class Main implements Callable<Integer> {
 
     @Command(
         name = "revoke",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
         description =
             "Revoke an account (ACCOUNT_ID) or one device (ACCOUNT_ID:DEVICE_ID): deleted with its"
                 + " keys and queued messages, connections dropped at once.")
@@ -263,7 +279,11 @@ public final class Main implements Callable<Integer> {
       }
     }
 
-    @Command(name = "assign", description = "Add CASEWORKER to the team of CASE.")
+    @Command(
+        name = "assign",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
+        description = "Add CASEWORKER to the team of CASE.")
     static final class Assign implements Callable<Integer> {
       @ParentCommand Admin admin;
 
@@ -281,6 +301,8 @@ public final class Main implements Callable<Integer> {
 
     @Command(
         name = "unassign",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
         description = "Remove CASEWORKER from the team of CASE (never its last caseworker).")
     static final class Unassign implements Callable<Integer> {
       @ParentCommand Admin admin;
@@ -299,6 +321,8 @@ public final class Main implements Callable<Integer> {
 
     @Command(
         name = "invites",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
         description =
             "One line per open invite: id, role, expiry, and who created it (the inviting"
                 + " account, or admin-socket). Never the code.")
@@ -311,7 +335,11 @@ public final class Main implements Callable<Integer> {
       }
     }
 
-    @Command(name = "cancel-invite", description = "Cancel the invite with this id.")
+    @Command(
+        name = "cancel-invite",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
+        description = "Cancel the invite with this id.")
     static final class CancelInvite implements Callable<Integer> {
       @ParentCommand Admin admin;
 
@@ -326,6 +354,8 @@ public final class Main implements Callable<Integer> {
 
     @Command(
         name = "audit",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
         description =
             "Print the audit log: case team changes, closures, revocations, cancellations.")
     static final class Audit implements Callable<Integer> {

@@ -1,44 +1,33 @@
 package org.safehouse.server.account;
 
-import java.util.Base64;
 import org.safehouse.server.config.HostPort;
 
 /**
- * {@code safehouse://HOST:PORT/#pin=PIN&code=CODE&secret=SECRET}: where the server is, the SHA-256
- * of its public key (SPKI, base64url), a 128-bit one-time code (base64url), and the server's
- * upgrade secret (base64url), without which the server answers like an ordinary web server. The
- * part after {@code #} is a URL fragment, which HTTP clients never send to a server. Parameters it
- * does not know are ignored.
+ * The server's view of an invite link: its address as a {@link HostPort}, the pin, the upgrade
+ * secret and the one-time code. A thin adapter over {@link org.safehouse.protocol.InviteLink}, the
+ * one parser and formatter that the server and the SDK share (see there for the format).
  */
 public record InviteLink(HostPort server, String pin, String secret, byte[] code) {
-  public static final int CODE_BYTES = 16;
-  public static final int SECRET_BYTES = 16;
-  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+  public static final int CODE_BYTES = org.safehouse.protocol.InviteLink.CODE_BYTES;
+  public static final int SECRET_BYTES = org.safehouse.protocol.InviteLink.SECRET_BYTES;
 
+  /**
+   * @throws IllegalArgumentException if a part could not be printed into a link that parses back
+   */
   public InviteLink {
-    if (code == null || code.length != CODE_BYTES) {
-      throw new IllegalArgumentException("an invite code is " + CODE_BYTES + " bytes");
+    if (server == null) {
+      throw new IllegalArgumentException("an invite needs the server's address");
     }
-    if (pin == null || pin.isEmpty()) {
-      throw new IllegalArgumentException("an invite needs the server's pin");
-    }
-    if (!validSecret(secret)) {
-      throw new IllegalArgumentException(
-          "the secret of an invite link is 16 bytes in base64url without padding");
-    }
+    shared(server, pin, secret, code);
     code = code.clone();
   }
 
-  private static boolean validSecret(String secret) {
-    try {
-      return secret != null
-          && secret.indexOf('=') < 0
-          && B64D.decode(secret).length == SECRET_BYTES
-          && B64.encodeToString(B64D.decode(secret)).equals(secret);
-    } catch (IllegalArgumentException e) {
-      return false;
+  private static org.safehouse.protocol.InviteLink shared(
+      HostPort server, String pin, String secret, byte[] code) {
+    if (pin == null) {
+      throw new IllegalArgumentException("an invite needs the server's pin");
     }
+    return new org.safehouse.protocol.InviteLink(server.host(), server.port(), pin, code, secret);
   }
 
   @Override
@@ -48,55 +37,17 @@ public record InviteLink(HostPort server, String pin, String secret, byte[] code
 
   @Override
   public String toString() {
-    return "safehouse://"
-        + server
-        + "/#pin="
-        + pin
-        + "&code="
-        + B64.encodeToString(code)
-        + "&secret="
-        + secret;
+    return shared(server, pin, secret, code).toString();
   }
 
   /**
-   * Parses a link as {@link #toString()} writes it.
+   * Parses a link as {@link #toString()} writes it (an inviter it names is ignored here).
    *
    * @throws IllegalArgumentException with what is wrong, if it is not such a link
    */
   public static InviteLink parse(String text) {
-    String t = text == null ? "" : text.trim();
-    String prefix = "safehouse://";
-    if (!t.startsWith(prefix)) {
-      throw new IllegalArgumentException("an invite link starts with safehouse://");
-    }
-    int hash = t.indexOf("/#", prefix.length());
-    if (hash < 0) {
-      throw new IllegalArgumentException("an invite link has /#pin=...&code=... after the address");
-    }
-    HostPort server = HostPort.parse(t.substring(prefix.length(), hash));
-    String pin = null;
-    String secret = null;
-    byte[] code = null;
-    for (String part : t.substring(hash + 2).split("&")) {
-      if (part.startsWith("pin=")) {
-        pin = part.substring(4);
-      } else if (part.startsWith("secret=")) {
-        secret = part.substring(7);
-      } else if (part.startsWith("code=")) {
-        try {
-          code = B64D.decode(part.substring(5));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("the invite code is not valid base64url");
-        }
-      }
-    }
-    if (pin == null || code == null) {
-      throw new IllegalArgumentException("an invite link needs both pin= and code=");
-    }
-    if (secret == null) {
-      throw new IllegalArgumentException(
-          "this invite link has no secret=, so it is from an older server; ask for a new invite");
-    }
-    return new InviteLink(server, pin, secret, code);
+    org.safehouse.protocol.InviteLink link = org.safehouse.protocol.InviteLink.parse(text);
+    return new InviteLink(
+        new HostPort(link.host(), link.port()), link.pin(), link.secret(), link.code());
   }
 }

@@ -1,12 +1,12 @@
-package org.safehouse.server.account;
+package org.safehouse.protocol;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.util.Arrays;
 
 /**
- * Fuzzes {@link InviteLink#parse}: any text either parses into a link that prints and parses back
- * to the same link, or is refused with an {@link IllegalArgumentException}. Nothing else may
- * escape.
+ * Fuzzes {@link InviteLink#parse}, the one parser of the server and the SDK: any text either parses
+ * into a link that prints and parses back to the same link, or is refused with an {@link
+ * IllegalArgumentException}. Nothing else may escape.
  */
 class InviteLinkFuzzTest {
 
@@ -22,10 +22,13 @@ class InviteLinkFuzzTest {
       throw new AssertionError("parsed an invalid link: " + link);
     }
     InviteLink again = InviteLink.parse(link.toString());
-    if (!again.server().equals(link.server())
+    if (!again.host().equals(link.host())
+        || again.port() != link.port()
         || !again.pin().equals(link.pin())
         || !again.secret().equals(link.secret())
-        || !Arrays.equals(again.code(), link.code())) {
+        || !Arrays.equals(again.code(), link.code())
+        || !java.util.Objects.equals(again.inviter(), link.inviter())
+        || !again.toString().equals(link.toString())) {
       throw new AssertionError("does not round-trip: " + link + " became " + again);
     }
   }

@@ -1,4 +1,4 @@
-package org.safehouse.sdk.net;
+package org.safehouse.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,5 +112,29 @@ class InviteLinkTest {
             "relay.example:7443", PIN, CODE, SECRET, new InviteLink.Inviter(ACCOUNT, FINGERPRINT));
     String cut = full.substring(0, full.indexOf("&id="));
     assertThrows(IllegalArgumentException.class, () -> InviteLink.parse(cut));
+  }
+
+  @Test
+  void hostThatWouldNotPrintBackIsRefusedTheFixFuzzingFoundInTheServersCopy() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            InviteLink.parse(
+                "safehouse://rel\u0004ay:7443/#pin="
+                    + PIN
+                    + "&code="
+                    + CODE_TEXT
+                    + "&secret="
+                    + SECRET));
+    assertThrows(
+        IllegalArgumentException.class, () -> InviteLink.format("[]:3", PIN, CODE, SECRET));
+  }
+
+  @Test
+  void secretThatDoesNotReEncodeToItselfIsRefused() {
+    // 22 base64url characters whose last one carries bits beyond the 16 bytes.
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> InviteLink.format("relay.example:7443", PIN, CODE, "q83vEjRWeJCrze8SNFZ4kB"));
   }
 }
