@@ -307,6 +307,15 @@ public final class SafehouseCli implements Callable<Integer> {
           cli.out.println(
               TerminalText.escape(m.senderAccountId()) + "\t" + TerminalText.escape(m.text()));
         }
+        // Printed first, confirmed after: a crash in between prints them again next time, never
+        // loses one.
+        cli.out.flush();
+        if (cli.out.checkError()) {
+          cli.err.println(
+              "error: the output closed; the messages stay waiting for the next receive");
+          return 1;
+        }
+        c.confirmReceived();
       }
       return 0;
     }

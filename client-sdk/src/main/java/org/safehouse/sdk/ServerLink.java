@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.safehouse.protocol.wire.Authenticate;
+import org.safehouse.protocol.wire.BacklogDelivered;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.ErrorCode;
@@ -44,6 +45,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     void prekeysLow(KeysStatus status);
 
     void connected();
+
+    /** The server pushed all that was waiting for this device on {@code connection}. */
+    void backlogDelivered(Connection connection, BacklogDelivered notice);
   }
 
   private final String host;
@@ -211,6 +215,19 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     if (e != null) {
       e.delivery(connection, delivery);
     }
+  }
+
+  @Override
+  public void backlogDelivered(Connection connection, BacklogDelivered notice) {
+    Events e = events;
+    if (e != null) {
+      e.backlogDelivered(connection, notice);
+    }
+  }
+
+  /** The live connection, or null if there is none now; never waits. */
+  synchronized Connection current() {
+    return current != null && current.isOpen() ? current : null;
   }
 
   @Override

@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.safehouse.protocol.wire.Ack;
+import org.safehouse.protocol.wire.BacklogDelivered;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.KeysStatus;
@@ -60,6 +61,9 @@ public final class Connection implements AutoCloseable {
     void prekeysLow(Connection connection, KeysStatus status);
 
     void closed(Connection connection);
+
+    /** Everything that was waiting for this device has been pushed (once per connection). */
+    default void backlogDelivered(Connection connection, BacklogDelivered notice) {}
   }
 
   private final Channel channel;
@@ -237,6 +241,8 @@ public final class Connection implements AutoCloseable {
         }
         case DELIVERY -> listener.delivery(Connection.this, f.getDelivery());
         case PREKEYS_LOW -> listener.prekeysLow(Connection.this, f.getPrekeysLow());
+        case BACKLOG_DELIVERED ->
+            listener.backlogDelivered(Connection.this, f.getBacklogDelivered());
         default -> {}
       }
     }
