@@ -311,9 +311,8 @@ public final class SafehouseCli implements Callable<Integer> {
         // loses one.
         cli.out.flush();
         if (cli.out.checkError()) {
-          cli.err.println(
-              "error: the output closed; the messages stay waiting for the next receive");
-          return 1;
+          throw new IOException(
+              "the output closed; the messages stay waiting for the next receive");
         }
         c.confirmReceived();
       }
