@@ -430,6 +430,14 @@ public final class SafehouseCli implements Callable<Integer> {
           cli.out.println(
               TerminalText.escape(m.senderAccountId()) + "\t" + TerminalText.escape(m.text()));
         }
+        // Printed first, confirmed after: a crash in between prints them again next time, never
+        // loses one.
+        cli.out.flush();
+        if (cli.out.checkError()) {
+          throw new IOException(
+              "the output closed; the messages stay waiting for the next receive");
+        }
+        c.confirmReceived();
       }
       return 0;
     }

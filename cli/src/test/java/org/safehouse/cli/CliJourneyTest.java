@@ -163,6 +163,22 @@ class CliJourneyTest {
   }
 
   @Test
+  void oneReceivePrintsAllTenMessagesSentWhileTheClientWasAway() throws Exception {
+    ok("worker", "enroll", server.createInvite(Role.CASEWORKER).toString());
+    ok("client", "enroll", ok("worker", "invite").line());
+    String worker = lastWord(ok("worker", "whoami").line());
+    String client = lastWord(ok("client", "whoami").line());
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      send("worker", client, "away " + i);
+      expected.add(worker + "\taway " + i);
+    }
+
+    assertEquals(expected, ok("client", "receive", "--wait", "10").out(), "all 10 in one call");
+    assertEquals(List.of(), ok("client", "receive", "--wait", "1").out(), "and none twice");
+  }
+
+  @Test
   void mistakesGetOneLineAndANonZeroExit() throws Exception {
     ok("worker", "enroll", server.createInvite(Role.CASEWORKER).toString());
     Run wrong = cli("worker", Map.of("SAFEHOUSE_PASSPHRASE", "wrong"), "whoami");

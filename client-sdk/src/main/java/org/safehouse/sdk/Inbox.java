@@ -9,14 +9,17 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -24,6 +27,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.safehouse.protocol.content.Content;
 import org.safehouse.protocol.content.Receipt;
+import org.safehouse.protocol.wire.BacklogDelivered;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.sdk.crypto.Envelope;
 import org.safehouse.sdk.crypto.PaddedContent;
@@ -37,23 +41,37 @@ import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
 
 /**
- * Turns deliveries into stored messages. For each delivery, in order, on one worker thread: drop it
- * if its (sender, message id) was seen; decrypt; store a text as pending (or a profile's display
- * name) and remember the id; only then ack, so a crash never loses an acked message; then send a
- * delivery receipt. A delivery from a changed identity is kept aside, acked, and decrypted again
- * once the user approves the new safety number; one from an identity that the invite of a first
- * contact did not name is dropped. Pending texts leave the store when {@link #receive} or the
- * listener returns them.
+ * Turns deliveries into stored messages and hands them to the app exactly once.
  *
- * <p>Records: {@code inbox:<id>} pending texts, {@code seen:<sender>:<id>} ids already taken in,
- * {@code held:<sender>:<seq>} deliveries from a changed identity, {@code name:<peer>} display
- * names.
+ * <p>For each delivery, in order, on one worker thread: drop it if its (sender, message id) was
+ * seen; decrypt, with the session changes held back ({@link SignalStore#deferWrites}); then write
+ * the pending text (or a profile's display name), its seen-mark and the session changes as ONE
+ * atomic {@link LocalStore#commit}; only then ack, so a crash never loses an acked message and a
+ * redelivered copy never becomes a second message; then send a delivery receipt. A delivery from a
+ * changed identity is kept aside (held) in the same way, acked, and decrypted again once the user
+ * approves the new safety number, the held record going in the same commit as the text; one from an
+ * identity that the invite of a first contact did not name is dropped.
+ *
+ * <p>Hand-off to the app (at least once until confirmed, so never lost): a pending text stays in
+ * the store until the app confirms it. {@link #receive} returns each pending text once per process;
+ * the texts it returned are confirmed, and removed in one commit, by the next {@link #receive} or
+ * by {@link #confirm}. The listener's texts are confirmed when it returns. A process that dies
+ * after the app showed a text but before it confirmed it shows it again on the next start (the app
+ * can drop it by {@link ReceivedMessage#messageId}); one that dies before the app showed it shows
+ * it then. Nothing else repeats or loses a text.
+ *
+ * <p>Records: {@code inbox:<sender>:<id>} pending texts, {@code seen:<sender>:<id>} ids already
+ * taken in ({@link SeenMarks}), {@code held:<sender>:<seq>} deliveries from a changed identity,
+ * {@code name:<peer>} display names.
  */
 final class Inbox {
   private static final String PENDING = "inbox:";
-  private static final String SEEN = "seen:";
   private static final String HELD = "held:";
   private static final String NAME = "name:";
+
+  /** How long receive waits for the backlog of a connection while nothing arrives. */
+  static final Duration DRAIN_STALL = Duration.ofSeconds(10);
+
   private static final Logger LOG = Logger.getLogger(Inbox.class.getName());
 
   private final LocalStore local;
@@ -61,32 +79,58 @@ final class Inbox {
   private final Object cryptoLock;
   private final Outbox outbox;
   private final Executor receipts;
+  private final ServerLink link;
+  private final SeenMarks seen;
   private final AtomicLong sequence;
   private final Deque<String> unannouncedChanges = new ArrayDeque<>();
   private final Deque<String> unannouncedRefusals = new ArrayDeque<>();
+  // Pending records handed to the app in this process and not yet confirmed; guarded by this.
+  private final Set<String> handedOut = new HashSet<>();
+  // The last connection whose backlog was delivered (or given up on); guarded by this.
+  private Connection drained;
+  private long lastProgressNanos = System.nanoTime();
   private volatile Consumer<ReceivedMessage> listener;
 
-  Inbox(LocalStore local, SignalStore signal, Object cryptoLock, Outbox outbox, Executor receipts) {
+  Inbox(
+      LocalStore local,
+      SignalStore signal,
+      Object cryptoLock,
+      Outbox outbox,
+      Executor receipts,
+      ServerLink link,
+      Clock clock) {
     this.local = local;
     this.signal = signal;
     this.cryptoLock = cryptoLock;
     this.outbox = outbox;
     this.receipts = receipts;
-    this.sequence = new AtomicLong(System.currentTimeMillis() * 1000);
+    this.link = link;
+    this.seen = new SeenMarks(local, clock);
+    this.sequence = new AtomicLong(clock.millis() * 1000);
   }
 
-  /** Takes in one delivery; runs on the worker thread. {@code from} is null for a held one. */
+  /** Takes in one delivery; runs on the worker thread. */
   void process(Connection from, Delivery delivery) throws IOException {
-    String sender = Hex.format(delivery.getSenderAccountId().toByteArray());
-    String messageId = Hex.format(delivery.getClientMessageId().toByteArray());
-    String seen = SEEN + sender + ":" + messageId;
-    if (local.get(seen) != null) {
+    process(from, delivery, null);
+  }
+
+  /**
+   * Takes in one delivery; {@code from} is null and {@code heldName} its record for a held one,
+   * which is removed in the same commit as what it becomes.
+   */
+  private void process(Connection from, Delivery delivery, String heldName) throws IOException {
+    String sender = hex(delivery.getSenderAccountId().toByteArray());
+    String messageId = hex(delivery.getClientMessageId().toByteArray());
+    LocalStore.Batch batch = new LocalStore.Batch();
+    if (heldName != null) {
+      batch.delete(heldName);
+    }
+    if (seen.contains(sender, messageId)) {
+      local.commit(batch);
       ack(from, delivery);
       return;
     }
-    // The session changes of a decryption are written only after the message is stored: a crash
-    // in between leaves the old session on disk, the server delivers the copy again, and it
-    // decrypts again (see SignalStore#deferWrites).
+    boolean receipt;
     synchronized (cryptoLock) {
       signal.deferWrites();
       try {
@@ -101,81 +145,126 @@ final class Inbox {
           if (signal.getIdentity(address) == null) {
             // A first contact with an identity other than the one its invite named: nothing of
             // it is kept, decrypted or shown; the user is told once.
-            signal.discardWrites();
+            local.commit(batch);
             refuse(sender);
             ack(from, delivery);
             return;
           }
           // The decryption changed no session; what it wrote is the record of the changed
           // identity, which must be kept so the app can show it.
-          signal.commitWrites();
-          hold(sender, delivery);
+          signal.addDeferredTo(batch);
+          batch.put(
+              HELD + sender + ":" + String.format("%020d", sequence.incrementAndGet()),
+              delivery.toByteArray());
+          local.commit(batch);
+          announceChange(sender);
           ack(from, delivery);
           return;
         } catch (DuplicateMessageException | InvalidMessageException e) {
           // Never decryptable (a replay, or garbage): drop it so it does not block the queue.
           LOG.log(Level.FINE, "Dropped an undecryptable delivery");
-          signal.discardWrites();
+          local.commit(batch);
           ack(from, delivery);
           return;
         } catch (UncheckedIOException e) {
           throw e.getCause();
         }
-        store(sender, messageId, seen, plaintext);
-        signal.commitWrites();
+        receipt = store(batch, sender, messageId, plaintext);
+        signal.addDeferredTo(batch);
+        // The one write that makes this message the app's: text, seen-mark, session changes.
+        local.commit(batch);
       } finally {
         signal.discardWrites();
       }
     }
     ack(from, delivery);
+    if (receipt) {
+      sendReceipt(sender, ByteString.copyFrom(delivery.getClientMessageId().toByteArray()));
+    }
     synchronized (this) {
+      lastProgressNanos = System.nanoTime();
       notifyAll();
     }
     deliverToListener();
   }
 
-  /** Stores what a decrypted delivery carries, and marks it seen. */
-  private void store(String sender, String messageId, String seen, byte[] plaintext)
-      throws IOException {
+  /** Adds what a decrypted delivery carries, and its seen-mark, to {@code batch}. */
+  private boolean store(LocalStore.Batch batch, String sender, String messageId, byte[] plaintext) {
     Content content;
     try {
       content = PaddedContent.decode(plaintext);
     } catch (InvalidProtocolBufferException e) {
       content = Content.getDefaultInstance();
     }
+    seen.mark(batch, sender, messageId);
     switch (content.getBodyCase()) {
       case TEXT -> {
-        long seq = sequence.incrementAndGet();
         ReceivedMessage message =
             new ReceivedMessage(
                 messageId,
                 sender,
                 content.getText().getBody(),
                 Instant.ofEpochMilli(content.getText().getSentAtMillis()));
-        local.put(PENDING + messageId, encode(seq, message));
-        local.put(seen, new byte[0]);
-        sendReceipt(sender, ByteString.copyFrom(Hex.parse(messageId)));
+        batch.put(PENDING + sender + ":" + messageId, encode(sequence.incrementAndGet(), message));
+        return true;
       }
       case PROFILE -> {
-        local.put(
+        batch.put(
             NAME + sender, content.getProfile().getDisplayName().getBytes(StandardCharsets.UTF_8));
-        local.put(seen, new byte[0]);
+        return false;
       }
-      default -> local.put(seen, new byte[0]);
+      default -> {
+        return false;
+      }
     }
   }
 
   /**
-   * Returns pending texts, waiting up to {@code wait} for one; they leave the pending set.
+   * The server pushed all that was waiting on {@code connection}; runs on the worker thread, so
+   * after every delivery that came before it was stored.
+   */
+  void backlogDelivered(Connection connection, BacklogDelivered notice) throws IOException {
+    synchronized (this) {
+      drained = connection;
+      notifyAll();
+    }
+    if (notice.getMaxRetentionSeconds() > 0) {
+      seen.prune(Duration.ofSeconds(notice.getMaxRetentionSeconds()));
+    }
+  }
+
+  /**
+   * Returns every pending text not yet handed out, in the order received. First confirms the texts
+   * the previous call returned. If a connection is up whose backlog has not been delivered yet, it
+   * first waits for it (for as long as deliveries keep arriving, at least {@code wait}, and {@link
+   * #DRAIN_STALL} after the last one), so that one call returns all that was waiting. Only when
+   * nothing is pending does it wait up to {@code wait} for a new text.
    *
    * @throws SafehouseException {@code IDENTITY_CHANGED}, once per peer, when a message from a
    *     changed identity was put aside and no text is pending; {@code IDENTITY_MISMATCH}, once per
    *     peer, when a first contact from an identity its invite did not name was dropped
    */
   List<ReceivedMessage> receive(Duration wait) throws IOException, SafehouseException {
-    long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+    long start = System.nanoTime();
+    long deadline = start + Math.max(0, wait.toNanos());
     synchronized (this) {
+      confirm();
       while (true) {
+        Connection current = link.current();
+        long now = System.nanoTime();
+        if (current != null && current != drained) {
+          long until =
+              Math.max(deadline, Math.max(start, lastProgressNanos) + DRAIN_STALL.toNanos());
+          if (now - until >= 0) {
+            // A server that never announces its backlog (or a stalled one): stop waiting for it.
+            drained = current;
+            continue;
+          }
+          if (!timedWait(until - now)) {
+            return java.util.Collections.emptyList();
+          }
+          continue;
+        }
         List<ReceivedMessage> messages = claimPending();
         if (!messages.isEmpty()) {
           return messages;
@@ -186,18 +275,28 @@ final class Inbox {
         if (!unannouncedChanges.isEmpty()) {
           throw Peers.identityChanged(unannouncedChanges.poll());
         }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return java.util.Collections.emptyList();
-        }
-        try {
-          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        if (now - deadline >= 0 || !timedWait(deadline - now)) {
           return java.util.Collections.emptyList();
         }
       }
     }
+  }
+
+  /**
+   * Confirms every text that {@link #receive} returned so far: they leave the store, in one commit.
+   *
+   * @throws IOException if the store cannot be written; the texts are then still pending
+   */
+  synchronized void confirm() throws IOException {
+    if (handedOut.isEmpty()) {
+      return;
+    }
+    LocalStore.Batch batch = new LocalStore.Batch();
+    for (String name : handedOut) {
+      batch.delete(name);
+    }
+    local.commit(batch);
+    handedOut.clear();
   }
 
   /** Hands every pending and future text to {@code listener} on the worker thread. */
@@ -205,21 +304,30 @@ final class Inbox {
     this.listener = listener;
   }
 
-  /** Delivers pending texts to the listener, if one is set; runs on the worker thread. */
+  /**
+   * Hands pending texts to the listener, if one is set, confirming each once it returns; runs on
+   * the worker thread.
+   */
   void deliverToListener() throws IOException {
     Consumer<ReceivedMessage> l = listener;
     if (l == null) {
       return;
     }
-    List<ReceivedMessage> messages;
+    List<Pending> pending;
     synchronized (this) {
-      messages = claimPending();
+      pending = claim();
     }
-    for (ReceivedMessage message : messages) {
+    for (Pending p : pending) {
       try {
-        l.accept(message);
+        l.accept(p.message());
       } catch (RuntimeException e) {
+        // Kept, and handed out again on the next start: the app did not take it.
         LOG.log(Level.WARNING, "The message listener failed: " + e.getClass());
+        continue;
+      }
+      synchronized (this) {
+        local.delete(p.name());
+        handedOut.remove(p.name());
       }
     }
   }
@@ -229,8 +337,7 @@ final class Inbox {
     for (String name : local.names(HELD + peer + ":")) {
       byte[] bytes = local.get(name);
       if (bytes != null) {
-        local.delete(name);
-        process(null, Delivery.parseFrom(bytes));
+        process(null, Delivery.parseFrom(bytes), name);
       }
     }
   }
@@ -240,16 +347,11 @@ final class Inbox {
     return name == null ? Optional.empty() : Optional.of(new String(name, StandardCharsets.UTF_8));
   }
 
-  private void hold(String sender, Delivery delivery) throws IOException {
-    local.put(
-        HELD + sender + ":" + String.format("%020d", sequence.incrementAndGet()),
-        delivery.toByteArray());
-    synchronized (this) {
-      if (!unannouncedChanges.contains(sender)) {
-        unannouncedChanges.add(sender);
-      }
-      notifyAll();
+  private synchronized void announceChange(String sender) {
+    if (!unannouncedChanges.contains(sender)) {
+      unannouncedChanges.add(sender);
     }
+    notifyAll();
   }
 
   private void refuse(String sender) {
@@ -261,22 +363,44 @@ final class Inbox {
     }
   }
 
-  private List<ReceivedMessage> claimPending() throws IOException {
-    record Pending(String name, long seq, ReceivedMessage message) {}
+  private record Pending(String name, long seq, ReceivedMessage message) {}
+
+  /** Pending texts not handed out yet, oldest first; they are handed out from now on. */
+  private List<Pending> claim() throws IOException {
     List<Pending> pending = new ArrayList<>();
     for (String name : local.names(PENDING)) {
+      if (handedOut.contains(name)) {
+        continue;
+      }
       byte[] bytes = local.get(name);
       if (bytes != null) {
         pending.add(decode(name, bytes, Pending::new));
       }
     }
     pending.sort(Comparator.comparingLong(Pending::seq));
-    List<ReceivedMessage> messages = new ArrayList<>(pending.size());
     for (Pending p : pending) {
-      local.delete(p.name());
+      handedOut.add(p.name());
+    }
+    return pending;
+  }
+
+  private List<ReceivedMessage> claimPending() throws IOException {
+    List<ReceivedMessage> messages = new ArrayList<>();
+    for (Pending p : claim()) {
       messages.add(p.message());
     }
     return messages;
+  }
+
+  /** Waits on this monitor; false if interrupted (the interrupt is kept). */
+  private boolean timedWait(long nanos) {
+    try {
+      java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, nanos);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private void sendReceipt(String sender, ByteString messageId) {
@@ -294,6 +418,14 @@ final class Inbox {
             LOG.log(Level.FINE, "A delivery receipt was not sent");
           }
         });
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder out = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return out.toString();
   }
 
   private static void ack(Connection from, Delivery delivery) {

@@ -87,7 +87,7 @@ public final class SafehouseClient implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     this.keys = new KeyMaintenance(link, signal, new PreKeys(local, signal, clock), clock);
     this.outbox = new Outbox(link, signal, cryptoLock);
-    this.inbox = new Inbox(local, signal, cryptoLock, outbox, receipts);
+    this.inbox = new Inbox(local, signal, cryptoLock, outbox, receipts, link, clock);
     this.safetyNumbers =
         new SafetyNumbers(local, signal, outbox, cryptoLock, credentials.accountId());
     link.setEvents(new LinkEvents());
@@ -452,22 +452,45 @@ public final class SafehouseClient implements AutoCloseable {
   }
 
   /**
-   * Returns the texts received and not yet returned, waiting up to {@code wait} for at least one.
-   * Each message was stored in the home folder before the server was told to delete it; once
-   * returned here it is gone from the SDK. Delivery receipts and profiles are handled silently.
+   * Returns the texts that are waiting, in the order received, each once. If connected and the
+   * server has not yet pushed all that was waiting for this device, it first waits for that (as
+   * long as messages keep arriving, and at most {@code wait} plus 10 s after the last one), so one
+   * call returns everything that was waiting; only when nothing is waiting does it wait up to
+   * {@code wait} for a new text.
    *
+   * <p>Exactly once: each text was stored in the home folder, with the mark that drops a copy
+   * delivered again, in one atomic write before the server was told to delete it. A returned text
+   * stays in the home folder until it is confirmed: by the next call to {@code receive}, or by
+   * {@link #confirmReceived} (call it once the texts are shown or saved). If the app dies before
+   * confirming, the texts are returned again after {@link #open}; drop those already shown by
+   * {@link ReceivedMessage#messageId}. Delivery receipts and profiles are handled silently.
+   *
+   * @param wait how long to wait for a new text when none is waiting; null for zero
    * @throws SafehouseException {@code IDENTITY_CHANGED} (once per peer) when a message from a peer
-   *     whose safety number changed was put aside; it is shown after {@link #approveSafetyNumber}
-   * @throws IOException if the home folder cannot be read
+   *     whose safety number changed was put aside; it is shown after {@link #approveSafetyNumber};
+   *     {@code IDENTITY_MISMATCH} (once per peer) when a first contact from an identity that its
+   *     invite did not name was dropped
+   * @throws IOException if the home folder cannot be read or written
    */
   public List<ReceivedMessage> receive(Duration wait) throws IOException, SafehouseException {
     return inbox.receive(wait == null ? Duration.ZERO : wait);
   }
 
   /**
+   * Confirms every text that {@link #receive} returned: they leave the home folder, in one atomic
+   * write, and are never returned again. Idempotent.
+   *
+   * @throws IOException if the home folder cannot be written; the texts are then still waiting
+   */
+  public void confirmReceived() throws IOException {
+    inbox.confirm();
+  }
+
+  /**
    * Hands every received text to {@code listener}, on the SDK's inbox thread, in order, starting
-   * with any not yet returned. A message leaves the SDK once the listener returns; the listener
-   * must not block for long.
+   * with any waiting. A text is confirmed (leaves the home folder) when the listener returns; if it
+   * throws, or the app dies first, the text is handed over again after the next {@link #open}. The
+   * listener must not block for long.
    */
   public void listen(Consumer<ReceivedMessage> listener) {
     inbox.listen(Objects.requireNonNull(listener, "listener"));
@@ -680,6 +703,12 @@ public final class SafehouseClient implements AutoCloseable {
     @Override
     public void connected() {
       onWorker(keys::rotateIfDue);
+    }
+
+    @Override
+    public void backlogDelivered(
+        Connection connection, org.safehouse.protocol.wire.BacklogDelivered notice) {
+      onWorker(() -> inbox.backlogDelivered(connection, notice));
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.safehouse.protocol.wire.Authenticate;
+import org.safehouse.protocol.wire.BacklogDelivered;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.ErrorCode;
@@ -43,6 +44,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     void prekeysLow(KeysStatus status);
 
     void connected();
+
+    /** The server pushed all that was waiting for this device on {@code connection}. */
+    void backlogDelivered(Connection connection, BacklogDelivered notice);
   }
 
   private final String secret;
@@ -205,6 +209,19 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     if (e != null) {
       e.delivery(connection, delivery);
     }
+  }
+
+  @Override
+  public void backlogDelivered(Connection connection, BacklogDelivered notice) {
+    Events e = events;
+    if (e != null) {
+      e.backlogDelivered(connection, notice);
+    }
+  }
+
+  /** The live connection, or null if there is none now; never waits. */
+  synchronized Connection current() {
+    return current != null && current.isOpen() ? current : null;
   }
 
   @Override

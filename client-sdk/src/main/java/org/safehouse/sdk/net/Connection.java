@@ -36,6 +36,7 @@ import okhttp3.WebSocket;
 import okhttp3.WebSocketListener;
 import okio.ByteString;
 import org.safehouse.protocol.wire.Ack;
+import org.safehouse.protocol.wire.BacklogDelivered;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.protocol.wire.KeysStatus;
@@ -70,6 +71,9 @@ public final class Connection implements AutoCloseable {
     void prekeysLow(Connection connection, KeysStatus status);
 
     void closed(Connection connection);
+
+    /** Everything that was waiting for this device has been pushed (once per connection). */
+    default void backlogDelivered(Connection connection, BacklogDelivered notice) {}
   }
 
   /**
@@ -362,6 +366,8 @@ public final class Connection implements AutoCloseable {
         }
         case DELIVERY -> listener.delivery(Connection.this, f.getDelivery());
         case PREKEYS_LOW -> listener.prekeysLow(Connection.this, f.getPrekeysLow());
+        case BACKLOG_DELIVERED ->
+            listener.backlogDelivered(Connection.this, f.getBacklogDelivered());
         default -> {}
       }
     }

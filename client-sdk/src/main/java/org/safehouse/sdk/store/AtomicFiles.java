@@ -7,14 +7,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 
 /**
  * Crash-safe file replacement: after a crash a file holds either its old or its new content, and a
  * leftover temp file (suffix {@value #TEMP_SUFFIX}) is the only possible debris.
+ *
+ * <p>Every file written here, and its folder after each change, has its modification and access
+ * times set to {@link #CONSTANT_TIME}, so they do not tell when a message arrived. (The inode
+ * change time cannot be set by a process; it shows the last change of each file.)
  */
 final class AtomicFiles {
   static final String TEMP_SUFFIX = ".tmp";
+
+  /** The modification and access time of every store file: 2000-01-01T00:00:00Z. */
+  static final FileTime CONSTANT_TIME = FileTime.fromMillis(946_684_800_000L);
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -38,6 +47,7 @@ final class AtomicFiles {
         writeFully(channel, content);
         channel.force(true);
       }
+      stamp(temp);
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(temp);
@@ -62,9 +72,24 @@ final class AtomicFiles {
   }
 
   static void fsyncDirectory(Path directory) throws IOException {
+    stamp(directory);
     try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
       channel.force(true);
     }
+  }
+
+  /** Sets the modification and access times of {@code path} to {@link #CONSTANT_TIME}. */
+  static void stamp(Path path) throws IOException {
+    Files.getFileAttributeView(path, BasicFileAttributeView.class)
+        .setTimes(CONSTANT_TIME, CONSTANT_TIME, null);
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder out = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return out.toString();
   }
 
   private static void writeFully(FileChannel channel, byte[] content) throws IOException {

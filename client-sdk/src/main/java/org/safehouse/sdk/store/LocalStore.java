@@ -24,8 +24,11 @@ import java.util.stream.Stream;
  * <p>At rest, a random 256-bit data key is wrapped with AES-256-GCM under an Argon2id key of the
  * passphrase ({@code store.key}). Each record is one file in {@code records/}, named by an HMAC of
  * the record name, so record names never appear on disk; its content is AES-256-GCM with a fresh
- * nonce and the record name as associated data. Every write is crash-safe: after a crash a record
- * holds its old or its new value, never a mix.
+ * nonce and the record name as associated data; names and values are padded to size buckets first
+ * (see {@code RecordCodec}). Every write is crash-safe: after a crash a record holds its old or its
+ * new value, never a mix; a {@link Batch} of changes to several records is atomic as a whole
+ * ({@link #commit}). Files and folders carry a constant modification time, not the time of the
+ * write.
  *
  * <p>One process at a time may hold a store open (a file lock enforces it). All methods are
  * thread-safe. The caller owns the passphrase array; this class never keeps or logs it.
@@ -34,6 +37,7 @@ public final class LocalStore implements AutoCloseable {
   static final String KEY_FILE = "store.key";
   static final String LOCK_FILE = "store.lock";
   static final String RECORDS_DIR = "records";
+  static final String JOURNAL_FILE = "store.journal";
 
   private static final int FILE_ID_CHARS = 64;
   private static final int MAX_NAME_BYTES = 4096;
@@ -134,6 +138,7 @@ public final class LocalStore implements AutoCloseable {
         Arrays.fill(dataKey, (byte) 0);
       }
       store.loadIndex();
+      store.replayJournal();
       return store;
     } catch (IOException | WrongPassphraseException | RuntimeException e) {
       lockChannel.close();
@@ -153,7 +158,10 @@ public final class LocalStore implements AutoCloseable {
     if (!names.contains(name)) {
       return null;
     }
-    byte[] file = Files.readAllBytes(records.resolve(fileId));
+    Path path = records.resolve(fileId);
+    byte[] file = Files.readAllBytes(path);
+    // A read sets the access time (relatime does once after each change): reset it.
+    AtomicFiles.stamp(path);
     return RecordCodec.decodeValue(recordKey, fileId, name, file);
   }
 
@@ -183,6 +191,147 @@ public final class LocalStore implements AutoCloseable {
     ensureOpen();
     AtomicFiles.delete(records.resolve(fileId));
     names.remove(name);
+  }
+
+  /**
+   * Applies every change of {@code batch} as one atomic write: after a crash at any point, either
+   * all of them are in the store or none is. Durable on return. The changes are first written,
+   * encrypted, to a journal file (the commit point), then applied to the records, then the journal
+   * is removed; an open after a crash in between applies the journal again.
+   *
+   * @throws IOException if the batch cannot be written; if the journal was written, the changes are
+   *     applied at the latest when the store is opened next
+   * @throws IllegalArgumentException if a name is empty or longer than 4096 UTF-8 bytes
+   * @throws IllegalStateException if the store is closed
+   */
+  public synchronized void commit(Batch batch) throws IOException {
+    ensureOpen();
+    for (String name : batch.changes.keySet()) {
+      fileId(name);
+    }
+    if (batch.changes.isEmpty()) {
+      return;
+    }
+    if (batch.changes.size() == 1) {
+      apply(batch.changes);
+      return;
+    }
+    writeJournal(batch);
+    apply(batch.changes);
+    AtomicFiles.delete(home.resolve(JOURNAL_FILE));
+  }
+
+  /** The commit point of a batch: its journal, written atomically. Tests stop here to crash. */
+  synchronized void writeJournal(Batch batch) throws IOException {
+    ensureOpen();
+    byte[] encoded = Batch.encode(batch.changes);
+    AtomicFiles.write(
+        home.resolve(JOURNAL_FILE),
+        RecordCodec.encode(recordKey, JOURNAL_FILE, JOURNAL_FILE, encoded));
+  }
+
+  /** Changes to several records that {@link #commit} writes as one; in the order added. */
+  public static final class Batch {
+    // A null value is a deletion.
+    private final java.util.LinkedHashMap<String, byte[]> changes = new java.util.LinkedHashMap<>();
+
+    /** Sets record {@code name} to {@code value}, replacing an earlier change to it. */
+    public Batch put(String name, byte[] value) {
+      Objects.requireNonNull(name, "name");
+      changes.remove(name);
+      changes.put(name, Objects.requireNonNull(value, "value").clone());
+      return this;
+    }
+
+    /** Removes record {@code name}, replacing an earlier change to it. */
+    public Batch delete(String name) {
+      Objects.requireNonNull(name, "name");
+      changes.remove(name);
+      changes.put(name, null);
+      return this;
+    }
+
+    /** True if nothing was added. */
+    public boolean isEmpty() {
+      return changes.isEmpty();
+    }
+
+    private static byte[] encode(java.util.Map<String, byte[]> changes) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+        out.writeInt(changes.size());
+        for (java.util.Map.Entry<String, byte[]> e : changes.entrySet()) {
+          byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+          out.writeInt(name.length);
+          out.write(name);
+          out.writeInt(e.getValue() == null ? -1 : e.getValue().length);
+          if (e.getValue() != null) {
+            out.write(e.getValue());
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return bytes.toByteArray();
+    }
+
+    private static java.util.LinkedHashMap<String, byte[]> decode(byte[] bytes) throws IOException {
+      java.util.LinkedHashMap<String, byte[]> changes = new java.util.LinkedHashMap<>();
+      try (java.io.DataInputStream in =
+          new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+          byte[] name = readExactly(in, in.readInt(), bytes.length);
+          int length = in.readInt();
+          changes.put(
+              new String(name, StandardCharsets.UTF_8),
+              length < 0 ? null : readExactly(in, length, bytes.length));
+        }
+      } catch (RuntimeException | java.io.EOFException e) {
+        throw new IOException("The store's journal is damaged", e);
+      }
+      return changes;
+    }
+
+    /** {@code n} bytes, never more than the journal holds (a damaged length must not allocate). */
+    private static byte[] readExactly(java.io.DataInputStream in, int n, int available)
+        throws IOException {
+      if (n < 0 || n > available) {
+        throw new java.io.EOFException("a length of " + n + " in a journal of " + available);
+      }
+      byte[] out = new byte[n];
+      in.readFully(out);
+      return out;
+    }
+  }
+
+  private void apply(java.util.Map<String, byte[]> changes) throws IOException {
+    for (java.util.Map.Entry<String, byte[]> e : changes.entrySet()) {
+      if (e.getValue() == null) {
+        delete(e.getKey());
+      } else {
+        put(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  /** Applies the journal of a commit that a crash interrupted, if any. */
+  private void replayJournal() throws IOException {
+    try (DirectoryStream<Path> debris = Files.newDirectoryStream(home, JOURNAL_FILE + ".*")) {
+      for (Path file : debris) {
+        if (file.getFileName().toString().endsWith(AtomicFiles.TEMP_SUFFIX)) {
+          // A journal whose write was interrupted: its commit never happened.
+          Files.deleteIfExists(file);
+        }
+      }
+    }
+    Path journal = home.resolve(JOURNAL_FILE);
+    if (!Files.isRegularFile(journal)) {
+      return;
+    }
+    byte[] file = Files.readAllBytes(journal);
+    apply(Batch.decode(RecordCodec.decodeValue(recordKey, JOURNAL_FILE, JOURNAL_FILE, file)));
+    AtomicFiles.delete(journal);
   }
 
   /**
@@ -255,6 +404,7 @@ public final class LocalStore implements AutoCloseable {
           Files.deleteIfExists(file);
         } else if (isFileId(fileName)) {
           String name = RecordCodec.decodeName(recordKey, fileName, Files.readAllBytes(file));
+          AtomicFiles.stamp(file);
           if (!fileName.equals(fileId(name))) {
             throw new IOException("Record file " + fileName + " holds another record's name");
           }
@@ -262,6 +412,7 @@ public final class LocalStore implements AutoCloseable {
         }
       }
     }
+    AtomicFiles.stamp(records);
   }
 
   private String fileId(String name) {

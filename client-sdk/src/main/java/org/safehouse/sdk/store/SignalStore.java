@@ -576,6 +576,24 @@ public final class SignalStore implements SignalProtocolStore {
     deferred = null;
   }
 
+  /**
+   * Adds the deferred changes to {@code batch}, so that they are written in one atomic commit with
+   * what the app stores for the same message. Deferring goes on; call {@link #discardWrites} once
+   * the batch is committed (its changes are then on disk).
+   */
+  public synchronized void addDeferredTo(LocalStore.Batch batch) {
+    if (deferred == null) {
+      return;
+    }
+    for (Map.Entry<String, byte[]> e : deferred.entrySet()) {
+      if (e.getValue() == DELETED) {
+        batch.delete(e.getKey());
+      } else {
+        batch.put(e.getKey(), e.getValue());
+      }
+    }
+  }
+
   /** Forgets the deferred changes: the state on disk stays as it was. */
   public synchronized void discardWrites() {
     deferred = null;

@@ -29,7 +29,12 @@ import org.slf4j.LoggerFactory;
  *                     +------------- live queue overflow ----------------+
  * </pre>
  *
- * All methods except {@link #stored} and {@link #replaced} must be called on {@code loop}.
+ * <p>Once per session, the first backlog read that reaches the end of the mailbox announces it
+ * ({@link Sink#backlogDelivered}) right after the copies it pushed: a device then knows that all
+ * that was waiting when it connected has arrived. With more waiting than the window, reads past the
+ * window wait for acks, so the announcement follows the acks of all but the last window.
+ *
+ * <p>All methods except {@link #stored} and {@link #replaced} must be called on {@code loop}.
  */
 public final class DeliverySession implements DeliveryHub.Listener {
   private static final Logger log = LoggerFactory.getLogger(DeliverySession.class);
@@ -46,6 +51,12 @@ public final class DeliverySession implements DeliveryHub.Listener {
     void close();
 
     void prekeysLow(int oneTime, int oneTimeKyber);
+
+    /**
+     * Every copy stored before the session's backlog read ended has been delivered (some may be
+     * unacknowledged); sent once per session. {@code maxRetention}: the server's retention.max.
+     */
+    void backlogDelivered(java.time.Duration maxRetention);
   }
 
   private final DeviceAddress device;
@@ -66,6 +77,7 @@ public final class DeliverySession implements DeliveryHub.Listener {
   private boolean reading;
   private boolean dirty;
   private boolean closed;
+  private boolean backlogAnnounced;
 
   public DeliverySession(
       DeviceAddress device,
@@ -265,6 +277,13 @@ public final class DeliverySession implements DeliveryHub.Listener {
       sink.flush();
     }
     readFrom = Math.max(readFrom, page.nextSeq());
+    if (page.exhausted() && !backlogAnnounced) {
+      // The first read that reaches the end of the mailbox: every copy stored before it began
+      // has now been pushed, though the last window of them may still await its ack. Copies
+      // committed during the read are not waited for; they follow as new ones.
+      backlogAnnounced = true;
+      sink.backlogDelivered(messages.maxTtl());
+    }
     if (page.exhausted() && !dirty) {
       live = true;
     }

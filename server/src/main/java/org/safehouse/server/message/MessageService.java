@@ -64,6 +64,11 @@ public final class MessageService {
     this.maxTtl = maxTtl;
   }
 
+  /** The longest any copy is kept (retention.max): no copy is delivered later after its send. */
+  public Duration maxTtl() {
+    return maxTtl;
+  }
+
   /**
    * Stores one copy per recipient device in one durable commit; completes only after the write-
    * ahead log is synced, then pushes the copies to connected recipients.

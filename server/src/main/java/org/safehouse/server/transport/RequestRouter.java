@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.safehouse.protocol.wire.BacklogDelivered;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.Copy;
 import org.safehouse.protocol.wire.Delivery;
@@ -241,6 +242,17 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
                   KeysStatus.newBuilder()
                       .setOneTimePrekeys(oneTime)
                       .setOneTimeKyberPrekeys(oneTimeKyber))
+              .build());
+    }
+
+    @Override
+    public void backlogDelivered(java.time.Duration maxRetention) {
+      ctx.writeAndFlush(
+          ServerFrame.newBuilder()
+              .setBacklogDelivered(
+                  BacklogDelivered.newBuilder()
+                      .setMaxRetentionSeconds(
+                          (int) Math.min(Integer.MAX_VALUE, maxRetention.toSeconds())))
               .build());
     }
   }

@@ -53,8 +53,16 @@ public final class ChildServer implements AutoCloseable {
    * @throws IOException if the child exits or stays silent instead; the message has its stderr
    */
   public static ChildServer start(Path data, Path config) throws IOException {
+    return start(data, config, 0);
+  }
+
+  /**
+   * As {@link #start(Path, Path)}, listening on 127.0.0.1:{@code port}: a restart on the same port
+   * keeps enrolled devices' addresses valid.
+   */
+  public static ChildServer start(Path data, Path config, int port) throws IOException {
     List<String> args = new ArrayList<>(List.of("serve", "--data", data.toString()));
-    args.addAll(List.of("--listen", "127.0.0.1:0"));
+    args.addAll(List.of("--listen", "127.0.0.1:" + port));
     if (config != null) {
       args.addAll(List.of("--config", config.toString()));
     }

@@ -100,6 +100,9 @@ public final class RawClient implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final LinkedBlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<KeysStatus> prekeyNotices = new LinkedBlockingQueue<>();
+  // For each BacklogDelivered frame: how many deliveries had arrived before it, and its body.
+  private final LinkedBlockingQueue<BacklogNotice> backlogNotices = new LinkedBlockingQueue<>();
+  private final AtomicLong deliveriesSeen = new AtomicLong();
   private final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private final AtomicLong ids = new AtomicLong();
 
@@ -225,7 +228,13 @@ public final class RawClient implements AutoCloseable {
             p.complete(f.getResponse());
           }
         }
-        case DELIVERY -> c.deliveries.add(f.getDelivery());
+        case DELIVERY -> {
+          c.deliveriesSeen.incrementAndGet();
+          c.deliveries.add(f.getDelivery());
+        }
+        case BACKLOG_DELIVERED ->
+            c.backlogNotices.add(
+                new BacklogNotice(c.deliveriesSeen.get(), f.getBacklogDelivered()));
         case PREKEYS_LOW -> c.prekeyNotices.add(f.getPrekeysLow());
         default -> {}
       }
@@ -336,6 +345,15 @@ public final class RawClient implements AutoCloseable {
   /** The next "one-time prekeys low" notice, or null after {@code timeout}. */
   public KeysStatus nextPrekeyNotice(Duration timeout) throws InterruptedException {
     return prekeyNotices.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** A BacklogDelivered frame, and how many deliveries this connection had received before it. */
+  public record BacklogNotice(
+      long deliveriesBefore, org.safehouse.protocol.wire.BacklogDelivered frame) {}
+
+  /** The next "backlog delivered" notice, or null after {@code timeout}. */
+  public BacklogNotice nextBacklogNotice(Duration timeout) throws InterruptedException {
+    return backlogNotices.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   public int pendingDeliveries() {
