@@ -71,6 +71,7 @@ class SocksProxyTest {
       client.sendText(cw, "reply over tor", null);
       assertEquals("reply over tor", SdkTesting.receive(worker, 1, WAIT).get(0).text());
 
+      client.confirmReceived(); // shown to the user: it is not handed out again
       client.close();
       worker.sendText(cl, "while away", null);
       SafehouseClient reopened = keep(SafehouseClient.open(clientHome, PASSPHRASE, proxy));
