@@ -32,6 +32,7 @@ import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.sdk.crypto.Envelope;
 import org.safehouse.sdk.crypto.PaddedContent;
 import org.safehouse.sdk.net.Connection;
+import org.safehouse.sdk.store.Hex;
 import org.safehouse.sdk.store.LocalStore;
 import org.safehouse.sdk.store.SignalStore;
 import org.signal.libsignal.protocol.DuplicateMessageException;
@@ -119,8 +120,8 @@ final class Inbox {
    * which is removed in the same commit as what it becomes.
    */
   private void process(Connection from, Delivery delivery, String heldName) throws IOException {
-    String sender = hex(delivery.getSenderAccountId().toByteArray());
-    String messageId = hex(delivery.getClientMessageId().toByteArray());
+    String sender = Hex.format(delivery.getSenderAccountId().toByteArray());
+    String messageId = Hex.format(delivery.getClientMessageId().toByteArray());
     LocalStore.Batch batch = new LocalStore.Batch();
     if (heldName != null) {
       batch.delete(heldName);
@@ -418,14 +419,6 @@ final class Inbox {
             LOG.log(Level.FINE, "A delivery receipt was not sent");
           }
         });
-  }
-
-  private static String hex(byte[] bytes) {
-    StringBuilder out = new StringBuilder(bytes.length * 2);
-    for (byte b : bytes) {
-      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-    }
-    return out.toString();
   }
 
   private static void ack(Connection from, Delivery delivery) {

@@ -20,6 +20,7 @@ import org.safehouse.protocol.wire.Send;
 import org.safehouse.sdk.SafehouseException.Reason;
 import org.safehouse.sdk.crypto.Envelope;
 import org.safehouse.sdk.crypto.PaddedContent;
+import org.safehouse.sdk.store.Hex;
 import org.safehouse.sdk.store.SignalStore;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.InvalidKeyException;

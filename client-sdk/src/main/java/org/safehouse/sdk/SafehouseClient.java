@@ -38,6 +38,7 @@ import org.safehouse.protocol.wire.Role;
 import org.safehouse.sdk.SafehouseException.Reason;
 import org.safehouse.sdk.crypto.PreKeys;
 import org.safehouse.sdk.net.Connection;
+import org.safehouse.sdk.store.Hex;
 import org.safehouse.sdk.store.LocalStore;
 import org.safehouse.sdk.store.NoStoreException;
 import org.safehouse.sdk.store.SignalStore;

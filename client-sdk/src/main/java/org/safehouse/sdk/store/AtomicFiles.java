@@ -84,14 +84,6 @@ final class AtomicFiles {
         .setTimes(CONSTANT_TIME, CONSTANT_TIME, null);
   }
 
-  private static String hex(byte[] bytes) {
-    StringBuilder out = new StringBuilder(bytes.length * 2);
-    for (byte b : bytes) {
-      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-    }
-    return out.toString();
-  }
-
   private static void writeFully(FileChannel channel, byte[] content) throws IOException {
     ByteBuffer buffer = ByteBuffer.wrap(content);
     while (buffer.hasRemaining()) {
