@@ -42,6 +42,10 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private DeviceAddress device;
   private DeliverySession delivery;
   private ChannelHandlerContext ctx;
+  // Deletes of this account in flight: their answers go out before the connection closes, even
+  // when the close the deletion causes (or a check racing it) arrives first.
+  private int deletesInFlight;
+  private boolean closeAfterDeletes;
 
   RequestRouter(Services services, AccountSendLimiter sends, Responder responder) {
     this.services = services;
@@ -106,7 +110,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
       case FETCH_KEYS -> call(id, () -> requests.fetchKeys(device, frame.getFetchKeys()));
       case CREATE_INVITE -> call(id, () -> requests.createInvite(device, frame.getCreateInvite()));
       case LIST_CONTACTS -> call(id, () -> requests.listContacts(device));
-      case DELETE_ACCOUNT -> call(id, () -> requests.deleteAccount(device));
+      case DELETE_ACCOUNT -> deleteAccount(id);
       case LIST_CASES -> call(id, () -> requests.listCases(device));
       case ADD_CASEWORKER ->
           call(id, () -> requests.addCaseworker(device, frame.getAddCaseworker()));
@@ -128,6 +132,26 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
                 responder.fail(id, err);
               } else {
                 responder.respond(response.setRequestId(id));
+              }
+            },
+            ctx.executor());
+  }
+
+  /** Deletes this account, answers, then closes: the answer is never lost to the close. */
+  private void deleteAccount(long id) {
+    deletesInFlight++;
+    requests
+        .deleteAccount(device)
+        .whenCompleteAsync(
+            (response, err) -> {
+              deletesInFlight--;
+              if (err != null) {
+                responder.fail(id, err);
+              } else {
+                responder.respond(response.setRequestId(id));
+              }
+              if (deletesInFlight == 0 && (err == null || closeAfterDeletes)) {
+                ctx.close();
               }
             },
             ctx.executor());
@@ -231,7 +255,11 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void close() {
-      ctx.close();
+      if (deletesInFlight > 0) {
+        closeAfterDeletes = true;
+      } else {
+        ctx.close();
+      }
     }
 
     @Override
