@@ -17,11 +17,11 @@ import org.HdrHistogram.Histogram;
 import org.safehouse.protocol.content.Content;
 import org.safehouse.protocol.content.Text;
 import org.safehouse.sdk.SafehouseClient;
-import org.safehouse.sdk.crypto.Envelope;
-import org.safehouse.sdk.crypto.PaddedContent;
-import org.safehouse.sdk.crypto.PreKeys;
-import org.safehouse.sdk.store.LocalStore;
-import org.safehouse.sdk.store.SignalStore;
+import org.safehouse.sdk.internal.crypto.Envelope;
+import org.safehouse.sdk.internal.crypto.PaddedContent;
+import org.safehouse.sdk.internal.crypto.PreKeys;
+import org.safehouse.sdk.internal.store.LocalStore;
+import org.safehouse.sdk.internal.store.SignalStore;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.config.ConfigFile;
@@ -40,6 +40,11 @@ import org.signal.libsignal.protocol.state.PreKeyBundle;
  * persistent, encrypted stores (every session update is an fsynced, AES-GCM-sealed record, as on a
  * phone), and end-to-end latency of a text from one SDK client to another through a real server
  * over TLS. Writes {@code sdk.json} and {@code sdk.md}.
+ *
+ * <p>The crypto part measures SDK internals on purpose ({@code org.safehouse.sdk.internal.store}
+ * and {@code .crypto}: the SDK's own stores, prekeys and envelope, without the network), which are
+ * not API and may change in any release; keep this bench in step with them. The end-to-end part
+ * uses only the public {@link SafehouseClient}.
  *
  * <p>{@code java -cp bench/target/relay-bench.jar org.safehouse.bench.SdkBench [--quick] [--out
  * DIR]}

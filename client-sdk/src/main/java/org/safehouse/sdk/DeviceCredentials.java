@@ -12,7 +12,7 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
 import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
-import org.safehouse.sdk.store.Hex;
+import org.safehouse.sdk.internal.store.Hex;
 
 /**
  * What this device needs to reach and log in to its server, kept in the local store: the server's

@@ -12,9 +12,9 @@ import org.safehouse.protocol.wire.KeysStatus;
 import org.safehouse.protocol.wire.OneTimePreKey;
 import org.safehouse.protocol.wire.SignedPreKey;
 import org.safehouse.protocol.wire.UploadKeys;
-import org.safehouse.sdk.crypto.PreKeys;
-import org.safehouse.sdk.crypto.PreKeys.PublicPreKey;
-import org.safehouse.sdk.store.SignalStore;
+import org.safehouse.sdk.internal.crypto.PreKeys;
+import org.safehouse.sdk.internal.crypto.PreKeys.PublicPreKey;
+import org.safehouse.sdk.internal.store.SignalStore;
 
 /**
  * Keeps this device's keys published: tops the server's one-time prekeys back up to {@value

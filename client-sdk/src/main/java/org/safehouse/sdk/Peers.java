@@ -1,7 +1,7 @@
 package org.safehouse.sdk;
 
 import org.safehouse.sdk.SafehouseException.Reason;
-import org.safehouse.sdk.store.Hex;
+import org.safehouse.sdk.internal.store.Hex;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 
 /**

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import org.safehouse.sdk.store.LocalStore;
+import org.safehouse.sdk.internal.store.LocalStore;
 
 /**
  * The ids of messages already taken in, so that a copy the server delivers again is dropped: one

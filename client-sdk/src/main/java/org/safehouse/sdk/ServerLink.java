@@ -20,8 +20,8 @@ import org.safehouse.protocol.wire.ErrorCode;
 import org.safehouse.protocol.wire.KeysStatus;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.sdk.SafehouseException.Reason;
-import org.safehouse.sdk.net.Connection;
-import org.safehouse.sdk.net.PinMismatchException;
+import org.safehouse.sdk.internal.net.Connection;
+import org.safehouse.sdk.internal.net.PinMismatchException;
 
 /**
  * The device's link to its server: one authenticated {@link Connection} at a time, replaced by a

@@ -22,8 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.sdk.SafehouseException.Reason;
-import org.safehouse.sdk.store.NoStoreException;
-import org.safehouse.sdk.store.WrongPassphraseException;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.testing.FakeClock;

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.safehouse.sdk.store.LocalStore;
+import org.safehouse.sdk.internal.store.LocalStore;
 import org.safehouse.server.testing.FakeClock;
 
 /** Seen-marks are kept while the server could deliver a copy again, and forgotten after. */

@@ -77,7 +77,7 @@ class VerifiedFirstContactTest {
         java.util.HexFormat.of().formatHex(link.inviter().accountId()));
     assertTrue(
         java.util.Arrays.equals(
-            org.safehouse.sdk.store.SignalStore.fingerprint(
+            org.safehouse.sdk.internal.store.SignalStore.fingerprint(
                 worker.signalStore().getIdentityKeyPair().getPublicKey()),
             link.inviter().identityFingerprint()));
   }
