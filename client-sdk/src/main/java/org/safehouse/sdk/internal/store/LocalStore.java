@@ -254,7 +254,7 @@ public final class LocalStore implements AutoCloseable {
     }
 
     /** True if nothing was added. */
-    public boolean isEmpty() {
+    boolean isEmpty() {
       return changes.isEmpty();
     }
 

@@ -3,12 +3,7 @@ package org.safehouse.sdk.internal.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -16,7 +11,6 @@ import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.InvalidKeyException;
 import org.signal.libsignal.protocol.InvalidKeyIdException;
-import org.signal.libsignal.protocol.InvalidMessageException;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.ReusedBaseKeyException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
@@ -47,28 +41,20 @@ import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
 public final class SignalStore implements SignalProtocolStore {
   private static final String IDENTITY_KEY_PAIR = "local:identity-key-pair";
   private static final String REGISTRATION_ID = "local:registration-id";
-  private static final String REMOTE_IDENTITY = "identity:";
-  private static final String EXPECTED_IDENTITY = "expected-identity:";
-  private static final String SESSION = "session:";
-  private static final String PRE_KEY = "prekey:";
-  private static final String SIGNED_PRE_KEY = "signed-prekey:";
-  private static final String KYBER_PRE_KEY = "kyber-prekey:";
-  private static final String KYBER_BASE_KEY = "kyber-base-key:";
   private static final String SENDER_KEY = "sender-key:";
-  private static final int PRIMARY_DEVICE_ID = 1;
-  private static final byte KYBER_ONE_TIME = 1;
-  private static final byte KYBER_LAST_RESORT = 2;
 
-  private static final byte[] DELETED = new byte[0];
-
-  private final LocalStore store;
-  // Changes held back by deferWrites(); null when writing through.
-  private Map<String, byte[]> deferred;
+  private final DeferredRecords records;
+  private final IdentityTrust identities;
+  private final PreKeyRecords preKeys;
+  private final SessionRecords sessions;
   private final IdentityKeyPair identityKeyPair;
   private final int registrationId;
 
   private SignalStore(LocalStore store, IdentityKeyPair identityKeyPair, int registrationId) {
-    this.store = store;
+    this.records = new DeferredRecords(store);
+    this.identities = new IdentityTrust(records);
+    this.preKeys = new PreKeyRecords(records);
+    this.sessions = new SessionRecords(records);
     this.identityKeyPair = identityKeyPair;
     this.registrationId = registrationId;
   }
@@ -139,20 +125,9 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public synchronized IdentityChange saveIdentity(
       SignalProtocolAddress address, IdentityKey identityKey) {
-    Optional<RemoteIdentity> known = remoteIdentity(address);
-    if (!known.isPresent() && !matchesExpected(address.getName(), identityKey)) {
-      // libsignal saves only what isTrustedIdentity accepted; an impostor never gets here.
-      return IdentityChange.NEW_OR_UNCHANGED;
-    }
-    if (!known.isPresent()) {
-      putRemoteIdentity(address, new RemoteIdentity(identityKey, Optional.empty()));
-      return IdentityChange.NEW_OR_UNCHANGED;
-    }
-    if (known.get().trusted().equals(identityKey)) {
-      return IdentityChange.NEW_OR_UNCHANGED;
-    }
-    recordChange(address, known.get(), identityKey);
-    return IdentityChange.REPLACED_EXISTING;
+    return identities.save(address, identityKey)
+        ? IdentityChange.REPLACED_EXISTING
+        : IdentityChange.NEW_OR_UNCHANGED;
   }
 
   /**
@@ -165,15 +140,7 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public synchronized boolean isTrustedIdentity(
       SignalProtocolAddress address, IdentityKey identityKey, Direction direction) {
-    Optional<RemoteIdentity> known = remoteIdentity(address);
-    if (!known.isPresent()) {
-      return matchesExpected(address.getName(), identityKey);
-    }
-    if (known.get().trusted().equals(identityKey)) {
-      return true;
-    }
-    recordChange(address, known.get(), identityKey);
-    return false;
+    return identities.isTrusted(address, identityKey);
   }
 
   /**
@@ -183,7 +150,7 @@ public final class SignalStore implements SignalProtocolStore {
    */
   @Override
   public synchronized IdentityKey getIdentity(SignalProtocolAddress address) {
-    return remoteIdentity(address).map(RemoteIdentity::trusted).orElse(null);
+    return identities.trusted(address);
   }
 
   /**
@@ -192,7 +159,7 @@ public final class SignalStore implements SignalProtocolStore {
    * @throws UncheckedIOException if the store fails
    */
   public synchronized Optional<IdentityKey> changedIdentity(SignalProtocolAddress address) {
-    return remoteIdentity(address).flatMap(RemoteIdentity::changed);
+    return identities.changed(address);
   }
 
   /**
@@ -203,27 +170,18 @@ public final class SignalStore implements SignalProtocolStore {
    * @throws UncheckedIOException if the store fails
    */
   public synchronized boolean approveIdentity(SignalProtocolAddress address, IdentityKey shown) {
-    Objects.requireNonNull(shown, "shown");
-    Optional<RemoteIdentity> known = remoteIdentity(address);
-    if (!known.isPresent() || !known.get().changed().equals(Optional.of(shown))) {
-      return false;
-    }
-    putRemoteIdentity(address, new RemoteIdentity(shown, Optional.empty()));
-    return true;
+    return identities.approve(address, shown);
   }
 
   /**
    * Expects the identity whose {@link #fingerprint} is {@code fingerprint} at first contact with
    * account {@code name}: until an identity of that account is trusted, any other is refused.
    *
+   * @throws IllegalArgumentException if {@code fingerprint} is not 32 bytes
    * @throws UncheckedIOException if the store fails
    */
   public synchronized void expectIdentity(String name, byte[] fingerprint) {
-    Objects.requireNonNull(name, "name");
-    if (fingerprint == null || fingerprint.length != 32) {
-      throw new IllegalArgumentException("an identity fingerprint is 32 bytes (SHA-256)");
-    }
-    write(EXPECTED_IDENTITY + name, fingerprint.clone());
+    identities.expect(name, fingerprint);
   }
 
   /**
@@ -233,14 +191,7 @@ public final class SignalStore implements SignalProtocolStore {
    * @throws UncheckedIOException if the store fails
    */
   public synchronized boolean trustsExpectedIdentity(SignalProtocolAddress address) {
-    byte[] expected = read(EXPECTED_IDENTITY + address.getName());
-    if (expected == null) {
-      return false;
-    }
-    Optional<RemoteIdentity> known = remoteIdentity(address);
-    return !known.isPresent()
-        || (!known.get().changed().isPresent()
-            && MessageDigest.isEqual(expected, fingerprint(known.get().trusted())));
+    return identities.trustsExpected(address);
   }
 
   /**
@@ -251,43 +202,12 @@ public final class SignalStore implements SignalProtocolStore {
    */
   public synchronized boolean refusesFirstContact(
       SignalProtocolAddress address, IdentityKey identityKey) {
-    return !remoteIdentity(address).isPresent() && !matchesExpected(address.getName(), identityKey);
+    return identities.refusesFirstContact(address, identityKey);
   }
 
   /** SHA-256 of the serialized identity public key: what an invite link names. */
   public static byte[] fingerprint(IdentityKey identityKey) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(identityKey.serialize());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JDK has no SHA-256", e);
-    }
-  }
-
-  private boolean matchesExpected(String name, IdentityKey identityKey) {
-    byte[] expected = read(EXPECTED_IDENTITY + name);
-    return expected == null || MessageDigest.isEqual(expected, fingerprint(identityKey));
-  }
-
-  private void recordChange(SignalProtocolAddress address, RemoteIdentity known, IdentityKey key) {
-    if (!known.changed().equals(Optional.of(key))) {
-      putRemoteIdentity(address, new RemoteIdentity(known.trusted(), Optional.of(key)));
-    }
-  }
-
-  private Optional<RemoteIdentity> remoteIdentity(SignalProtocolAddress address) {
-    byte[] bytes = read(REMOTE_IDENTITY + address.getName());
-    if (bytes == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(RemoteIdentity.decode(bytes));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private void putRemoteIdentity(SignalProtocolAddress address, RemoteIdentity identity) {
-    write(REMOTE_IDENTITY + address.getName(), identity.encode());
+    return IdentityTrust.fingerprint(identityKey);
   }
 
   // ---- sessions
@@ -295,22 +215,13 @@ public final class SignalStore implements SignalProtocolStore {
   /** Returns the session with {@code address}, or a fresh empty one. */
   @Override
   public synchronized SessionRecord loadSession(SignalProtocolAddress address) {
-    byte[] bytes = read(sessionName(address));
-    return bytes == null ? new SessionRecord() : parse(bytes, SessionRecord::new, "session");
+    return sessions.load(address);
   }
 
   @Override
   public synchronized List<SessionRecord> loadExistingSessions(
       List<SignalProtocolAddress> addresses) throws NoSessionException {
-    List<SessionRecord> sessions = new ArrayList<>(addresses.size());
-    for (SignalProtocolAddress address : addresses) {
-      byte[] bytes = read(sessionName(address));
-      if (bytes == null) {
-        throw new NoSessionException("No session for device " + address.getDeviceId());
-      }
-      sessions.add(parse(bytes, SessionRecord::new, "session"));
-    }
-    return sessions;
+    return sessions.loadExisting(addresses);
   }
 
   /**
@@ -318,141 +229,92 @@ public final class SignalStore implements SignalProtocolStore {
    */
   @Override
   public synchronized List<Integer> getSubDeviceSessions(String name) {
-    List<Integer> devices = new ArrayList<>();
-    for (int device : sessionDevices(name)) {
-      if (device != PRIMARY_DEVICE_ID) {
-        devices.add(device);
-      }
-    }
-    return devices;
+    return sessions.subDevices(name);
   }
 
   @Override
   public synchronized void storeSession(SignalProtocolAddress address, SessionRecord record) {
-    write(sessionName(address), record.serialize());
+    sessions.store(address, record);
   }
 
   @Override
   public synchronized boolean containsSession(SignalProtocolAddress address) {
-    return read(sessionName(address)) != null;
+    return sessions.contains(address);
   }
 
   @Override
   public synchronized void deleteSession(SignalProtocolAddress address) {
-    remove(sessionName(address));
+    sessions.delete(address);
   }
 
   @Override
   public synchronized void deleteAllSessions(String name) {
-    for (int device : sessionDevices(name)) {
-      remove(SESSION + name + ":" + device);
-    }
+    sessions.deleteAll(name);
   }
 
-  private List<Integer> sessionDevices(String name) {
-    String prefix = SESSION + name + ":";
-    List<Integer> devices = new ArrayList<>();
-    for (String record : names(prefix)) {
-      String rest = record.substring(prefix.length());
-      // An account whose name extends this one ("a:b") also matches the prefix; skip it.
-      if (!rest.isEmpty() && rest.chars().allMatch(Character::isDigit) && rest.length() < 10) {
-        devices.add(Integer.parseInt(rest));
-      }
-    }
-    return devices;
-  }
-
-  private static String sessionName(SignalProtocolAddress address) {
-    return SESSION + address.getName() + ":" + address.getDeviceId();
-  }
-
-  // ---- one-time prekeys
+  // ---- prekeys (one-time EC, signed, Kyber)
 
   @Override
   public synchronized PreKeyRecord loadPreKey(int preKeyId) throws InvalidKeyIdException {
-    byte[] bytes = read(PRE_KEY + preKeyId);
-    if (bytes == null) {
-      throw new InvalidKeyIdException("No prekey with id " + preKeyId);
-    }
-    return parse(bytes, PreKeyRecord::new, "prekey");
+    return preKeys.loadPreKey(preKeyId);
   }
 
   @Override
   public synchronized void storePreKey(int preKeyId, PreKeyRecord record) {
-    write(PRE_KEY + preKeyId, record.serialize());
+    preKeys.storePreKey(preKeyId, record);
   }
 
   @Override
   public synchronized boolean containsPreKey(int preKeyId) {
-    return read(PRE_KEY + preKeyId) != null;
+    return preKeys.containsPreKey(preKeyId);
   }
 
   @Override
   public synchronized void removePreKey(int preKeyId) {
-    remove(PRE_KEY + preKeyId);
+    preKeys.removePreKey(preKeyId);
   }
-
-  // ---- signed prekeys
 
   @Override
   public synchronized SignedPreKeyRecord loadSignedPreKey(int signedPreKeyId)
       throws InvalidKeyIdException {
-    byte[] bytes = read(SIGNED_PRE_KEY + signedPreKeyId);
-    if (bytes == null) {
-      throw new InvalidKeyIdException("No signed prekey with id " + signedPreKeyId);
-    }
-    return parse(bytes, SignedPreKeyRecord::new, "signed prekey");
+    return preKeys.loadSignedPreKey(signedPreKeyId);
   }
 
   @Override
   public synchronized List<SignedPreKeyRecord> loadSignedPreKeys() {
-    List<SignedPreKeyRecord> records = new ArrayList<>();
-    for (String name : names(SIGNED_PRE_KEY)) {
-      records.add(parse(read(name), SignedPreKeyRecord::new, "signed prekey"));
-    }
-    return records;
+    return preKeys.loadSignedPreKeys();
   }
 
   @Override
   public synchronized void storeSignedPreKey(int signedPreKeyId, SignedPreKeyRecord record) {
-    write(SIGNED_PRE_KEY + signedPreKeyId, record.serialize());
+    preKeys.storeSignedPreKey(signedPreKeyId, record);
   }
 
   @Override
   public synchronized boolean containsSignedPreKey(int signedPreKeyId) {
-    return read(SIGNED_PRE_KEY + signedPreKeyId) != null;
+    return preKeys.containsSignedPreKey(signedPreKeyId);
   }
 
   @Override
   public synchronized void removeSignedPreKey(int signedPreKeyId) {
-    remove(SIGNED_PRE_KEY + signedPreKeyId);
+    preKeys.removeSignedPreKey(signedPreKeyId);
   }
-
-  // ---- Kyber prekeys
 
   @Override
   public synchronized KyberPreKeyRecord loadKyberPreKey(int kyberPreKeyId)
       throws InvalidKeyIdException {
-    byte[] bytes = read(KYBER_PRE_KEY + kyberPreKeyId);
-    if (bytes == null) {
-      throw new InvalidKeyIdException("No Kyber prekey with id " + kyberPreKeyId);
-    }
-    return parseKyber(bytes);
+    return preKeys.loadKyberPreKey(kyberPreKeyId);
   }
 
   @Override
   public synchronized List<KyberPreKeyRecord> loadKyberPreKeys() {
-    List<KyberPreKeyRecord> records = new ArrayList<>();
-    for (String name : names(KYBER_PRE_KEY)) {
-      records.add(parseKyber(read(name)));
-    }
-    return records;
+    return preKeys.loadKyberPreKeys();
   }
 
   /** Stores a one-time Kyber prekey: it is deleted when a session uses it. */
   @Override
   public synchronized void storeKyberPreKey(int kyberPreKeyId, KyberPreKeyRecord record) {
-    writeKyber(kyberPreKeyId, KYBER_ONE_TIME, record);
+    preKeys.storeOneTimeKyberPreKey(kyberPreKeyId, record);
   }
 
   /**
@@ -462,12 +324,12 @@ public final class SignalStore implements SignalProtocolStore {
    * @throws UncheckedIOException if the store fails
    */
   public synchronized void storeLastResortKyberPreKey(int kyberPreKeyId, KyberPreKeyRecord record) {
-    writeKyber(kyberPreKeyId, KYBER_LAST_RESORT, record);
+    preKeys.storeLastResortKyberPreKey(kyberPreKeyId, record);
   }
 
   @Override
   public synchronized boolean containsKyberPreKey(int kyberPreKeyId) {
-    return read(KYBER_PRE_KEY + kyberPreKeyId) != null;
+    return preKeys.containsKyberPreKey(kyberPreKeyId);
   }
 
   /**
@@ -480,25 +342,7 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public synchronized void markKyberPreKeyUsed(
       int kyberPreKeyId, int signedPreKeyId, ECPublicKey baseKey) throws ReusedBaseKeyException {
-    byte[] bytes = read(KYBER_PRE_KEY + kyberPreKeyId);
-    if (bytes == null) {
-      return;
-    }
-    if (bytes[0] == KYBER_ONE_TIME) {
-      remove(KYBER_PRE_KEY + kyberPreKeyId);
-      return;
-    }
-    String used =
-        KYBER_BASE_KEY
-            + kyberPreKeyId
-            + ":"
-            + signedPreKeyId
-            + ":"
-            + Hex.format(baseKey.serialize());
-    if (read(used) != null) {
-      throw new ReusedBaseKeyException("Base key already used with this last-resort Kyber prekey");
-    }
-    write(used, new byte[0]);
+    preKeys.markKyberPreKeyUsed(kyberPreKeyId, signedPreKeyId, baseKey);
   }
 
   /**
@@ -507,23 +351,7 @@ public final class SignalStore implements SignalProtocolStore {
    * @throws UncheckedIOException if the store fails
    */
   public synchronized void removeKyberPreKey(int kyberPreKeyId) {
-    remove(KYBER_PRE_KEY + kyberPreKeyId);
-    for (String name : names(KYBER_BASE_KEY + kyberPreKeyId + ":")) {
-      remove(name);
-    }
-  }
-
-  private void writeKyber(int kyberPreKeyId, byte kind, KyberPreKeyRecord record) {
-    byte[] serialized = record.serialize();
-    write(
-        KYBER_PRE_KEY + kyberPreKeyId,
-        ByteBuffer.allocate(1 + serialized.length).put(kind).put(serialized).array());
-  }
-
-  private static KyberPreKeyRecord parseKyber(byte[] bytes) {
-    byte[] serialized = new byte[bytes.length - 1];
-    System.arraycopy(bytes, 1, serialized, 0, serialized.length);
-    return parse(serialized, KyberPreKeyRecord::new, "Kyber prekey");
+    preKeys.removeKyberPreKey(kyberPreKeyId);
   }
 
   // ---- sender keys
@@ -531,14 +359,14 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public synchronized void storeSenderKey(
       SignalProtocolAddress sender, UUID distributionId, SenderKeyRecord record) {
-    write(senderKeyName(sender, distributionId), record.serialize());
+    records.write(senderKeyName(sender, distributionId), record.serialize());
   }
 
   @Override
   public synchronized SenderKeyRecord loadSenderKey(
       SignalProtocolAddress sender, UUID distributionId) {
-    byte[] bytes = read(senderKeyName(sender, distributionId));
-    return bytes == null ? null : parse(bytes, SenderKeyRecord::new, "sender key");
+    byte[] bytes = records.read(senderKeyName(sender, distributionId));
+    return bytes == null ? null : DeferredRecords.parse(bytes, SenderKeyRecord::new, "sender key");
   }
 
   private static String senderKeyName(SignalProtocolAddress sender, UUID distributionId) {
@@ -554,7 +382,7 @@ public final class SignalStore implements SignalProtocolStore {
    * state on disk and the redelivered copy still decrypts. Nothing is lost either way.
    */
   public synchronized void deferWrites() {
-    deferred = new LinkedHashMap<>();
+    records.defer();
   }
 
   /**
@@ -562,18 +390,8 @@ public final class SignalStore implements SignalProtocolStore {
    *
    * @throws IOException if the local store fails; the changes are then still deferred
    */
-  public synchronized void commitWrites() throws IOException {
-    if (deferred == null) {
-      return;
-    }
-    for (Map.Entry<String, byte[]> e : deferred.entrySet()) {
-      if (e.getValue() == DELETED) {
-        store.delete(e.getKey());
-      } else {
-        store.put(e.getKey(), e.getValue());
-      }
-    }
-    deferred = null;
+  synchronized void commitWrites() throws IOException {
+    records.commit();
   }
 
   /**
@@ -582,88 +400,11 @@ public final class SignalStore implements SignalProtocolStore {
    * the batch is committed (its changes are then on disk).
    */
   public synchronized void addDeferredTo(LocalStore.Batch batch) {
-    if (deferred == null) {
-      return;
-    }
-    for (Map.Entry<String, byte[]> e : deferred.entrySet()) {
-      if (e.getValue() == DELETED) {
-        batch.delete(e.getKey());
-      } else {
-        batch.put(e.getKey(), e.getValue());
-      }
-    }
+    records.addTo(batch);
   }
 
   /** Forgets the deferred changes: the state on disk stays as it was. */
   public synchronized void discardWrites() {
-    deferred = null;
-  }
-
-  // ---- storage
-
-  private byte[] read(String name) {
-    if (deferred != null && deferred.containsKey(name)) {
-      byte[] v = deferred.get(name);
-      return v == DELETED ? null : v;
-    }
-    try {
-      return store.get(name);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private void write(String name, byte[] value) {
-    if (deferred != null) {
-      deferred.put(name, value.clone());
-      return;
-    }
-    try {
-      store.put(name, value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private void remove(String name) {
-    if (deferred != null) {
-      deferred.put(name, DELETED);
-      return;
-    }
-    try {
-      store.delete(name);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Record names under {@code prefix}, deferred changes included. */
-  private List<String> names(String prefix) {
-    java.util.TreeSet<String> out = new java.util.TreeSet<>(store.names(prefix));
-    if (deferred != null) {
-      deferred.forEach(
-          (k, v) -> {
-            if (k.startsWith(prefix)) {
-              if (v == DELETED) {
-                out.remove(k);
-              } else {
-                out.add(k);
-              }
-            }
-          });
-    }
-    return new ArrayList<>(out);
-  }
-
-  private interface Parser<T> {
-    T parse(byte[] bytes) throws InvalidMessageException;
-  }
-
-  private static <T> T parse(byte[] bytes, Parser<T> parser, String what) {
-    try {
-      return parser.parse(bytes);
-    } catch (InvalidMessageException e) {
-      throw new UncheckedIOException(new IOException("Stored " + what + " is damaged", e));
-    }
+    records.discard();
   }
 }
