@@ -27,6 +27,8 @@ public record ClientOptions(Proxy proxy, Clock clock) {
   /**
    * Validates the options.
    *
+   * @param proxy a SOCKS proxy, or {@link Proxy#NO_PROXY}
+   * @param clock the clock the SDK tells the time by
    * @throws NullPointerException if {@code proxy} or {@code clock} is null
    * @throws IllegalArgumentException if {@code proxy} is an HTTP proxy: only SOCKS resolves the
    *     server's name remotely

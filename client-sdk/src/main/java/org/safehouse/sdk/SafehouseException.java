@@ -56,7 +56,11 @@ public final class SafehouseException extends Exception {
     this.reason = Objects.requireNonNull(reason, "reason");
   }
 
-  /** Which kind of failure this is. */
+  /**
+   * Which kind of failure this is.
+   *
+   * @return the reason, never null
+   */
   public Reason reason() {
     return reason;
   }
