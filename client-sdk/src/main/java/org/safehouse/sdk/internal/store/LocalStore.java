@@ -226,7 +226,7 @@ public final class LocalStore implements AutoCloseable {
   /** The commit point of a batch: its journal, written atomically. Tests stop here to crash. */
   synchronized void writeJournal(Batch batch) throws IOException {
     ensureOpen();
-    byte[] encoded = Batch.encode(batch.changes);
+    byte[] encoded = Journal.encode(batch.changes);
     AtomicFiles.write(
         home.resolve(JOURNAL_FILE),
         RecordCodec.encode(recordKey, JOURNAL_FILE, JOURNAL_FILE, encoded));
@@ -257,54 +257,6 @@ public final class LocalStore implements AutoCloseable {
     boolean isEmpty() {
       return changes.isEmpty();
     }
-
-    private static byte[] encode(java.util.Map<String, byte[]> changes) {
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-        out.writeInt(changes.size());
-        for (java.util.Map.Entry<String, byte[]> e : changes.entrySet()) {
-          byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-          out.writeInt(name.length);
-          out.write(name);
-          out.writeInt(e.getValue() == null ? -1 : e.getValue().length);
-          if (e.getValue() != null) {
-            out.write(e.getValue());
-          }
-        }
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      return bytes.toByteArray();
-    }
-
-    private static java.util.LinkedHashMap<String, byte[]> decode(byte[] bytes) throws IOException {
-      java.util.LinkedHashMap<String, byte[]> changes = new java.util.LinkedHashMap<>();
-      try (java.io.DataInputStream in =
-          new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
-        int count = in.readInt();
-        for (int i = 0; i < count; i++) {
-          byte[] name = readExactly(in, in.readInt(), bytes.length);
-          int length = in.readInt();
-          changes.put(
-              new String(name, StandardCharsets.UTF_8),
-              length < 0 ? null : readExactly(in, length, bytes.length));
-        }
-      } catch (RuntimeException | java.io.EOFException e) {
-        throw new IOException("The store's journal is damaged", e);
-      }
-      return changes;
-    }
-
-    /** {@code n} bytes, never more than the journal holds (a damaged length must not allocate). */
-    private static byte[] readExactly(java.io.DataInputStream in, int n, int available)
-        throws IOException {
-      if (n < 0 || n > available) {
-        throw new java.io.EOFException("a length of " + n + " in a journal of " + available);
-      }
-      byte[] out = new byte[n];
-      in.readFully(out);
-      return out;
-    }
   }
 
   private void apply(java.util.Map<String, byte[]> changes) throws IOException {
@@ -332,7 +284,7 @@ public final class LocalStore implements AutoCloseable {
       return;
     }
     byte[] file = Files.readAllBytes(journal);
-    apply(Batch.decode(RecordCodec.decodeValue(recordKey, JOURNAL_FILE, JOURNAL_FILE, file)));
+    apply(Journal.decode(RecordCodec.decodeValue(recordKey, JOURNAL_FILE, JOURNAL_FILE, file)));
     AtomicFiles.delete(journal);
   }
 
