@@ -42,7 +42,8 @@ need curl curl
 need systemd-analyze systemd
 
 echo "package check: installing $deb"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(realpath "$deb")" >/dev/null
+# --reinstall: a snapshot build keeps its version, and a machine may hold an older build of it.
+DEBIAN_FRONTEND=noninteractive apt-get install --reinstall -y -qq "$(realpath "$deb")" >/dev/null
 
 # What the package put in place.
 if [[ "$(getent passwd safehouse | cut -d: -f7)" == /usr/sbin/nologin ]]; then
