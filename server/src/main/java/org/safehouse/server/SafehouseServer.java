@@ -300,7 +300,8 @@ public final class SafehouseServer implements AutoCloseable {
     try {
       RelayStore.PurgeResult r = store.purge();
       if (r.ran()) {
-        log.info("purged the store in {} ms", r.millis());
+        // Routine, every purge interval: not for a journald log (errors and start/stop only).
+        log.debug("purged the store in {} ms", r.millis());
       }
     } catch (IOException | RuntimeException e) {
       log.warn("store purge failed: {}", e.getClass().getSimpleName());

@@ -75,7 +75,9 @@ class SeizureDrillTest {
             tmp.resolve("safehouse.conf"),
             "sweeper.interval = 200ms\nstore.purge-interval = 500ms\n",
             StandardCharsets.UTF_8);
-    server = ChildServer.start(data, config);
+    // The drill waits for the sweeper's and the purge's lines, which the shipped log holds at
+    // DEBUG (a quiet journald log); more lines are only more for it to search.
+    server = ChildServer.start(data, config, 0, List.of("-Dsafehouse.log.level=DEBUG"));
 
     // ---- accounts and invites: codes are remembered to search for them later
     List<byte[]> inviteCodes = new ArrayList<>();

@@ -90,7 +90,8 @@ public final class ExpirySweeper {
               if (e != null) {
                 log.warn("expiry sweep failed: {}", e.toString());
               } else if (n > 0) {
-                log.info("removed {} expired messages", n);
+                // Routine (the count is in admin stats): not for a journald log.
+                log.debug("removed {} expired messages", n);
               }
             });
   }

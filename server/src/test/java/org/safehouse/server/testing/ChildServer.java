@@ -61,12 +61,21 @@ public final class ChildServer implements AutoCloseable {
    * keeps enrolled devices' addresses valid.
    */
   public static ChildServer start(Path data, Path config, int port) throws IOException {
+    return start(data, config, port, List.of());
+  }
+
+  /**
+   * As {@link #start(Path, Path, int)}, with more JVM options, e.g. {@code
+   * -Dsafehouse.log.level=DEBUG} to see the routine lines the shipped log leaves out.
+   */
+  public static ChildServer start(Path data, Path config, int port, List<String> jvmOptions)
+      throws IOException {
     List<String> args = new ArrayList<>(List.of("serve", "--data", data.toString()));
     args.addAll(List.of("--listen", "127.0.0.1:" + port));
     if (config != null) {
       args.addAll(List.of("--config", config.toString()));
     }
-    Process p = launch(scratch(data), args);
+    Process p = launch(scratch(data), jvmOptions, args);
     Lines out = new Lines(p.getInputStream(), "child-stdout");
     Lines err = new Lines(p.getErrorStream(), "child-stderr");
     try {
@@ -122,6 +131,11 @@ public final class ChildServer implements AutoCloseable {
   }
 
   private static Process launch(Path scratch, List<String> args) throws IOException {
+    return launch(scratch, List.of(), args);
+  }
+
+  private static Process launch(Path scratch, List<String> jvmOptions, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Small and quick to start: the box has two cores, shared with the test JVM.
@@ -129,6 +143,7 @@ public final class ChildServer implements AutoCloseable {
     // As every documented command: a JVM out of memory exits instead of limping on.
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     cmd.add("-Djava.io.tmpdir=" + scratch);
+    cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     cmd.add("org.safehouse.server.Main");
     cmd.addAll(args);
