@@ -30,7 +30,11 @@ import org.safehouse.server.message.ExpirySweeper;
 import org.safehouse.server.message.InProcessDeliveryHub;
 import org.safehouse.server.message.MessageService;
 import org.safehouse.server.message.RoutingPolicy;
+import org.safehouse.server.metrics.RelayMetrics;
+import org.safehouse.server.metrics.prometheus.MetricsEndpoint;
+import org.safehouse.server.metrics.prometheus.PrometheusMetrics;
 import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.store.StoreFigures;
 import org.safehouse.server.transport.RelayServer;
 import org.safehouse.server.transport.Services;
 import org.safehouse.server.transport.TlsMaterial;
@@ -57,6 +61,8 @@ public final class SafehouseServer implements AutoCloseable {
   private final InviteLink firstAdminInvite;
   private RelayServer relay;
   private AdminSocket admin;
+  private RelayMetrics metrics = RelayMetrics.OFF;
+  private MetricsEndpoint metricsEndpoint;
 
   private SafehouseServer(
       ServerConfig config,
@@ -100,9 +106,11 @@ public final class SafehouseServer implements AutoCloseable {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(named("expiry-sweeper"));
     SafehouseServer server = null;
+    PrometheusMetrics prometheus = config.metrics().enabled() ? new PrometheusMetrics() : null;
+    RelayMetrics metrics = prometheus == null ? RelayMetrics.OFF : prometheus;
     try {
       Invites invites = new Invites(store, clock, random, config.inviteExpiry());
-      ExpirySweeper sweeper = new ExpirySweeper(store, clock, config.auditRetention());
+      ExpirySweeper sweeper = new ExpirySweeper(store, clock, config.auditRetention(), metrics);
       InProcessDeliveryHub hub = new InProcessDeliveryHub();
       CaseTeams cases = new CaseTeams(store, clock, hub);
       RoutingPolicy policy = new RoutingPolicy();
@@ -128,7 +136,8 @@ public final class SafehouseServer implements AutoCloseable {
               hub,
               readers,
               clock,
-              config.limits());
+              config.limits(),
+              metrics);
       RelayServer relay =
           RelayServer.start(config.listenSocketAddress(), ssl, services, random, secret);
       HostPort publicAddress = config.publicAddress();
@@ -154,6 +163,10 @@ public final class SafehouseServer implements AutoCloseable {
               publicAddress,
               first);
       server.relay = relay;
+      server.metrics = metrics;
+      if (prometheus != null) {
+        server.metricsEndpoint = startMetrics(config, prometheus, store, relay);
+      }
       server.admin =
           AdminSocket.start(
               config.adminSocket(),
@@ -189,6 +202,28 @@ public final class SafehouseServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  private static MetricsEndpoint startMetrics(
+      ServerConfig config, PrometheusMetrics metrics, RelayStore store, RelayServer relay)
+      throws IOException {
+    StoreFigures figures = new StoreFigures(store);
+    return MetricsEndpoint.start(
+        config.metrics(),
+        metrics,
+        new MetricsEndpoint.Readings(
+            relay::openConnections,
+            relay::unauthenticatedConnections,
+            figures::queuedMessages,
+            figures::queuedBytes,
+            figures::bytesOnDisk,
+            () -> store.writerStats().snapshot(),
+            () -> relay.listening() && figures.writable(2_000)));
+  }
+
+  /** The port metrics are served on, if {@code metrics.listen} is set. */
+  public Optional<Integer> metricsPort() {
+    return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::port);
   }
 
   private static TlsMaterial tlsMaterial(ServerConfig config) throws IOException {
@@ -300,6 +335,7 @@ public final class SafehouseServer implements AutoCloseable {
     try {
       RelayStore.PurgeResult r = store.purge();
       if (r.ran()) {
+        metrics.purgeRan(r.millis() * 1_000_000L, r.compacted());
         log.info("purged the store in {} ms", r.millis());
       }
     } catch (IOException | RuntimeException e) {
@@ -329,6 +365,9 @@ public final class SafehouseServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
     if (relay != null) {
       relay.close();
     }
