@@ -34,7 +34,6 @@ import org.safehouse.server.metrics.RelayMetrics;
 import org.safehouse.server.metrics.prometheus.MetricsEndpoint;
 import org.safehouse.server.metrics.prometheus.PrometheusMetrics;
 import org.safehouse.server.store.RelayStore;
-import org.safehouse.server.store.StoreFigures;
 import org.safehouse.server.transport.RelayServer;
 import org.safehouse.server.transport.Services;
 import org.safehouse.server.transport.TlsMaterial;
@@ -165,7 +164,8 @@ public final class SafehouseServer implements AutoCloseable {
       server.relay = relay;
       server.metrics = metrics;
       if (prometheus != null) {
-        server.metricsEndpoint = startMetrics(config, prometheus, store, relay);
+        server.metricsEndpoint =
+            MetricsEndpoint.startFor(config.metrics(), prometheus, store, relay);
       }
       server.admin =
           AdminSocket.start(
@@ -202,23 +202,6 @@ public final class SafehouseServer implements AutoCloseable {
       }
       throw e;
     }
-  }
-
-  private static MetricsEndpoint startMetrics(
-      ServerConfig config, PrometheusMetrics metrics, RelayStore store, RelayServer relay)
-      throws IOException {
-    StoreFigures figures = new StoreFigures(store);
-    return MetricsEndpoint.start(
-        config.metrics(),
-        metrics,
-        new MetricsEndpoint.Readings(
-            relay::openConnections,
-            relay::unauthenticatedConnections,
-            figures::queuedMessages,
-            figures::queuedBytes,
-            figures::bytesOnDisk,
-            () -> store.writerStats().snapshot(),
-            () -> relay.listening() && figures.writable(2_000)));
   }
 
   /** The port metrics are served on, if {@code metrics.listen} is set. */

@@ -16,7 +16,10 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.safehouse.server.config.HostPort;
 import org.safehouse.server.config.MetricsSettings;
+import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.store.StoreFigures;
 import org.safehouse.server.store.WriterStats;
+import org.safehouse.server.transport.RelayServer;
 
 /**
  * The metrics HTTP endpoint ({@code metrics.listen}): {@code GET /metrics} in the Prometheus text
@@ -97,6 +100,24 @@ public final class MetricsEndpoint implements AutoCloseable {
               + "); choose another metrics.listen",
           e);
     }
+  }
+
+  /** Starts serving the figures of a running relay: its connections and its store. */
+  public static MetricsEndpoint startFor(
+      MetricsSettings settings, PrometheusMetrics metrics, RelayStore store, RelayServer relay)
+      throws IOException {
+    StoreFigures figures = new StoreFigures(store);
+    return start(
+        settings,
+        metrics,
+        new Readings(
+            relay::openConnections,
+            relay::unauthenticatedConnections,
+            figures::queuedMessages,
+            figures::queuedBytes,
+            figures::bytesOnDisk,
+            () -> store.writerStats().snapshot(),
+            () -> relay.listening() && figures.writable(2_000)));
   }
 
   private static InetAddress address(HostPort at, boolean allowNonLoopback) throws IOException {
