@@ -140,8 +140,6 @@ public final class RelayStore implements AutoCloseable {
             .setWalTtlSeconds(0)
             .setWalSizeLimitMB(0)
             .setMaxTotalWalSize(256L << 20)
-            // A purge flushes every family in one go: one switch to a new WAL, not one per family.
-            .setAtomicFlush(true)
             .setMaxBackgroundJobs(2)
             // Flush and compaction output is synced a megabyte at a time, not in one burst at
             // the end of each file, which the WAL's fdatasync before an OK would wait behind.

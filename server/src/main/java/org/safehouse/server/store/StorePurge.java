@@ -16,24 +16,27 @@ import org.rocksdb.RocksDBException;
  * the writer:
  *
  * <ol>
- *   <li>one atomic flush of every column family's memtable (a Put that meets its SingleDelete or
- *       DeleteRange in the memtable is dropped there and never reaches a data file). The store
- *       switches to a new write-ahead log once, and RocksDB deletes every older log, which held the
- *       deleted ciphertext;
+ *   <li>a flush of every column family's memtable (a Put that meets its SingleDelete or DeleteRange
+ *       in the memtable is dropped there and never reaches a data file), after which RocksDB
+ *       deletes the write-ahead logs that held the deleted ciphertext;
  *   <li>a compaction of only the key ranges that had deletes since the last purge, in only the
  *       column families that had them, down to the last level, so a delete that meets an older data
- *       file drops that data too. Data files elsewhere are not rewritten.
+ *       file drops that data too. Data files outside those ranges are not rewritten, and the last
+ *       level is not rewritten on its own (no forced bottommost compaction): the deletes are
+ *       compacted into it together with the files they overlap, which is what drops the data.
  * </ol>
  *
- * <p>Both run on the caller's thread (the purger), never on the writer thread and never holding
- * anything the writer takes: the flush and the compaction are RocksDB background jobs that let
- * writes go on ({@code allow_write_stall} false, no exclusive manual compaction). A purge with
- * nothing written since the last one does nothing.
+ * <p>Both run on the caller's thread (the purger), never on the writer thread, and never holding
+ * anything the writer takes (the writer hands over its deleted ranges under a lock held only to
+ * copy them): the flush and the compaction are RocksDB background jobs that let writes go on
+ * ({@code allow_write_stall} false, no exclusive manual compaction). A purge with nothing written
+ * since the last one does nothing.
  *
- * <p>Why not just compact everything, as this did before: rewriting every data file of every family
- * each minute cost the writer up to a quarter of a second of stalled syncs (two memtable switches
- * per family, and the disk busy with the rewrite), and grew with the queue, not with what was
- * deleted (see bench/results/purge-stall).
+ * <p>Why not compact everything, as this did before: a forced full compaction of all thirteen
+ * families each minute rewrote every data file, queued copies for offline phones included, and the
+ * writer's WAL syncs waited behind that I/O (see bench/results/purge-stall). (An atomic flush of
+ * all families, one WAL switch instead of one per family, was tried and dropped: with it every
+ * automatic memtable flush flushes every family too, and the writer's longest syncs grew.)
  */
 final class StorePurge {
   private final RocksDB db;
