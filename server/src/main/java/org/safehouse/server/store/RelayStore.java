@@ -483,10 +483,10 @@ public final class RelayStore implements AutoCloseable {
 
   /**
    * Makes acknowledged, expired and deleted data physically leave the store's files while writes go
-   * on: flushes every memtable at once (a Put that meets its delete there never reaches a data
-   * file, and the write-ahead logs that held it are deleted), then compacts the key ranges that had
-   * deletes since the last purge down to the last level. Does nothing if nothing was written since
-   * the last purge. See {@link StorePurge}.
+   * on: flushes every memtable (a Put that meets its delete there never reaches a data file, and
+   * the write-ahead logs that held it are deleted), then compacts the key ranges that had deletes
+   * since the last purge down to the last level. Does nothing if nothing was written since the last
+   * purge. See {@link StorePurge}.
    *
    * <p>Not on the writer thread: writes go on while it runs. Residue it cannot remove (the
    * MANIFEST, free blocks of the file system and the disk) is described in SECURITY.md.
