@@ -30,6 +30,9 @@ import org.safehouse.server.message.ExpirySweeper;
 import org.safehouse.server.message.InProcessDeliveryHub;
 import org.safehouse.server.message.MessageService;
 import org.safehouse.server.message.RoutingPolicy;
+import org.safehouse.server.metrics.RelayMetrics;
+import org.safehouse.server.metrics.prometheus.MetricsEndpoint;
+import org.safehouse.server.metrics.prometheus.PrometheusMetrics;
 import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.transport.RelayServer;
 import org.safehouse.server.transport.Services;
@@ -57,6 +60,8 @@ public final class SafehouseServer implements AutoCloseable {
   private final InviteLink firstAdminInvite;
   private RelayServer relay;
   private AdminSocket admin;
+  private RelayMetrics metrics = RelayMetrics.OFF;
+  private MetricsEndpoint metricsEndpoint;
 
   private SafehouseServer(
       ServerConfig config,
@@ -100,9 +105,11 @@ public final class SafehouseServer implements AutoCloseable {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(named("expiry-sweeper"));
     SafehouseServer server = null;
+    PrometheusMetrics prometheus = config.metrics().enabled() ? new PrometheusMetrics() : null;
+    RelayMetrics metrics = prometheus == null ? RelayMetrics.OFF : prometheus;
     try {
       Invites invites = new Invites(store, clock, random, config.inviteExpiry());
-      ExpirySweeper sweeper = new ExpirySweeper(store, clock, config.auditRetention());
+      ExpirySweeper sweeper = new ExpirySweeper(store, clock, config.auditRetention(), metrics);
       InProcessDeliveryHub hub = new InProcessDeliveryHub();
       CaseTeams cases = new CaseTeams(store, clock, hub);
       RoutingPolicy policy = new RoutingPolicy();
@@ -128,7 +135,8 @@ public final class SafehouseServer implements AutoCloseable {
               hub,
               readers,
               clock,
-              config.limits());
+              config.limits(),
+              metrics);
       RelayServer relay =
           RelayServer.start(config.listenSocketAddress(), ssl, services, random, secret);
       HostPort publicAddress = config.publicAddress();
@@ -154,6 +162,11 @@ public final class SafehouseServer implements AutoCloseable {
               publicAddress,
               first);
       server.relay = relay;
+      server.metrics = metrics;
+      if (prometheus != null) {
+        server.metricsEndpoint =
+            MetricsEndpoint.startFor(config.metrics(), prometheus, store, relay);
+      }
       server.admin =
           AdminSocket.start(
               config.adminSocket(),
@@ -189,6 +202,11 @@ public final class SafehouseServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The port metrics are served on, if {@code metrics.listen} is set. */
+  public Optional<Integer> metricsPort() {
+    return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::port);
   }
 
   private static TlsMaterial tlsMaterial(ServerConfig config) throws IOException {
@@ -300,6 +318,7 @@ public final class SafehouseServer implements AutoCloseable {
     try {
       RelayStore.PurgeResult r = store.purge();
       if (r.ran()) {
+        metrics.purgeRan(r.millis() * 1_000_000L, r.compacted());
         // Routine, every purge interval: not for a journald log (errors and start/stop only).
         log.debug("purged the store in {} ms", r.millis());
       }
@@ -330,6 +349,9 @@ public final class SafehouseServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
     if (relay != null) {
       relay.close();
     }

@@ -47,7 +47,9 @@ public final class ConfigFile {
           "quota.mailbox-messages",
           "quota.mailbox-bytes",
           "quota.key-fetches-per-hour",
-          "quota.max-copies-per-send");
+          "quota.max-copies-per-send",
+          "metrics.listen",
+          "metrics.allow-non-loopback");
 
   private ConfigFile() {}
 
@@ -144,7 +146,17 @@ public final class ConfigFile {
         duration(p, "audit.retention", d.auditRetention()),
         duration(p, "store.purge-interval", d.purgeInterval()),
         keyStorage(p, "store.bucket-keys", d.bucketKeys()),
-        quotas(p, d.quotas()));
+        quotas(p, d.quotas()),
+        metrics(p));
+  }
+
+  private static MetricsSettings metrics(Properties p) {
+    String v = value(p, "metrics.listen");
+    java.util.Optional<HostPort> listen =
+        v == null || v.isEmpty()
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(hostPort(p, "metrics.listen", null));
+    return new MetricsSettings(listen, bool(p, "metrics.allow-non-loopback", false));
   }
 
   private static Quotas quotas(Properties p, Quotas q) {

@@ -28,6 +28,7 @@ import org.safehouse.server.store.KeyStorage;
  * @param bucketKeys where the keys of stored messages live: on disk (queued messages survive a
  *     restart) or in memory only (they do not)
  * @param quotas mailbox caps, key-fetch and send-size quotas
+ * @param metrics where Prometheus metrics are served (off by default)
  */
 public record ServerConfig(
     HostPort listen,
@@ -44,7 +45,8 @@ public record ServerConfig(
     Duration auditRetention,
     Duration purgeInterval,
     KeyStorage bucketKeys,
-    Quotas quotas) {
+    Quotas quotas,
+    MetricsSettings metrics) {
 
   public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofSeconds(60);
 
@@ -60,6 +62,7 @@ public record ServerConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(bucketKeys, "store.bucket-keys");
     Objects.requireNonNull(quotas, "quotas");
+    Objects.requireNonNull(metrics, "metrics");
     requirePositive("retention.default", retentionDefault);
     requirePositive("retention.max", retentionMax);
     requirePositive("invite.expiry", inviteExpiry);
@@ -77,6 +80,42 @@ public record ServerConfig(
     if (retentionMax.toSeconds() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("retention.max is too long; use at most 365d");
     }
+  }
+
+  /** A configuration without metrics. */
+  public ServerConfig(
+      HostPort listen,
+      HostPort publicAddress,
+      Path dataDir,
+      boolean tlsEnabled,
+      Path tlsCert,
+      Path tlsKey,
+      Duration retentionDefault,
+      Duration retentionMax,
+      Duration inviteExpiry,
+      Limits limits,
+      Duration sweepInterval,
+      Duration auditRetention,
+      Duration purgeInterval,
+      KeyStorage bucketKeys,
+      Quotas quotas) {
+    this(
+        listen,
+        publicAddress,
+        dataDir,
+        tlsEnabled,
+        tlsCert,
+        tlsKey,
+        retentionDefault,
+        retentionMax,
+        inviteExpiry,
+        limits,
+        sweepInterval,
+        auditRetention,
+        purgeInterval,
+        bucketKeys,
+        quotas,
+        MetricsSettings.OFF);
   }
 
   /** A configuration with the default quotas. */
@@ -160,7 +199,8 @@ public record ServerConfig(
         auditRetention,
         purgeInterval,
         bucketKeys,
-        quotas);
+        quotas,
+        metrics);
   }
 
   /** This configuration with other transport limits. */
@@ -180,7 +220,8 @@ public record ServerConfig(
         auditRetention,
         purgeInterval,
         bucketKeys,
-        quotas);
+        quotas,
+        metrics);
   }
 
   /** This configuration with other quotas. */
@@ -200,7 +241,29 @@ public record ServerConfig(
         auditRetention,
         purgeInterval,
         bucketKeys,
-        newQuotas);
+        newQuotas,
+        metrics);
+  }
+
+  /** This configuration with metrics served as {@code newMetrics} says. */
+  public ServerConfig withMetrics(MetricsSettings newMetrics) {
+    return new ServerConfig(
+        listen,
+        publicAddress,
+        dataDir,
+        tlsEnabled,
+        tlsCert,
+        tlsKey,
+        retentionDefault,
+        retentionMax,
+        inviteExpiry,
+        limits,
+        sweepInterval,
+        auditRetention,
+        purgeInterval,
+        bucketKeys,
+        quotas,
+        newMetrics);
   }
 
   static void requirePositive(String name, Duration d) {

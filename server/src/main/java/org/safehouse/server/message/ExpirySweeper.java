@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import org.safehouse.server.metrics.RelayMetrics;
 import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.store.WriteOp;
 import org.slf4j.Logger;
@@ -22,6 +23,7 @@ public final class ExpirySweeper {
   private final RelayStore store;
   private final Clock clock;
   private final java.time.Duration auditRetention;
+  private final RelayMetrics metrics;
   // Read on the writer thread, set after each commit: an old value only means a longer scan.
   private volatile long watermark;
 
@@ -33,9 +35,19 @@ public final class ExpirySweeper {
    * @param auditRetention audit log entries older than this are removed too
    */
   public ExpirySweeper(RelayStore store, Clock clock, java.time.Duration auditRetention) {
+    this(store, clock, auditRetention, RelayMetrics.OFF);
+  }
+
+  /**
+   * @param auditRetention audit log entries older than this are removed too
+   * @param metrics told of every sweep {@link #sweepAndLog} runs
+   */
+  public ExpirySweeper(
+      RelayStore store, Clock clock, java.time.Duration auditRetention, RelayMetrics metrics) {
     this.store = store;
     this.clock = clock;
     this.auditRetention = auditRetention;
+    this.metrics = metrics;
   }
 
   /**
@@ -84,9 +96,11 @@ public final class ExpirySweeper {
 
   /** Runs {@link #sweep} and logs only a count. */
   public void sweepAndLog() {
+    long started = System.nanoTime();
     sweep()
         .whenComplete(
             (n, e) -> {
+              metrics.sweepRan(System.nanoTime() - started, e == null ? n : 0);
               if (e != null) {
                 log.warn("expiry sweep failed: {}", e.toString());
               } else if (n > 0) {

@@ -49,6 +49,8 @@ final class GroupCommitWriter implements AutoCloseable {
   private long nextSeq;
   private long seqReservedUpTo;
   private volatile boolean closing;
+  // Whether the last group that had anything to write failed to (disk full, read-only, I/O error).
+  private volatile boolean failing;
   private final WriterStats stats = new WriterStats();
 
   GroupCommitWriter(RelayStore store, long[] counters, long seqReservedUpTo) {
@@ -81,6 +83,11 @@ final class GroupCommitWriter implements AutoCloseable {
     return stats;
   }
 
+  /** Whether the writer takes work and its last write reached the disk. */
+  boolean writing() {
+    return !closing && !failing && thread.isAlive();
+  }
+
   private void run() {
     List<Pending<?>> group = new ArrayList<>();
     while (true) {
@@ -111,7 +118,7 @@ final class GroupCommitWriter implements AutoCloseable {
     boolean durable = false;
     long started = System.nanoTime();
     long applied = started;
-    try (WriteBatch batch = new WriteBatch()) {
+    try (DeleteTrackingBatch batch = new DeleteTrackingBatch(store.metaCf())) {
       Tx tx = new Tx(store, batch, accountCache, usageCache, counters, nextSeq, seqReservedUpTo);
       for (Pending<?> p : group) {
         try {
@@ -133,9 +140,8 @@ final class GroupCommitWriter implements AutoCloseable {
         // A key created for a copy in this group reaches the disk before the copy does.
         store.bucketKeys().saveNew();
         store.db().write(durable ? synced : unsynced, batch);
-        if (batch.hasSingleDelete() || batch.hasDelete() || batch.hasDeleteRange()) {
-          store.noteDeletes();
-        }
+        store.purger().deleted(batch.deletedRanges());
+        failing = false;
         stats.record(
             group.size(),
             started - group.get(0).queuedAt(),
@@ -162,9 +168,11 @@ final class GroupCommitWriter implements AutoCloseable {
           });
     } catch (RocksDBException e) {
       // Nothing of this group is durable: fail every op so no sender gets an OK.
+      failing = true;
       log.error("store write failed: {}", e.getStatus() == null ? "?" : e.getStatus().getCode());
       fail(group, e);
     } catch (java.io.IOException e) {
+      failing = true;
       log.error("store write failed: cannot save a new bucket key ({})", e.getClass().getName());
       fail(group, e);
     }

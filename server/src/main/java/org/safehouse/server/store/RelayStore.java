@@ -64,6 +64,7 @@ public final class RelayStore implements AutoCloseable {
   private final boolean created;
   private final java.util.concurrent.atomic.AtomicLong auditSeq;
   private final BucketKeys bucketKeys;
+  private final StorePurge purge;
 
   private RelayStore(
       RocksDB db,
@@ -91,6 +92,7 @@ public final class RelayStore implements AutoCloseable {
     byte[] s = db.get(metaCf(), META_SEQ);
     long seq = s == null ? 1 : Keys.getLong(s, 0);
     this.auditSeq = new java.util.concurrent.atomic.AtomicLong(lastAuditSeq() + 1);
+    this.purge = new StorePurge(db, handles);
     this.writer = new GroupCommitWriter(this, counters, seq);
   }
 
@@ -477,59 +479,30 @@ public final class RelayStore implements AutoCloseable {
   }
 
   /** What one {@link #purge} did. */
-  public record PurgeResult(boolean ran, long millis) {}
-
-  private long purgedAtSequence = -1;
-  // Set by the writer after a batch that deleted anything; a purge compacts only if it is set.
-  private final java.util.concurrent.atomic.AtomicBoolean deletedSincePurge =
-      new java.util.concurrent.atomic.AtomicBoolean(true);
-
-  void noteDeletes() {
-    deletedSincePurge.set(true);
-  }
+  public record PurgeResult(boolean ran, long millis, boolean compacted) {}
 
   /**
-   * Makes acknowledged, expired and deleted data physically leave the store's files: flushes every
-   * memtable (a Put that meets its SingleDelete or DeleteRange in the memtable is dropped there and
-   * never reaches a data file), which lets RocksDB delete the write-ahead log files that held it,
-   * then compacts every column family down to its last level, so deletes that meet older data files
-   * drop that data too. Does nothing if nothing was written since the last purge, and only flushes
-   * if nothing was deleted: then there is nothing for a compaction to drop, and rewriting every
-   * data file of a large queue each interval would only slow the writer down.
+   * Makes acknowledged, expired and deleted data physically leave the store's files while writes go
+   * on: flushes every memtable (a Put that meets its delete there never reaches a data file, and
+   * the write-ahead logs that held it are deleted), then compacts the key ranges that had deletes
+   * since the last purge down to the last level. Does nothing if nothing was written since the last
+   * purge. See {@link StorePurge}.
    *
    * <p>Not on the writer thread: writes go on while it runs. Residue it cannot remove (the
    * MANIFEST, free blocks of the file system and the disk) is described in SECURITY.md.
    */
-  public synchronized PurgeResult purge() throws IOException {
-    long seq = db.getLatestSequenceNumber();
-    if (seq == purgedAtSequence) {
-      return new PurgeResult(false, 0);
-    }
-    long start = System.nanoTime();
-    try (org.rocksdb.FlushOptions fo = new org.rocksdb.FlushOptions().setWaitForFlush(true);
-        org.rocksdb.CompactRangeOptions co =
-            new org.rocksdb.CompactRangeOptions()
-                .setBottommostLevelCompaction(
-                    org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)
-                .setExclusiveManualCompaction(false)) {
-      boolean compact = deletedSincePurge.getAndSet(false);
-      db.flush(fo, handles);
-      if (compact) {
-        for (ColumnFamilyHandle h : handles) {
-          db.compactRange(h, null, null, co);
-        }
-      }
-      // Obsolete WAL and data files are deleted by the flush and compaction jobs themselves.
-    } catch (RocksDBException e) {
-      throw new IOException("cannot purge the store", e);
-    }
-    purgedAtSequence = seq;
-    return new PurgeResult(true, (System.nanoTime() - start) / 1_000_000);
+  public PurgeResult purge() throws IOException {
+    return purge.purge();
   }
 
   /** Counts as of the last commit. */
   public Counters counters() {
     return writer.counters();
+  }
+
+  /** Whether the writer takes work and its last write reached the disk. */
+  boolean writing() {
+    return writer.writing();
   }
 
   /** Timings of the writer's group commits since the store opened. */
@@ -588,6 +561,10 @@ public final class RelayStore implements AutoCloseable {
 
   BucketKeys bucketKeys() {
     return bucketKeys;
+  }
+
+  StorePurge purger() {
+    return purge;
   }
 
   RocksDB db() {

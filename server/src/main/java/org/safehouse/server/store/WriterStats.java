@@ -17,8 +17,9 @@ public final class WriterStats {
   private static final int WAIT = 2;
   private static final int APPLY = WAIT + BUCKETS;
   private static final int WRITE = APPLY + BUCKETS;
+  private static final int WRITE_NANOS = WRITE + BUCKETS;
 
-  private final AtomicLongArray cells = new AtomicLongArray(WRITE + BUCKETS);
+  private final AtomicLongArray cells = new AtomicLongArray(WRITE_NANOS + 1);
 
   void record(int ops, long waitNanos, long applyNanos, long writeNanos) {
     cells.lazySet(GROUPS, cells.get(GROUPS) + 1);
@@ -26,6 +27,7 @@ public final class WriterStats {
     bump(WAIT, waitNanos);
     bump(APPLY, applyNanos);
     bump(WRITE, writeNanos);
+    cells.lazySet(WRITE_NANOS, cells.get(WRITE_NANOS) + writeNanos);
   }
 
   private void bump(int base, long nanos) {
@@ -78,6 +80,19 @@ public final class WriterStats {
     /** Batch write plus WAL sync. */
     public double writeMillis(double q) {
       return quantile(WRITE, q);
+    }
+
+    /**
+     * How many batch writes (each with its WAL sync) took each time: element i counts those of
+     * [2^(i-1), 2^i) microseconds (element 0: under 1), the last also everything longer.
+     */
+    public long[] writeCounts() {
+      return java.util.Arrays.copyOfRange(c, WRITE, WRITE + BUCKETS);
+    }
+
+    /** Total time of every batch write with its WAL sync, in nanoseconds. */
+    public long writeNanos() {
+      return c[WRITE_NANOS];
     }
 
     private double quantile(int base, double q) {

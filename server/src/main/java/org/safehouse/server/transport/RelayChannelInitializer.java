@@ -77,7 +77,7 @@ final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> {
       SessionGuards guards,
       UpgradeSecret secret) {
     Limits limits = services.limits();
-    Responder responder = new Responder(p.channel(), limits, services.clock());
+    Responder responder = new Responder(p.channel(), limits, services.clock(), services.metrics());
     p.addLast("backpressure", new Backpressure());
     // Above TLS, so that responses written in one burst share TLS records and syscalls.
     p.addLast("flush", new FlushConsolidationHandler(64, true));

@@ -25,11 +25,14 @@ public final class RelayServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel listener;
+  private final ConnectionLimiter limiter;
 
-  private RelayServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener) {
+  private RelayServer(
+      EventLoopGroup boss, EventLoopGroup workers, Channel listener, ConnectionLimiter limiter) {
     this.boss = boss;
     this.workers = workers;
     this.listener = listener;
+    this.limiter = limiter;
   }
 
   /**
@@ -74,7 +77,7 @@ public final class RelayServer implements AutoCloseable {
               .bind(address)
               .sync()
               .channel();
-      return new RelayServer(boss, workers, ch);
+      return new RelayServer(boss, workers, ch, limiter);
     } catch (Exception e) {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -101,6 +104,21 @@ public final class RelayServer implements AutoCloseable {
 
   public int port() {
     return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** Whether the listening socket is open and accepting. */
+  public boolean listening() {
+    return listener.isActive();
+  }
+
+  /** Open connections, signed in or not (a count only). */
+  public int openConnections() {
+    return limiter.open();
+  }
+
+  /** Open connections not signed in yet (a count only). */
+  public int unauthenticatedConnections() {
+    return limiter.unauthenticated();
   }
 
   /** Stops accepting new connections. */

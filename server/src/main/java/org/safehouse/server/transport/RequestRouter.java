@@ -22,6 +22,7 @@ import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.message.DeliverySession;
 import org.safehouse.server.message.MessageService;
 import org.safehouse.server.message.StoredMessage;
+import org.safehouse.server.metrics.RelayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +96,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
       return;
     }
     if (frame.hasAck()) {
+      services.metrics().acknowledged(frame.getAck().getDeliveryIdsCount());
       delivery.acknowledge(
           frame.getAck().getDeliveryIdsList().stream().mapToLong(Long::longValue).toArray());
       return;
@@ -158,18 +160,22 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   }
 
   private void send(long id, ClientFrame frame) {
+    RelayMetrics metrics = services.metrics();
     if (!sends.tryAcquire(device.account(), System.nanoTime())) {
+      metrics.sendAnswered(ErrorCode.RATE_LIMITED.name());
       responder.accountRateLimited(id);
       return;
     }
     var s = frame.getSend();
     if (s.getRecipientAccountId().size() != AccountId.LENGTH) {
+      metrics.sendAnswered(ErrorCode.BAD_REQUEST.name());
       responder.refuse(id, ErrorCode.BAD_REQUEST, "recipient_account_id must be 16 bytes");
       return;
     }
     List<MessageService.Copy> copies = new ArrayList<>(s.getCopiesCount());
     for (Copy c : s.getCopiesList()) {
       if (c.getDeviceId() < 1 || c.getCiphertext().isEmpty()) {
+        metrics.sendAnswered(ErrorCode.BAD_REQUEST.name());
         responder.refuse(id, ErrorCode.BAD_REQUEST, "each copy needs a device_id and a ciphertext");
         return;
       }
@@ -187,8 +193,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         .whenCompleteAsync(
             (sent, err) -> {
               if (err != null) {
-                responder.fail(id, err);
+                metrics.sendAnswered(responder.fail(id, err).name());
               } else {
+                metrics.sendAnswered(ErrorCode.OK.name());
                 responder.respond(
                     Response.newBuilder()
                         .setRequestId(id)
@@ -231,6 +238,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private final class Sink implements DeliverySession.Sink {
     @Override
     public void deliver(StoredMessage m) {
+      services.metrics().delivered(1);
       ctx.write(
           ServerFrame.newBuilder()
               .setDelivery(

@@ -11,6 +11,7 @@ import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.ServerFrame;
 import org.safehouse.server.Refusal;
 import org.safehouse.server.config.Limits;
+import org.safehouse.server.metrics.RelayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +41,16 @@ final class Responder {
 
   private final Channel channel;
   private final Clock clock;
+  private final RelayMetrics metrics;
   private final TokenBucket bucket;
   private boolean signedIn;
   private int refusals;
   private long windowStart;
 
-  Responder(Channel channel, Limits limits, Clock clock) {
+  Responder(Channel channel, Limits limits, Clock clock, RelayMetrics metrics) {
     this.channel = channel;
     this.clock = clock;
+    this.metrics = metrics;
     this.bucket = new TokenBucket(limits.requestsPerSecond(), System.nanoTime());
   }
 
@@ -89,11 +92,14 @@ final class Responder {
   }
 
   private void write(Response.Builder response) {
+    if (response.getError() != ErrorCode.OK) {
+      metrics.errorAnswered(response.getError().name());
+    }
     channel.writeAndFlush(ServerFrame.newBuilder().setResponse(response).build());
   }
 
-  /** The one place where service failures become error codes. */
-  void fail(long id, Throwable err) {
+  /** The one place where service failures become error codes; returns the code answered. */
+  ErrorCode fail(long id, Throwable err) {
     Throwable cause = unwrap(err);
     if (cause instanceof Refusal r) {
       Response.Builder b = Response.newBuilder().setRequestId(id).setMessage(r.getMessage());
@@ -115,11 +121,14 @@ final class Responder {
         }
       }
       respond(b);
+      return b.getError();
     } else if (cause instanceof IllegalStateException) {
       refuse(id, ErrorCode.UNAVAILABLE, "the server is shutting down; reconnect later");
+      return ErrorCode.UNAVAILABLE;
     } else {
       log.error("request failed: {}", cause.getClass().getName());
       refuse(id, ErrorCode.INTERNAL, "internal error; nothing was stored");
+      return ErrorCode.INTERNAL;
     }
   }
 

@@ -13,12 +13,14 @@ import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.DeliveryHub;
 import org.safehouse.server.message.DeliverySession;
 import org.safehouse.server.message.MessageService;
+import org.safehouse.server.metrics.RelayMetrics;
 import org.safehouse.server.store.RelayStore;
 
 /**
  * What the transport calls into.
  *
  * @param readers blocking pool for store reads and signature checks, never an event loop
+ * @param metrics where server-wide counts go ({@link RelayMetrics#OFF} without metrics)
  */
 public record Services(
     RelayStore store,
@@ -32,7 +34,38 @@ public record Services(
     DeliveryHub hub,
     Executor readers,
     Clock clock,
-    Limits limits) {
+    Limits limits,
+    RelayMetrics metrics) {
+
+  /** Services without metrics. */
+  public Services(
+      RelayStore store,
+      Enrollment enrollment,
+      Authenticator authenticator,
+      MessageService messages,
+      KeyDirectory keys,
+      Invites invites,
+      AccountDirectory accounts,
+      CaseTeams cases,
+      DeliveryHub hub,
+      Executor readers,
+      Clock clock,
+      Limits limits) {
+    this(
+        store,
+        enrollment,
+        authenticator,
+        messages,
+        keys,
+        invites,
+        accounts,
+        cases,
+        hub,
+        readers,
+        clock,
+        limits,
+        RelayMetrics.OFF);
+  }
 
   DeliverySession newDeliverySession(
       DeviceAddress device, Executor loop, DeliverySession.Sink sink) {

@@ -14,7 +14,10 @@ import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.message.StoredMessage;
 
-/** The periodic purge: a full compaction only when something was deleted, a flush otherwise. */
+/**
+ * The periodic purge: a flush, and a compaction of only the key ranges that had deletes since the
+ * last purge.
+ */
 class PurgeTest {
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -54,6 +57,50 @@ class PurgeTest {
               == 1,
           "the other copy is untouched");
     }
+  }
+
+  @Test
+  void aPurgeRewritesOnlyTheDataFilesThatHoldDeletedKeys() throws Exception {
+    DeviceAddress low = new DeviceAddress(AccountId.of(filled((byte) 0x01)), 1);
+    DeviceAddress high = new DeviceAddress(AccountId.of(filled((byte) 0xf0)), 1);
+    try (RelayStore store = RelayStore.open(dir)) {
+      StoredMessage acked = append(store, low, "acked");
+      assertTrue(store.purge().ran(), "the first purge compacts everything down");
+      append(store, high, "elsewhere");
+      assertTrue(store.purge().ran(), "nothing deleted: the high mailbox is flushed to its file");
+      java.util.Set<String> before = mailboxFiles(store);
+      byte[] ackedValue = store.db().get(store.mailboxCf(), Keys.mailbox(low, acked.seq()));
+
+      assertTrue(store.write(tx -> tx.removeMessage(low, acked.seq())).get());
+      assertTrue(store.purge().compacted());
+
+      java.util.Set<String> after = mailboxFiles(store);
+      java.util.Set<String> kept = new java.util.HashSet<>(before);
+      kept.retainAll(after);
+      assertEquals(1, kept.size(), "the file of the other mailbox is not rewritten: " + after);
+      assertEquals(
+          java.util.List.of(), StoreInspector.filesContaining(dir, ackedValue), "no file holds it");
+      assertEquals(
+          1,
+          store.readMailbox(high, 0, 10, System.currentTimeMillis()).messages().size(),
+          "the other copy is untouched");
+    }
+  }
+
+  private static java.util.Set<String> mailboxFiles(RelayStore store) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (org.rocksdb.LiveFileMetaData f : store.db().getLiveFilesMetaData()) {
+      if (new String(f.columnFamilyName(), StandardCharsets.US_ASCII).equals("mailbox")) {
+        names.add(f.fileName());
+      }
+    }
+    return names;
+  }
+
+  private static byte[] filled(byte b) {
+    byte[] id = new byte[AccountId.LENGTH];
+    java.util.Arrays.fill(id, b);
+    return id;
   }
 
   private static long level0Files(RelayStore store) throws Exception {

@@ -246,6 +246,11 @@ public final class RawClient implements AutoCloseable {
     }
   }
 
+  /** The client's own port (what a server would see as the source port). */
+  public int localPort() {
+    return ((java.net.InetSocketAddress) channel.localAddress()).getPort();
+  }
+
   public byte[] nonce() {
     return challenge.join();
   }
