@@ -12,6 +12,7 @@ import org.safehouse.server.admin.AdminClient;
 import org.safehouse.server.config.ConfigFile;
 import org.safehouse.server.config.Durations;
 import org.safehouse.server.config.ServerConfig;
+import org.safehouse.server.store.StoreFormat;
 import org.safehouse.server.transport.TlsMaterial;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +28,11 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {Main.Serve.class, Main.Admin.class},
     description = "Safehouse relay server.")
 public final class Main implements Callable<Integer> {
+  /**
+   * The exit code when the store was written by a newer server, which this one does not read
+   * (sysexits' EX_DATAERR): a supervisor should not restart it.
+   */
+  public static final int EXIT_NEWER_STORE = 65;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -91,6 +97,9 @@ public final class Main implements Callable<Integer> {
       SafehouseServer server;
       try {
         server = SafehouseServer.start(cfg, Clock.systemUTC());
+      } catch (StoreFormat.NewerStoreException e) {
+        System.err.println("error: " + e.getMessage());
+        return EXIT_NEWER_STORE;
       } catch (IOException e) {
         System.err.println("error: " + e.getMessage());
         return 1;
