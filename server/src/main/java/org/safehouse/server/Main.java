@@ -9,6 +9,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.admin.AdminClient;
+import org.safehouse.server.backup.BackupCipher;
+import org.safehouse.server.backup.Backups;
+import org.safehouse.server.backup.Passphrases;
 import org.safehouse.server.config.ConfigFile;
 import org.safehouse.server.config.Durations;
 import org.safehouse.server.config.ServerConfig;
@@ -25,12 +28,12 @@ import picocli.CommandLine.ParentCommand;
     name = "safehouse-server",
     mixinStandardHelpOptions = true,
     versionProvider = JarVersion.class,
-    subcommands = {Main.Serve.class, Main.Admin.class},
+    subcommands = {Main.Serve.class, Main.Admin.class, Main.Restore.class},
     description = "Safehouse relay server.")
 public final class Main implements Callable<Integer> {
   /**
-   * The exit code when the store was written by a newer server, which this one does not read
-   * (sysexits' EX_DATAERR): a supervisor should not restart it.
+   * The exit code when the store (or a backup) was written by a newer server, which this one does
+   * not read (sysexits' EX_DATAERR): a supervisor should not restart it.
    */
   public static final int EXIT_NEWER_STORE = 65;
 
@@ -59,7 +62,8 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    System.err.println("error: give a command: serve or admin (run with --help for usage)");
+    System.err.println(
+        "error: give a command: serve, admin or restore (run with --help for usage)");
     return 2;
   }
 
@@ -178,7 +182,8 @@ public final class Main implements Callable<Integer> {
         Admin.Unassign.class,
         Admin.Invites.class,
         Admin.CancelInvite.class,
-        Admin.Audit.class
+        Admin.Audit.class,
+        Admin.Backup.class
       })
   static final class Admin implements Callable<Integer> {
     @Option(
@@ -193,7 +198,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
       System.err.println(
           "error: give an admin command: invite, stats, cases, revoke, assign, unassign, invites,"
-              + " cancel-invite or audit (run with --help for usage)");
+              + " cancel-invite, audit or backup (run with --help for usage)");
       return 2;
     }
 
@@ -373,6 +378,117 @@ public final class Main implements Callable<Integer> {
       @Override
       public Integer call() throws Exception {
         return admin.request("audit");
+      }
+    }
+
+    @Command(
+        name = "backup",
+        mixinStandardHelpOptions = true,
+        versionProvider = JarVersion.class,
+        description =
+            "Write an encrypted backup of what recovery needs (TLS key and certificate, upgrade"
+                + " secret, accounts, devices and their public keys, cases, invites, audit log;"
+                + " never queued messages) to FILE, owner-only. The passphrase is asked at the"
+                + " terminal (twice), or read from the first line of --passphrase-file or of"
+                + " standard input.")
+    static final class Backup implements Callable<Integer> {
+      @ParentCommand Admin admin;
+
+      @Parameters(paramLabel = "FILE")
+      Path file;
+
+      @Option(
+          names = "--passphrase-file",
+          description = "read the passphrase from the first line of this file (e.g. /dev/fd/3)")
+      Path passphraseFile;
+
+      @Override
+      public Integer call() throws Exception {
+        ServerConfig cfg;
+        try {
+          cfg = ConfigFile.load(admin.config, admin.data, null);
+        } catch (ConfigFile.ConfigException e) {
+          System.err.println("error: " + e.getMessage());
+          return 2;
+        }
+        char[] passphrase = null;
+        try {
+          passphrase = Passphrases.read(passphraseFile, true);
+          long entries =
+              Backups.create(cfg.adminSocket(), file, passphrase, BackupCipher.Cost.DEFAULT);
+          System.out.println(
+              "backup written to "
+                  + file
+                  + " ("
+                  + entries
+                  + " records, encrypted); keep the passphrase apart from it");
+          return 0;
+        } catch (IOException e) {
+          System.err.println("error: " + e.getMessage());
+          return 1;
+        } finally {
+          if (passphrase != null) {
+            java.util.Arrays.fill(passphrase, '\0');
+          }
+        }
+      }
+    }
+  }
+
+  @Command(
+      name = "restore",
+      mixinStandardHelpOptions = true,
+      versionProvider = JarVersion.class,
+      description =
+          "Restore a backup made by 'admin backup' into an empty (or new) data folder; then start"
+              + " the server on it with 'serve'.")
+  static final class Restore implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE")
+    Path file;
+
+    @Option(names = "--data", description = "data folder to create (default ./safehouse-data)")
+    String data;
+
+    @Option(names = "--config", description = "config file, to find the data folder")
+    Path config;
+
+    @Option(
+        names = "--passphrase-file",
+        description = "read the passphrase from the first line of this file (e.g. /dev/fd/3)")
+    Path passphraseFile;
+
+    @Override
+    public Integer call() throws Exception {
+      ServerConfig cfg;
+      try {
+        cfg = ConfigFile.load(config, data, null);
+      } catch (ConfigFile.ConfigException e) {
+        System.err.println("error: " + e.getMessage());
+        return 2;
+      }
+      char[] passphrase = null;
+      try {
+        passphrase = Passphrases.read(passphraseFile, false);
+        Backups.Summary s = Backups.restore(file, passphrase, cfg.dataDir());
+        System.out.println(
+            "restored "
+                + s.accounts()
+                + " accounts and "
+                + s.devices()
+                + " devices into "
+                + cfg.dataDir()
+                + "; start the server on it with 'serve'");
+        return 0;
+      } catch (StoreFormat.NewerStoreException e) {
+        System.err.println("error: " + e.getMessage());
+        return EXIT_NEWER_STORE;
+      } catch (IOException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
+      } finally {
+        if (passphrase != null) {
+          java.util.Arrays.fill(passphrase, '\0');
+        }
       }
     }
   }
