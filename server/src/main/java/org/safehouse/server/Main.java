@@ -471,12 +471,12 @@ public final class Main implements Callable<Integer> {
         passphrase = Passphrases.read(passphraseFile, false);
         Backups.Summary s = Backups.restore(file, passphrase, cfg.dataDir());
         System.out.println(
-            "restored "
-                + s.accounts()
-                + " accounts and "
-                + s.devices()
-                + " devices into "
+            "restored into "
                 + cfg.dataDir()
+                + ": accounts "
+                + s.accounts()
+                + ", devices "
+                + s.devices()
                 + "; start the server on it with 'serve'");
         return 0;
       } catch (StoreFormat.NewerStoreException e) {
