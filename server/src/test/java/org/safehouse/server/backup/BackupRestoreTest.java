@@ -96,6 +96,9 @@ class BackupRestoreTest {
     }
     List<byte[]> bucketKeys = StoreInspector.bucketKeys(server.store());
     assertFalse(bucketKeys.isEmpty());
+    // The store keeps the copy sealed under its bucket key: these are the bytes to look for.
+    List<byte[]> sealed = StoreInspector.mailboxValues(server.store());
+    assertEquals(1, sealed.size());
     String pin = server.pin();
     String secret = server.upgradeSecret();
     int port = server.port();
@@ -106,6 +109,7 @@ class BackupRestoreTest {
     byte[] plain = plaintext(file);
     assertTrue(contains(plain, secret.getBytes(StandardCharsets.US_ASCII)), "holds the secret");
     assertFalse(contains(plain, queued), "a backup never holds a queued message");
+    assertFalse(contains(plain, sealed.get(0)), "nor its sealed copy");
     for (byte[] key : bucketKeys) {
       assertFalse(contains(plain, key), "a backup never holds a bucket key");
     }
