@@ -12,6 +12,7 @@ import org.safehouse.server.admin.AdminClient;
 import org.safehouse.server.config.ConfigFile;
 import org.safehouse.server.config.Durations;
 import org.safehouse.server.config.ServerConfig;
+import org.safehouse.server.store.StoreFormat;
 import org.safehouse.server.transport.TlsMaterial;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,9 +25,14 @@ import picocli.CommandLine.ParentCommand;
     name = "safehouse-server",
     mixinStandardHelpOptions = true,
     versionProvider = JarVersion.class,
-    subcommands = {Main.Serve.class, Main.Admin.class},
+    subcommands = {Main.Serve.class, Main.Admin.class, BackupCommands.Restore.class},
     description = "Safehouse relay server.")
 public final class Main implements Callable<Integer> {
+  /**
+   * The exit code when the store (or a backup) was written by a newer server, which this one does
+   * not read (sysexits' EX_DATAERR): a supervisor should not restart it.
+   */
+  public static final int EXIT_NEWER_STORE = 65;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -53,7 +59,8 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    System.err.println("error: give a command: serve or admin (run with --help for usage)");
+    System.err.println(
+        "error: give a command: serve, admin or restore (run with --help for usage)");
     return 2;
   }
 
@@ -91,6 +98,9 @@ public final class Main implements Callable<Integer> {
       SafehouseServer server;
       try {
         server = SafehouseServer.start(cfg, Clock.systemUTC());
+      } catch (StoreFormat.NewerStoreException e) {
+        System.err.println("error: " + e.getMessage());
+        return EXIT_NEWER_STORE;
       } catch (IOException e) {
         System.err.println("error: " + e.getMessage());
         return 1;
@@ -169,7 +179,8 @@ public final class Main implements Callable<Integer> {
         Admin.Unassign.class,
         Admin.Invites.class,
         Admin.CancelInvite.class,
-        Admin.Audit.class
+        Admin.Audit.class,
+        BackupCommands.AdminBackup.class
       })
   static final class Admin implements Callable<Integer> {
     @Option(
@@ -184,7 +195,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
       System.err.println(
           "error: give an admin command: invite, stats, cases, revoke, assign, unassign, invites,"
-              + " cancel-invite or audit (run with --help for usage)");
+              + " cancel-invite, audit or backup (run with --help for usage)");
       return 2;
     }
 

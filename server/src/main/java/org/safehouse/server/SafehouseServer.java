@@ -21,6 +21,7 @@ import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.account.Invites;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.admin.AdminSocket;
+import org.safehouse.server.backup.BackupSource;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.cases.Revocations;
 import org.safehouse.server.config.HostPort;
@@ -176,7 +177,13 @@ public final class SafehouseServer implements AutoCloseable {
               tls.pin(),
               secret.encoded(),
               cases,
-              new Revocations(store, clock, hub));
+              new Revocations(store, clock, hub),
+              new BackupSource(
+                  store,
+                  config.tlsCert(),
+                  config.tlsEnabled() ? config.tlsKey() : null,
+                  config.dataDir().resolve(UpgradeSecret.FILE),
+                  clock));
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(
           FatalErrors.exitOnError(sweeper::sweepAndLog), every, every, TimeUnit.MILLISECONDS);

@@ -31,6 +31,22 @@ public final class AdminClient {
    * @throws AdminException if the server refused the request
    */
   public static List<String> request(Path socket, String line) throws IOException, AdminException {
+    List<String> out = new ArrayList<>();
+    request(socket, line, out::add);
+    return out;
+  }
+
+  /** Takes the output lines of a request, as they arrive. */
+  public interface Lines {
+    void line(String line) throws IOException, AdminException;
+  }
+
+  /**
+   * As {@link #request(Path, String)}, giving each output line to {@code lines} as it arrives (for
+   * answers too large to hold, like a backup's).
+   */
+  public static void request(Path socket, String line, Lines lines)
+      throws IOException, AdminException {
     if (!Files.exists(socket)) {
       throw new IOException(
           "no running Safehouse server found for "
@@ -58,11 +74,9 @@ public final class AdminClient {
       if (status.startsWith("error ")) {
         throw new AdminException(status.substring(6));
       }
-      List<String> out = new ArrayList<>();
       for (String l; (l = in.readLine()) != null; ) {
-        out.add(l);
+        lines.line(l);
       }
-      return out;
     }
   }
 }

@@ -32,6 +32,7 @@ import org.safehouse.server.store.RelayStore;
  *                                code); CREATOR is the inviting staff account or admin-socket
  * cancel-invite ID
  * audit                          TIME ENTRY, oldest first
+ * backup                         the contents of a backup, streamed (see BackupStream)
  * </pre>
  *
  * The answer is {@code ok} or {@code error MESSAGE} on the first line, then the output lines.

@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.safehouse.server.account.Invites;
+import org.safehouse.server.backup.BackupSource;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.cases.Revocations;
 import org.safehouse.server.config.HostPort;
@@ -60,6 +62,7 @@ public final class AdminSocket implements AutoCloseable {
   private final Path path;
   private final ServerSocketChannel server;
   private final Function<String, List<String>> commands;
+  private final Map<String, StreamedCommand> streamed;
   private final long timeoutMillis;
   private final Thread acceptor;
   private final ExecutorService handlers = Executors.newCachedThreadPool(named("admin-request"));
@@ -72,10 +75,12 @@ public final class AdminSocket implements AutoCloseable {
       Path path,
       ServerSocketChannel server,
       Function<String, List<String>> commands,
+      Map<String, StreamedCommand> streamed,
       Duration timeout) {
     this.path = path;
     this.server = server;
     this.commands = commands;
+    this.streamed = Map.copyOf(streamed);
     this.timeoutMillis = timeout.toMillis();
     this.acceptor = new Thread(this::acceptLoop, "admin-socket");
     acceptor.setDaemon(true);
@@ -93,13 +98,25 @@ public final class AdminSocket implements AutoCloseable {
       String pin,
       String upgradeSecret,
       CaseTeams cases,
-      Revocations revocations)
+      Revocations revocations,
+      BackupSource backup)
       throws IOException {
     return start(
         path,
         new AdminCommands(invites, store, publicAddress, pin, upgradeSecret, cases, revocations)
             ::answer,
+        Map.of("backup", new BackupStream(backup)),
         DEFAULT_TIMEOUT);
+  }
+
+  /** Takes the lines of a streamed answer, one at a time. */
+  interface LineSink {
+    void line(String line) throws IOException;
+  }
+
+  /** A command whose answer is too large to hold at once: it writes its lines as it makes them. */
+  interface StreamedCommand {
+    void answer(LineSink out) throws IOException;
   }
 
   /**
@@ -108,10 +125,20 @@ public final class AdminSocket implements AutoCloseable {
    */
   static AdminSocket start(Path path, Function<String, List<String>> commands, Duration timeout)
       throws IOException {
+    return start(path, commands, Map.of(), timeout);
+  }
+
+  /** As above; a request line equal to a key of {@code streamed} is answered by its value. */
+  static AdminSocket start(
+      Path path,
+      Function<String, List<String>> commands,
+      Map<String, StreamedCommand> streamed,
+      Duration timeout)
+      throws IOException {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("the admin socket timeout must be positive");
     }
-    AdminSocket s = new AdminSocket(path, bindOwnerOnly(path), commands, timeout);
+    AdminSocket s = new AdminSocket(path, bindOwnerOnly(path), commands, streamed, timeout);
     s.acceptor.start();
     return s;
   }
@@ -176,6 +203,11 @@ public final class AdminSocket implements AutoCloseable {
       if (line == null) {
         return;
       }
+      StreamedCommand stream = streamed.get(line.trim());
+      if (stream != null) {
+        stream(client, stream);
+        return;
+      }
       List<String> answer = commands.apply(line);
       deadline = closeAfterTimeout(client);
       write(client, answer);
@@ -192,6 +224,22 @@ public final class AdminSocket implements AutoCloseable {
     } finally {
       deadline.cancel(false);
       release(client);
+    }
+  }
+
+  /** Each line gets the timeout anew: a long answer is fine, a stalled reader is not. */
+  private void stream(SocketChannel client, StreamedCommand command) throws IOException {
+    List<ScheduledFuture<?>> deadline =
+        new java.util.ArrayList<>(List.of(closeAfterTimeout(client)));
+    try {
+      command.answer(
+          l -> {
+            write(client, List.of(l));
+            deadline.get(0).cancel(false);
+            deadline.set(0, closeAfterTimeout(client));
+          });
+    } finally {
+      deadline.get(0).cancel(false);
     }
   }
 
@@ -295,6 +343,8 @@ public final class AdminSocket implements AutoCloseable {
     handlers.shutdownNow();
     deadlines.shutdownNow();
     try {
+      // A backup reads the store: it must end before the store closes.
+      handlers.awaitTermination(10, TimeUnit.SECONDS);
       acceptor.join(TimeUnit.SECONDS.toMillis(5));
       Files.deleteIfExists(path);
     } catch (InterruptedException e) {

@@ -6,9 +6,12 @@ import java.util.List;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
 
 /** The store's column families, in the order of {@link RelayStore}'s handles, and their options. */
 final class ColumnFamilies {
@@ -51,5 +54,23 @@ final class ColumnFamilies {
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
     }
     return descriptors;
+  }
+
+  /** Closes what an open made, in reverse order; {@code db} may be null. */
+  static void closeAll(
+      List<ColumnFamilyHandle> handles,
+      RocksDB db,
+      DBOptions dbo,
+      List<ColumnFamilyOptions> cfos,
+      LRUCache cache) {
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    if (db != null) {
+      db.close();
+    }
+    dbo.close();
+    cfos.forEach(ColumnFamilyOptions::close);
+    cache.close();
   }
 }

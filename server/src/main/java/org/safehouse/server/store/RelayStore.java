@@ -120,10 +120,17 @@ public final class RelayStore implements AutoCloseable {
    * their key is gone (all of them after a restart with keys in memory only), logging how many.
    *
    * @throws StoreLockedException if another running server holds the folder
+   * @throws StoreFormat.NewerStoreException if a newer server wrote the store (left untouched)
    * @throws IOException if the folder cannot be created, the store cannot be opened, or its key
    *     file cannot be read (the message is one line that says what to do)
    */
   public static RelayStore open(Path dir, KeyStorage keyStorage, Clock clock) throws IOException {
+    return open(dir, keyStorage, clock, StoreFormat.RELEASE);
+  }
+
+  /** As {@link #open(Path, KeyStorage, Clock)}, upgrading to {@code format} (tests use others). */
+  static RelayStore open(Path dir, KeyStorage keyStorage, Clock clock, StoreFormat format)
+      throws IOException {
     RocksDB.loadLibrary();
     Files.createDirectories(dir);
     boolean created = !Files.exists(dir.resolve("CURRENT"));
@@ -152,7 +159,7 @@ public final class RelayStore implements AutoCloseable {
     try {
       db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
     } catch (RocksDBException e) {
-      closeAll(handles, null, dbo, cfos, cache);
+      ColumnFamilies.closeAll(handles, null, dbo, cfos, cache);
       String msg = String.valueOf(e.getMessage());
       if (msg.contains("lock") || msg.contains("LOCK")) {
         throw new StoreLockedException(
@@ -164,6 +171,7 @@ public final class RelayStore implements AutoCloseable {
     }
     RelayStore store;
     try {
+      format.upgrade(db, handles, dir, clock);
       // Only now, under RocksDB's lock on the folder: a second server must not touch the keys.
       BucketKeys keys = BucketKeys.open(dir, keyStorage, new SecureRandom());
       try {
@@ -174,10 +182,10 @@ public final class RelayStore implements AutoCloseable {
         throw e;
       }
     } catch (IOException | RuntimeException e) {
-      closeAll(handles, db, dbo, cfos, cache);
+      ColumnFamilies.closeAll(handles, db, dbo, cfos, cache);
       throw e;
     } catch (RocksDBException e) {
-      closeAll(handles, db, dbo, cfos, cache);
+      ColumnFamilies.closeAll(handles, db, dbo, cfos, cache);
       throw new IOException("cannot read the store in " + dir + ": " + e.getMessage(), e);
     }
     try {
@@ -194,23 +202,6 @@ public final class RelayStore implements AutoCloseable {
       throw e;
     }
     return store;
-  }
-
-  private static void closeAll(
-      List<ColumnFamilyHandle> handles,
-      RocksDB db,
-      DBOptions dbo,
-      List<ColumnFamilyOptions> cfos,
-      LRUCache cache) {
-    for (ColumnFamilyHandle h : handles) {
-      h.close();
-    }
-    if (db != null) {
-      db.close();
-    }
-    dbo.close();
-    cfos.forEach(ColumnFamilyOptions::close);
-    cache.close();
   }
 
   /**

@@ -1,7 +1,6 @@
 package org.safehouse.server.transport;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,8 +9,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Secrets the server makes once (TLS key, upgrade secret), written owner-only and durably. */
-final class PrivateFiles {
+/**
+ * Secrets the server makes once (TLS key, upgrade secret) and backups, written owner-only and
+ * durably.
+ */
+public final class PrivateFiles {
   private PrivateFiles() {}
 
   /**
@@ -19,7 +21,20 @@ final class PrivateFiles {
    * into place, so the file is never readable by others, never half-written, and still there after
    * a power cut once this returns (an invite carrying it may already have been handed out).
    */
-  static void write(Path file, String text) throws IOException {
+  public static void write(Path file, String text) throws IOException {
+    write(file, out -> out.write(text.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /** What {@link #write(Path, Body)} puts in the file. */
+  public interface Body {
+    void writeTo(java.io.OutputStream out) throws IOException;
+  }
+
+  /**
+   * As {@link #write(Path, String)}, with the bytes {@code body} writes; if it throws, the file is
+   * left as it was and the partial one deleted.
+   */
+  public static void write(Path file, Body body) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp =
@@ -28,14 +43,19 @@ final class PrivateFiles {
             ".new-",
             ".tmp",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-      while (bytes.hasRemaining()) {
-        ch.write(bytes);
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        java.io.OutputStream out =
+            new java.io.BufferedOutputStream(
+                java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+        body.writeTo(out);
+        out.flush();
+        ch.force(true);
       }
-      ch.force(true);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
     }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
     }

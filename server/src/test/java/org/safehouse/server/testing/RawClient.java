@@ -75,6 +75,11 @@ public final class RawClient implements AutoCloseable {
       }
     }
 
+    /** A device whose auth key was kept (a test fixture's). */
+    public Device(KeyPair authKey) {
+      this.authKey = authKey;
+    }
+
     public byte[] rawPublicKey() {
       byte[] spki = authKey.getPublic().getEncoded();
       return Arrays.copyOfRange(spki, spki.length - 32, spki.length);
