@@ -80,6 +80,7 @@ class DebianPackageTest {
             "User=safehouse",
             "ExecStart=/usr/bin/safehouse-server serve --config /etc/safehouse/safehouse.conf",
             "Restart=on-failure",
+            "RestartPreventExitStatus=65",
             "NoNewPrivileges=yes",
             "ProtectSystem=strict",
             "ProtectHome=yes",
