@@ -77,6 +77,7 @@ public final class SafehouseClient implements AutoCloseable {
   private final Outbox outbox;
   private final Inbox inbox;
   private final SafetyNumbers safetyNumbers;
+  private final History history;
   private volatile boolean closed;
 
   private SafehouseClient(
@@ -91,6 +92,8 @@ public final class SafehouseClient implements AutoCloseable {
     this.inbox = new Inbox(local, signal, cryptoLock, outbox, receipts, link, clock);
     this.safetyNumbers =
         new SafetyNumbers(local, signal, outbox, cryptoLock, credentials.accountId());
+    this.history = new History(local, clock);
+    inbox.onReceipt(history::markDelivered);
     link.setEvents(new LinkEvents());
   }
 
@@ -449,7 +452,9 @@ public final class SafehouseClient implements AutoCloseable {
         Content.newBuilder()
             .setText(Text.newBuilder().setBody(text).setSentAtMillis(System.currentTimeMillis()))
             .build();
-    return outbox.sendForReceipt(peerAccountId, content, ttl);
+    SendReceipt receipt = outbox.sendForReceipt(peerAccountId, content, ttl);
+    history.recordSent(peerAccountId, receipt.messageId(), text);
+    return receipt;
   }
 
   /**
@@ -474,7 +479,11 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the home folder cannot be read or written
    */
   public List<ReceivedMessage> receive(Duration wait) throws IOException, SafehouseException {
-    return inbox.receive(wait == null ? Duration.ZERO : wait);
+    List<ReceivedMessage> messages = inbox.receive(wait == null ? Duration.ZERO : wait);
+    for (ReceivedMessage m : messages) {
+      history.recordReceived(m);
+    }
+    return messages;
   }
 
   /**
@@ -494,7 +503,16 @@ public final class SafehouseClient implements AutoCloseable {
    * listener must not block for long.
    */
   public void listen(Consumer<ReceivedMessage> listener) {
-    inbox.listen(Objects.requireNonNull(listener, "listener"));
+    Objects.requireNonNull(listener, "listener");
+    inbox.listen(
+        m -> {
+          try {
+            history.recordReceived(m);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          listener.accept(m);
+        });
     onWorker(inbox::deliverToListener);
   }
 
@@ -558,18 +576,52 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the connection breaks
    */
   public String createInvite(String role) throws IOException, SafehouseException {
+    return createInviteWithExpiry(role).link();
+  }
+
+  /**
+   * As {@link #createInvite}, with the expiry the server set.
+   *
+   * @throws SafehouseException as {@link #createInvite}
+   * @throws IOException if the connection breaks
+   */
+  public Invite createInviteWithExpiry(String role) throws IOException, SafehouseException {
     Response response =
         link.call(
             ClientFrame.newBuilder()
                 .setCreateInvite(CreateInvite.newBuilder().setRole(parseRole(role))));
-    return InviteLink.format(
-        credentials.server(),
-        credentials.pin(),
-        response.getInviteCreated().getCode().toByteArray(),
-        credentials.secret(),
-        new InviteLink.Inviter(
-            credentials.accountId(),
-            SignalStore.fingerprint(signal.getIdentityKeyPair().getPublicKey())));
+    String inviteLink =
+        InviteLink.format(
+            credentials.server(),
+            credentials.pin(),
+            response.getInviteCreated().getCode().toByteArray(),
+            credentials.secret(),
+            new InviteLink.Inviter(
+                credentials.accountId(),
+                SignalStore.fingerprint(signal.getIdentityKeyPair().getPublicKey())));
+    return new Invite(
+        inviteLink,
+        java.time.Instant.ofEpochMilli(response.getInviteCreated().getExpiresAtMillis()));
+  }
+
+  /** This device's history of texts, per conversation, with its retention. */
+  public History history() {
+    return history;
+  }
+
+  /** The app's own records in the encrypted home folder, never sent. */
+  public AppData appData() {
+    return new AppData(local);
+  }
+
+  /**
+   * Whether the peer's identity changed and was not yet approved: sending to it fails with {@code
+   * IDENTITY_CHANGED} until {@link #approveSafetyNumber} or {@link #markVerified}.
+   *
+   * @throws IOException if the home folder cannot be read
+   */
+  public boolean identityChanged(String peerAccountId) throws IOException {
+    return safetyNumbers.changed(peerAccountId);
   }
 
   /**
