@@ -59,11 +59,9 @@ final class Console implements AutoCloseable {
     return state;
   }
 
-  /** The key of the last unlock failure's text, once, or null. */
-  synchronized String takeError() {
-    String e = error;
-    error = null;
-    return e;
+  /** The key of the last unlock failure's text, or null; cleared by the next attempt. */
+  synchronized String error() {
+    return error;
   }
 
   /** True if the home folder holds no store yet: unlocking enrolls with an invite. */

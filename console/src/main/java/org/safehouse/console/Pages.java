@@ -59,7 +59,7 @@ final class Pages implements WebServer.Handler {
       } else if (console.state() == Console.State.UNLOCKING) {
         WebServer.html(r.exchange, 200, unlockingPage(r));
       } else {
-        WebServer.html(r.exchange, 200, unlockPage(r, console.takeError()));
+        WebServer.html(r.exchange, 200, unlockPage(r, console.error()));
       }
       return;
     }
@@ -67,6 +67,7 @@ final class Pages implements WebServer.Handler {
       if (p.equals("/")) {
         WebServer.redirect(r.exchange, "/cases");
       } else if (p.equals("/cases")) {
+        s.refreshSilently();
         WebServer.html(r.exchange, 200, casesPage(r, s));
       } else if (p.equals("/cases/list")) {
         WebServer.html(r.exchange, 200, caseList(r, s).toString());

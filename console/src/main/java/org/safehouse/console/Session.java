@@ -104,6 +104,15 @@ final class Session {
     contacts = byId;
   }
 
+  /** As {@link #refresh}, keeping the last answer if the server cannot be reached. */
+  void refreshSilently() {
+    try {
+      refresh();
+    } catch (IOException | SafehouseException | IllegalStateException e) {
+      LOG.log(Level.INFO, "Refresh failed: " + e.getClass().getSimpleName());
+    }
+  }
+
   void refreshQuietly() {
     try {
       refresh();

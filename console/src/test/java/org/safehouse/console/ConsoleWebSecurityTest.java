@@ -157,6 +157,23 @@ class ConsoleWebSecurityTest {
             Map.of("Cookie", cookie, "Sec-Fetch-Site", "cross-site"),
             "csrf=" + csrf);
     assertEquals(403, crossSite.status());
+    RawHttp.Response nullCrossSite =
+        RawHttp.send(
+            port,
+            "POST",
+            "/lock",
+            Map.of("Cookie", cookie, "Origin", "null", "Sec-Fetch-Site", "cross-site"),
+            "csrf=" + csrf);
+    assertEquals(403, nullCrossSite.status());
+    // Chromium's own form under Referrer-Policy no-referrer: Origin null, same-origin.
+    RawHttp.Response ownForm =
+        RawHttp.send(
+            port,
+            "POST",
+            "/lock",
+            Map.of("Cookie", cookie, "Origin", "null", "Sec-Fetch-Site", "same-origin"),
+            "csrf=" + csrf);
+    assertEquals(303, ownForm.status());
     // A form of another site cannot carry the cookie (SameSite) nor know the token; this one can.
     assertEquals(303, post(cookie, origin, "csrf=" + csrf).status());
     assertEquals(303, post(cookie, null, "csrf=" + csrf).status());

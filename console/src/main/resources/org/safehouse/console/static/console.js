@@ -36,18 +36,23 @@
     events.addEventListener('state', function () {
       if (page === 'unlocking' || page === 'unlock') { window.location.href = '/'; }
     });
-    events.addEventListener('history', function (e) {
+    // Whatever changed before this page's stream (re)opened is fetched when it opens.
+    events.addEventListener('open', function () { refresh(''); });
+    events.addEventListener('history', function (e) { refresh(e.data); });
+  }
+  function refresh(changed) {
+    if (page) {
       if (page === 'cases') {
         var q = document.getElementById('q');
         replace('case-list', '/cases/list?q=' + encodeURIComponent(q ? q.value : ''));
       } else if (page === 'conversation') {
         var list = document.getElementById('messages');
         var peer = list && list.getAttribute('data-peer');
-        if (peer && (e.data === peer || e.data === '')) {
+        if (peer && (changed === peer || changed === '')) {
           replace('messages', '/c/' + peer + '/messages');
         }
       }
-    });
+    }
   }
 
   if (page === 'unlocking') {
