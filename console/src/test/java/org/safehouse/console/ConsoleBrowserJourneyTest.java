@@ -83,10 +83,19 @@ class ConsoleBrowserJourneyTest {
   }
 
   private static void sendFromBrowser(String text) {
-    WebElement box = browser.waitFor("#text");
+    WebElement box;
+    try {
+      box = browser.waitFor("#text");
+    } catch (RuntimeException e) {
+      throw new AssertionError("no message box: " + browser.driver.getPageSource(), e);
+    }
     box.sendKeys(text);
     browser.find("#send").click();
-    browser.waitForText("#messages li.out", text);
+    try {
+      browser.waitForText("#messages li.out", text);
+    } catch (RuntimeException e) {
+      throw new AssertionError("not shown as sent: " + browser.find("main").getText(), e);
+    }
   }
 
   @Test
@@ -166,12 +175,37 @@ class ConsoleBrowserJourneyTest {
     browser.waitForText("#messages li.out", "stored by the server");
     String received = cli("client", "", "receive", "--wait", "5").out();
     assertTrue(received.contains("Yes. I will call you at six."), received);
-    browser.waitForText("#messages li.out", "delivered");
     browser.assertAccessible("conversation");
   }
 
   @Test
   @Order(5)
+  void aColleaguesDirectConversationShowsDelivered() throws Exception {
+    String id = colleague.account().accountId();
+    browser.open(base + "/c/" + id);
+    sendFromBrowser("Can you cover Maria tomorrow?");
+    // The colleague's device is connected: its receipt may already have come.
+    browser.until(
+        d ->
+            browser.all("#messages li.out").stream()
+                .anyMatch(
+                    e ->
+                        e.getText().contains("Can you cover")
+                            && (e.getText().contains("stored by the server")
+                                || e.getText().contains("delivered"))));
+    List<org.safehouse.sdk.ReceivedMessage> got = colleague.receive(Duration.ofSeconds(10));
+    assertTrue(
+        got.stream().anyMatch(m -> m.text().equals("Can you cover Maria tomorrow?")),
+        got.toString());
+    browser.waitForText("#messages li.out", "delivered");
+    colleague.sendText(relayWorkerId(), "Yes, I can.", null);
+    browser.waitForText("#messages li.in", "Yes, I can.");
+    browser.open(base + "/c/" + cliClient);
+    browser.waitFor("#messages");
+  }
+
+  @Test
+  @Order(6)
   void aLocalNicknameNamesTheCaseAndSearchFindsIt() throws Exception {
     browser.find("details summary").click();
     browser.find("#nickname").sendKeys("Maria K.");
@@ -188,7 +222,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aChangedIdentityBlocksSendingUntilVerifiedAgain() throws Exception {
     browser.open(base + "/invite");
     browser.waitFor("#new-invite").click();
@@ -229,7 +263,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aCaseIsHandedOverToAColleague() throws Exception {
     browser.open(base + "/c/" + cliClient);
     Select to = new Select(browser.waitFor("#handover-member"));
@@ -247,7 +281,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aCaseIsClosedOnlyWithTheTypedConfirmation() throws Exception {
     String peer = rawClient.accountId();
     browser.open(base + "/c/" + peer);
@@ -265,7 +299,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void oneKeystrokeLocksAndALockedConsoleShowsNothing() throws Exception {
     browser.open(base + "/cases");
     browser.waitFor("#case-list");
