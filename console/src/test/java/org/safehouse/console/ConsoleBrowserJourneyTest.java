@@ -266,6 +266,12 @@ class ConsoleBrowserJourneyTest {
   @Order(8)
   void aCaseIsHandedOverToAColleague() throws Exception {
     browser.open(base + "/c/" + cliClient);
+    // A colleague joins the team and leaves it again.
+    new Select(browser.waitFor("#add-member")).selectByVisibleText("Colleague Olga");
+    browser.find("#add").click();
+    browser.waitForText("#team", "Colleague Olga");
+    browser.click("button[aria-label='Remove Colleague Olga from the team']");
+    browser.until(d -> !browser.find("#team").getText().contains("Colleague Olga"));
     Select to = new Select(browser.waitFor("#handover-member"));
     to.selectByVisibleText("Colleague Olga");
     browser.find("#handover").click();
