@@ -22,13 +22,18 @@ import java.util.Objects;
  * @param clock the time for everything the SDK decides by the calendar: when the signed prekey is
  *     rotated, when a seen-mark may be forgotten, the sent time in a text; tests inject a fake one.
  *     Timeouts and reconnect backoff are measured on the monotonic clock, not on this one
+ * @param keepHistory whether the client keeps a local history of texts ({@link
+ *     SafehouseClient#history}), encrypted in the home folder, each conversation for its retention
+ *     (30 days unless set). Off by default: a person in hiding's phone should hold no old messages
+ *     if it is seized and unlocked; a caseworker's console turns it on
  */
-public record ClientOptions(Proxy proxy, Clock clock) {
+public record ClientOptions(Proxy proxy, Clock clock, boolean keepHistory) {
   /**
    * Validates the options.
    *
    * @param proxy a SOCKS proxy, or {@link Proxy#NO_PROXY}
    * @param clock the clock the SDK tells the time by
+   * @param keepHistory whether texts are kept in the local history
    * @throws NullPointerException if {@code proxy} or {@code clock} is null
    * @throws IllegalArgumentException if {@code proxy} is an HTTP proxy: only SOCKS resolves the
    *     server's name remotely
@@ -42,12 +47,12 @@ public record ClientOptions(Proxy proxy, Clock clock) {
   }
 
   /**
-   * Direct connections and the system clock in UTC.
+   * Direct connections, the system clock in UTC, and no history.
    *
    * @return the default options
    */
   public static ClientOptions defaults() {
-    return new ClientOptions(Proxy.NO_PROXY, Clock.systemUTC());
+    return new ClientOptions(Proxy.NO_PROXY, Clock.systemUTC(), false);
   }
 
   /**
@@ -58,7 +63,7 @@ public record ClientOptions(Proxy proxy, Clock clock) {
    * @throws IllegalArgumentException if {@code proxy} is an HTTP proxy
    */
   public ClientOptions withProxy(Proxy proxy) {
-    return new ClientOptions(proxy == null ? Proxy.NO_PROXY : proxy, clock);
+    return new ClientOptions(proxy == null ? Proxy.NO_PROXY : proxy, clock, keepHistory);
   }
 
   /**
@@ -69,6 +74,17 @@ public record ClientOptions(Proxy proxy, Clock clock) {
    * @throws NullPointerException if {@code clock} is null
    */
   public ClientOptions withClock(Clock clock) {
-    return new ClientOptions(proxy, clock);
+    return new ClientOptions(proxy, clock, keepHistory);
+  }
+
+  /**
+   * A copy that keeps, or does not keep, a local history of texts.
+   *
+   * @param keep true to keep texts in {@link SafehouseClient#history} for their conversation's
+   *     retention; false (the default) to keep none
+   * @return the new options
+   */
+  public ClientOptions withHistory(boolean keep) {
+    return new ClientOptions(proxy, clock, keep);
   }
 }

@@ -103,7 +103,8 @@ final class Enrollment {
               authKey,
               invite.secret());
       local.put(DeviceCredentials.RECORD, credentials.encode());
-      return new Device(local, signal, credentials, link, options.clock(), connection);
+      return new Device(
+          local, signal, credentials, link, options.clock(), options.keepHistory(), connection);
     } catch (IOException | SafehouseException | RuntimeException e) {
       local.wipe();
       throw e;
@@ -127,7 +128,8 @@ final class Enrollment {
       ServerLink link =
           new ServerLink(
               credentials.server(), credentials.pin(), credentials.secret(), options.proxy());
-      return new Device(local, signal, credentials, link, options.clock(), null);
+      return new Device(
+          local, signal, credentials, link, options.clock(), options.keepHistory(), null);
     } catch (IOException | RuntimeException e) {
       local.close();
       throw e;
@@ -152,21 +154,25 @@ final class Enrollment {
   }
 
   /** See {@link SafehouseClient#createInvite}. */
-  static String createInvite(
+  static Invite createInvite(
       ServerLink link, DeviceCredentials credentials, SignalStore signal, String role)
       throws IOException, SafehouseException {
     Response response =
         link.call(
             ClientFrame.newBuilder()
                 .setCreateInvite(CreateInvite.newBuilder().setRole(Roles.parse(role))));
-    return InviteLink.format(
-        credentials.server(),
-        credentials.pin(),
-        response.getInviteCreated().getCode().toByteArray(),
-        credentials.secret(),
-        new InviteLink.Inviter(
-            credentials.accountId(),
-            SignalStore.fingerprint(signal.getIdentityKeyPair().getPublicKey())));
+    String inviteLink =
+        InviteLink.format(
+            credentials.server(),
+            credentials.pin(),
+            response.getInviteCreated().getCode().toByteArray(),
+            credentials.secret(),
+            new InviteLink.Inviter(
+                credentials.accountId(),
+                SignalStore.fingerprint(signal.getIdentityKeyPair().getPublicKey())));
+    return new Invite(
+        inviteLink,
+        java.time.Instant.ofEpochMilli(response.getInviteCreated().getExpiresAtMillis()));
   }
 
   /**

@@ -91,6 +91,7 @@ final class Inbox {
   private Connection drained;
   private long lastProgressNanos = System.nanoTime();
   private volatile Consumer<ReceivedMessage> listener;
+  private volatile java.util.function.BiConsumer<String, List<String>> onReceipt = (p, ids) -> {};
 
   Inbox(
       LocalStore local,
@@ -209,6 +210,14 @@ final class Inbox {
         batch.put(PENDING + sender + ":" + messageId, encode(sequence.incrementAndGet(), message));
         return true;
       }
+      case RECEIPT -> {
+        List<String> ids = new ArrayList<>();
+        for (ByteString id : content.getReceipt().getClientMessageIdsList()) {
+          ids.add(Hex.format(id.toByteArray()));
+        }
+        onReceipt.accept(sender, ids);
+        return false;
+      }
       case PROFILE -> {
         batch.put(
             NAME + sender, content.getProfile().getDisplayName().getBytes(StandardCharsets.UTF_8));
@@ -298,6 +307,11 @@ final class Inbox {
     }
     local.commit(batch);
     handedOut.clear();
+  }
+
+  /** Called with the sender and the message ids of each delivery receipt taken in. */
+  void onReceipt(java.util.function.BiConsumer<String, List<String>> onReceipt) {
+    this.onReceipt = onReceipt;
   }
 
   /** Hands every pending and future text to {@code listener} on the worker thread. */

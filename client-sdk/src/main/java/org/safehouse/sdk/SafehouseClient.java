@@ -1,6 +1,7 @@
 package org.safehouse.sdk;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Proxy;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
@@ -54,6 +55,7 @@ public final class SafehouseClient implements AutoCloseable {
   private final SafetyNumbers safetyNumbers;
   private final Casework casework;
   private final Directory directory;
+  private final History history;
 
   private SafehouseClient(Device device) {
     this.local = device.local();
@@ -69,6 +71,8 @@ public final class SafehouseClient implements AutoCloseable {
         new SafetyNumbers(local, signal, outbox, cryptoLock, credentials.accountId());
     this.casework = new Casework(link);
     this.directory = new Directory(link, local, inbox, outbox, safetyNumbers);
+    this.history = new History(local, clock, device.keepHistory());
+    inbox.onReceipt(history::markDelivered);
     link.setEvents(new LinkEvents());
     if (device.enrolledOn() != null) {
       link.adopt(device.enrolledOn(), credentials);
@@ -356,7 +360,9 @@ public final class SafehouseClient implements AutoCloseable {
         Content.newBuilder()
             .setText(Text.newBuilder().setBody(text).setSentAtMillis(clock.millis()))
             .build();
-    return outbox.sendForReceipt(peerAccountId, content, ttl);
+    SendReceipt receipt = outbox.sendForReceipt(peerAccountId, content, ttl);
+    history.recordSent(peerAccountId, receipt.messageId(), text);
+    return receipt;
   }
 
   /**
@@ -382,7 +388,11 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the home folder cannot be read or written
    */
   public List<ReceivedMessage> receive(Duration wait) throws IOException, SafehouseException {
-    return inbox.receive(wait == null ? Duration.ZERO : wait);
+    List<ReceivedMessage> messages = inbox.receive(wait == null ? Duration.ZERO : wait);
+    for (ReceivedMessage m : messages) {
+      history.recordReceived(m);
+    }
+    return messages;
   }
 
   /**
@@ -405,7 +415,16 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws NullPointerException if {@code listener} is null
    */
   public void listen(Consumer<ReceivedMessage> listener) {
-    inbox.listen(Objects.requireNonNull(listener, "listener"));
+    Objects.requireNonNull(listener, "listener");
+    inbox.listen(
+        m -> {
+          try {
+            history.recordReceived(m);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          listener.accept(m);
+        });
     worker.submit(inbox::deliverToListener);
   }
 
@@ -474,7 +493,52 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the connection breaks
    */
   public String createInvite(String role) throws IOException, SafehouseException {
+    return createInviteWithExpiry(role).link();
+  }
+
+  /**
+   * As {@link #createInvite}, with the expiry the server set.
+   *
+   * @param role {@code "client"}, {@code "caseworker"} or {@code "admin"}, as for {@link
+   *     #createInvite}
+   * @return the link and when the server stops accepting it
+   * @throws SafehouseException as {@link #createInvite}
+   * @throws IOException if the connection breaks
+   */
+  public Invite createInviteWithExpiry(String role) throws IOException, SafehouseException {
     return Enrollment.createInvite(link, credentials, signal, role);
+  }
+
+  /**
+   * This device's history of texts, per conversation, with its retention. Empty and never written
+   * unless the client was opened with {@link ClientOptions#withHistory}: by default a device keeps
+   * no history, so a seized phone holds no old messages.
+   *
+   * @return the history of this client
+   */
+  public History history() {
+    return history;
+  }
+
+  /**
+   * The app's own records in the encrypted home folder, never sent.
+   *
+   * @return a view of the app's records
+   */
+  public AppData appData() {
+    return new AppData(local);
+  }
+
+  /**
+   * Whether the peer's identity changed and was not yet approved: sending to it fails with {@code
+   * IDENTITY_CHANGED} until {@link #approveSafetyNumber} or {@link #markVerified}.
+   *
+   * @param peerAccountId the contact's account id in hex
+   * @return true while the changed identity waits for approval
+   * @throws IOException if the home folder cannot be read
+   */
+  public boolean identityChanged(String peerAccountId) throws IOException {
+    return safetyNumbers.changed(peerAccountId);
   }
 
   /**

@@ -103,6 +103,11 @@ final class SafetyNumbers {
     return approved;
   }
 
+  /** Whether the peer's identity changed and awaits approval. */
+  boolean changed(String peer) throws IOException {
+    return signal.changedIdentity(Peers.address(peer)).isPresent();
+  }
+
   /** What this device knows of the peer's identity. */
   Verification state(String peer) throws IOException {
     SignalProtocolAddress address = Peers.address(peer);

@@ -1,0 +1,95 @@
+// Safehouse console: live updates (Server-Sent Events), lock keystroke, small helpers.
+// Loaded from the console itself ('self'); no inline script anywhere.
+(function () {
+  'use strict';
+  var body = document.body;
+  var page = body.getAttribute('data-page');
+  var csrf = body.getAttribute('data-csrf');
+
+  function lock() {
+    var form = document.getElementById('lock-form');
+    if (form) { form.submit(); }
+  }
+  document.addEventListener('keydown', function (e) {
+    if ((e.ctrlKey || e.metaKey) && (e.key === 'l' || e.key === 'L')) {
+      e.preventDefault();
+      lock();
+    }
+  });
+
+  function replace(id, url) {
+    fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (r.redirected || !r.ok) { window.location.href = '/'; return null; }
+      return r.text();
+    }).then(function (html) {
+      var el = document.getElementById(id);
+      if (html !== null && el) {
+        el.innerHTML = html;
+        if (id === 'messages') { el.scrollTop = el.scrollHeight; }
+      }
+    });
+  }
+
+  if (window.EventSource) {
+    var events = new EventSource('/events');
+    events.addEventListener('locked', function () { window.location.href = '/'; });
+    events.addEventListener('state', function () {
+      if (page === 'unlocking' || page === 'unlock') { window.location.href = '/'; }
+    });
+    // Whatever changed before this page's stream (re)opened is fetched when it opens.
+    events.addEventListener('open', function () { refresh(''); });
+    events.addEventListener('history', function (e) { refresh(e.data); });
+  }
+  function refresh(changed) {
+    if (page) {
+      if (page === 'cases') {
+        var q = document.getElementById('q');
+        replace('case-list', '/cases/list?q=' + encodeURIComponent(q ? q.value : ''));
+      } else if (page === 'conversation') {
+        var list = document.getElementById('messages');
+        var peer = list && list.getAttribute('data-peer');
+        if (peer && (changed === peer || changed === '')) {
+          replace('messages', '/c/' + peer + '/messages');
+        }
+      }
+    }
+  }
+
+  if (page === 'unlocking') {
+    var poll = function () {
+      fetch('/unlock/status', { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+        .then(function (s) { if (s !== 'unlocking') { window.location.href = '/'; } else { setTimeout(poll, 300); } });
+    };
+    setTimeout(poll, 300);
+  }
+
+  var send = document.getElementById('send-form');
+  if (send) {
+    send.addEventListener('submit', function () {
+      var state = document.getElementById('send-state');
+      if (state) { state.textContent = body.getAttribute('data-sending'); }
+      var button = document.getElementById('send');
+      if (button) { button.disabled = true; }
+    });
+    var text = document.getElementById('text');
+    if (text && !text.disabled) {
+      text.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send.requestSubmit(); }
+      });
+    }
+    var list = document.getElementById('messages');
+    if (list) { list.scrollTop = list.scrollHeight; }
+  }
+
+  var copy = document.getElementById('copy');
+  if (copy) {
+    copy.addEventListener('click', function () {
+      var input = document.getElementById(copy.getAttribute('data-copy'));
+      input.select();
+      var done = function () { document.getElementById('copy-state').textContent = body.getAttribute('data-copied'); };
+      if (navigator.clipboard) { navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand('copy'); done(); }); }
+      else { document.execCommand('copy'); done(); }
+    });
+  }
+  void csrf;
+})();

@@ -1,0 +1,321 @@
+package org.safehouse.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+import org.safehouse.cli.CliRunner;
+import org.safehouse.sdk.SafehouseClient;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+
+/**
+ * A caseworker's day in a real browser (headless chromium) against a real relay, with real CLI and
+ * SDK clients: the journeys share one relay, one console and one browser, in order.
+ */
+@Timeout(120)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserJourneyTest {
+  @TempDir static Path dir;
+  private static Relay relay;
+  private static SafehouseClient colleague;
+  private static ConsoleMain.Running console;
+  private static Browser browser;
+  private static String base;
+  private static String cliClient;
+  private static RawSignalClient rawClient;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(Browser.available(), "chromium and chromedriver are installed");
+    relay = new Relay(dir);
+    Path home = relay.caseworkerHome("worker");
+    colleague =
+        SafehouseClient.enroll(
+            dir.resolve("colleague"),
+            Relay.PASSPHRASE.toCharArray(),
+            relay.admin.createInvite("caseworker"));
+    colleague.connect();
+    colleague.setDisplayName("Colleague Olga");
+    console = ConsoleMain.start(home, null, 0, Duration.ofMinutes(10));
+    base = "http://127.0.0.1:" + console.port();
+    browser = new Browser(dir.resolve("chromium"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (console != null) {
+      console.close();
+    }
+    if (colleague != null) {
+      colleague.close();
+    }
+    if (relay != null) {
+      relay.close();
+    }
+  }
+
+  private static CliRunner.Run cli(String home, String stdin, String... args) {
+    String[] full = new String[args.length + 2];
+    full[0] = "--home";
+    full[1] = dir.resolve(home).toString();
+    System.arraycopy(args, 0, full, 2, args.length);
+    CliRunner.Run r = CliRunner.run(Relay.PASSPHRASE, stdin, full);
+    assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.err());
+    return r;
+  }
+
+  private static void sendFromBrowser(String text) {
+    WebElement box;
+    try {
+      box = browser.waitFor("#text");
+    } catch (RuntimeException e) {
+      throw new AssertionError("no message box: " + browser.driver.getPageSource(), e);
+    }
+    box.sendKeys(text);
+    browser.find("#send").click();
+    try {
+      browser.waitForText("#messages li.out", text);
+    } catch (RuntimeException e) {
+      throw new AssertionError("not shown as sent: " + browser.find("main").getText(), e);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theCaseworkerUnlocksWithThePassphrase() throws Exception {
+    browser.open(console.address());
+    browser.waitFor("#passphrase");
+    assertEquals(base + "/", browser.driver.getCurrentUrl(), "the token left the address bar");
+    browser.assertAccessible("unlock");
+    browser.screenshot("unlock");
+    browser.find("#passphrase").sendKeys("not the passphrase", Keys.ENTER);
+    browser.waitLong("#unlock-error");
+    browser.find("#passphrase").sendKeys(Relay.PASSPHRASE, Keys.ENTER);
+    browser.waitFor("progress");
+    browser.waitLong("#case-list");
+    assertTrue(browser.driver.getCurrentUrl().endsWith("/cases"));
+    // The colleague's name comes end-to-end encrypted in a profile message, soon after unlock.
+    browser.until(
+        d -> {
+          if (browser.all("table.colleagues").stream()
+              .anyMatch(e -> e.getText().contains("Olga"))) {
+            return true;
+          }
+          d.navigate().refresh();
+          return false;
+        });
+    browser.assertAccessible("cases");
+  }
+
+  @Test
+  @Order(2)
+  void anInviteShownAsAQrCodeEnrollsANewCliClient() throws Exception {
+    browser.find("nav a[href='/invite']").click();
+    browser.waitFor("#new-invite").click();
+    WebElement qr = browser.waitFor("#invite svg.qr");
+    assertFalse(qr.getAttribute("aria-label").isEmpty());
+    String link = browser.find("#invite-link").getAttribute("value");
+    assertTrue(link.startsWith("safehouse://"), link);
+    assertTrue(browser.find("#expiry").getText().startsWith("Expires"));
+    browser.assertAccessible("invite");
+    browser.screenshot("invite");
+
+    cli("client", "", "enroll", link);
+    String whoami = cli("client", "", "whoami").out().trim();
+    cliClient = whoami.substring(whoami.lastIndexOf(' ') + 1).trim();
+    assertTrue(cliClient.matches("[0-9a-f]{32}"), whoami);
+  }
+
+  @Test
+  @Order(3)
+  void aClientsMessageAppearsLiveInTheListAndTheConversation() throws Exception {
+    browser.find("nav a[href='/cases']").click();
+    browser.waitFor("#case-list");
+    String worker = relayWorkerId();
+    cli("client", "I am safe for now\n", "send", worker);
+    // No reload: the list is refreshed by the event the console sends.
+    browser.waitFor("#case-list a[href='/c/" + cliClient + "']");
+    browser.waitForText("#case-list .unread", "1 new");
+    browser.click("#case-list a[href='/c/" + cliClient + "']");
+    browser.waitForText("#messages li.in", "I am safe for now");
+    assertEquals(List.of(), browser.all("#identity-changed"));
+    browser.waitForText(".who", "not verified");
+
+    cli("client", "are you there?\n", "send", worker);
+    browser.waitForText("#messages li.in", "are you there?");
+  }
+
+  private static String relayWorkerId() {
+    String contacts = cli("client", "", "contacts").out();
+    return contacts.trim().split("\\s+")[0];
+  }
+
+  @Test
+  @Order(4)
+  void theReplyReachesTheClientAndShowsDelivered() throws Exception {
+    sendFromBrowser("Yes. I will call you at six.");
+    browser.waitForText("#messages li.out", "stored by the server");
+    String received = cli("client", "", "receive", "--wait", "5").out();
+    assertTrue(received.contains("Yes. I will call you at six."), received);
+    browser.assertAccessible("conversation");
+  }
+
+  @Test
+  @Order(5)
+  void aColleaguesDirectConversationShowsDelivered() throws Exception {
+    String id = colleague.account().accountId();
+    browser.open(base + "/c/" + id);
+    sendFromBrowser("Can you cover Maria tomorrow?");
+    // The colleague's device is connected: its receipt may already have come.
+    browser.until(
+        d ->
+            browser.all("#messages li.out").stream()
+                .anyMatch(
+                    e ->
+                        e.getText().contains("Can you cover")
+                            && (e.getText().contains("stored by the server")
+                                || e.getText().contains("delivered"))));
+    List<org.safehouse.sdk.ReceivedMessage> got = colleague.receive(Duration.ofSeconds(10));
+    assertTrue(
+        got.stream().anyMatch(m -> m.text().equals("Can you cover Maria tomorrow?")),
+        got.toString());
+    browser.waitForText("#messages li.out", "delivered");
+    colleague.sendText(relayWorkerId(), "Yes, I can.", null);
+    browser.waitForText("#messages li.in", "Yes, I can.");
+    browser.open(base + "/c/" + cliClient);
+    browser.waitFor("#messages");
+  }
+
+  @Test
+  @Order(6)
+  void aLocalNicknameNamesTheCaseAndSearchFindsIt() throws Exception {
+    browser.find("details summary").click();
+    browser.find("#nickname").sendKeys("Maria K.");
+    browser.find("#notes").sendKeys("Prefers calls after 18:00");
+    browser.find("#save-notes").click();
+    browser.until(d -> d.getTitle().startsWith("Maria K."));
+    browser.screenshot("conversation");
+    browser.open(base + "/cases?q=mar");
+    browser.waitForText("#case-list", "Maria K.");
+    browser.waitForText("#case-list", "Prefers calls after 18:00");
+    browser.screenshot("cases");
+    browser.open(base + "/cases?q=zzz");
+    browser.waitForText("#case-list", "No case matches");
+  }
+
+  @Test
+  @Order(7)
+  void aChangedIdentityBlocksSendingUntilVerifiedAgain() throws Exception {
+    browser.open(base + "/invite");
+    browser.waitFor("#new-invite").click();
+    String link = browser.waitFor("#invite-link").getAttribute("value");
+    rawClient = new RawSignalClient(relay.server, link);
+    String worker = relayWorkerId();
+    rawClient.send(IdentityKeyPair.generate(), worker, "hello from the first phone");
+    browser.open(base + "/cases");
+    browser.click("#case-list a[href='/c/" + rawClient.accountId() + "']");
+    browser.waitForText("#messages li.in", "hello from the first phone");
+    assertTrue(browser.find("#send").isEnabled());
+
+    // The same account, another identity: a reinstall, or someone holding the client's login.
+    rawClient.send(IdentityKeyPair.generate(), worker, "hello from a new phone");
+    browser.until(
+        d -> {
+          d.navigate().refresh();
+          return !d.findElements(org.openqa.selenium.By.id("identity-changed")).isEmpty();
+        });
+    assertFalse(browser.find("#send").isEnabled(), "sending is blocked");
+    assertFalse(browser.find("#text").isEnabled());
+    browser.waitForText(".who", "identity changed");
+    browser.screenshot("identity-changed");
+    browser.open(base + "/cases");
+    browser.waitForText("#case-list", "identity changed");
+
+    browser.open(base + "/c/" + rawClient.accountId() + "/safety");
+    String number = browser.waitFor("#safety-number").getText();
+    assertTrue(number.matches("(\\d{5} ){11}\\d{5}"), number);
+    browser.find("svg.qr");
+    browser.assertAccessible("safety number");
+    browser.screenshot("safety");
+    browser.find("#verify").click();
+    browser.waitForText("#messages li.in", "hello from a new phone");
+    browser.waitForText(".who", "verified");
+    assertEquals(List.of(), browser.all("#identity-changed"));
+    sendFromBrowser("I see your new phone.");
+  }
+
+  @Test
+  @Order(8)
+  void aCaseIsHandedOverToAColleague() throws Exception {
+    browser.open(base + "/c/" + cliClient);
+    // A colleague joins the team and leaves it again.
+    new Select(browser.waitFor("#add-member")).selectByVisibleText("Colleague Olga");
+    browser.find("#add").click();
+    browser.waitForText("#team", "Colleague Olga");
+    browser.click("button[aria-label='Remove Colleague Olga from the team']");
+    browser.until(d -> !browser.find("#team").getText().contains("Colleague Olga"));
+    Select to = new Select(browser.waitFor("#handover-member"));
+    to.selectByVisibleText("Colleague Olga");
+    browser.find("#handover").click();
+    browser.waitFor("#case-list");
+    browser.until(
+        d ->
+            d.findElements(
+                    org.openqa.selenium.By.cssSelector("#case-list a[href='/c/" + cliClient + "']"))
+                .isEmpty());
+    assertTrue(
+        colleague.cases().stream().anyMatch(c -> c.clientAccountId().equals(cliClient)),
+        "the colleague has the case");
+  }
+
+  @Test
+  @Order(9)
+  void aCaseIsClosedOnlyWithTheTypedConfirmation() throws Exception {
+    String peer = rawClient.accountId();
+    browser.open(base + "/c/" + peer);
+    assertTrue(browser.waitFor("#close-what").getText().contains("cannot be undone"));
+    String label = browser.find("label[for='confirm']").getText();
+    String word = label.replace("Type ", "").replace(" to confirm", "").trim();
+    browser.find("#confirm").sendKeys("yes");
+    browser.find("#close").click();
+    browser.waitFor("#close-error");
+    browser.open(base + "/c/" + peer);
+    browser.waitFor("#confirm").sendKeys(word);
+    browser.find("#close").click();
+    browser.waitFor("#case-list");
+    assertEquals(List.of(), browser.all("#case-list a[href='/c/" + peer + "']"));
+  }
+
+  @Test
+  @Order(10)
+  void oneKeystrokeLocksAndALockedConsoleShowsNothing() throws Exception {
+    browser.open(base + "/cases");
+    browser.waitFor("#case-list");
+    browser.find("body").sendKeys(Keys.chord(Keys.CONTROL, "l"));
+    browser.waitFor("#passphrase");
+    String page = browser.driver.getPageSource();
+    assertFalse(page.contains("Maria"), "nothing of the cases is left on screen");
+    assertFalse(console.unlocked());
+    browser.open(base + "/c/" + cliClient);
+    browser.waitFor("#passphrase");
+    assertFalse(browser.driver.getPageSource().contains("I am safe"));
+  }
+}
