@@ -42,7 +42,14 @@ public final class SafehouseException extends Exception {
      * The server refused this device's sign-in: the device was revoked or its account deleted.
      * Nothing on this device can sign in again; wipe it and enroll again with a new invite.
      */
-    DEVICE_REVOKED
+    DEVICE_REVOKED,
+    /**
+     * Another copy of this device (the same home folder opened by another process, or a copy of it)
+     * signed in, and the server closed this connection. The client does not reconnect by itself,
+     * which would displace the other copy in turn; close the other copy, then call {@link
+     * SafehouseClient#connect()}.
+     */
+    SIGNED_IN_ELSEWHERE
   }
 
   private final Reason reason;

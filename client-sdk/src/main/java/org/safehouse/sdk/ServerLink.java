@@ -57,6 +57,8 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   private Connection current;
   private boolean supervising;
   private boolean closed;
+  private boolean displaced;
+  private int signIns;
   private long backoffMillis = FIRST_BACKOFF_MILLIS;
 
   /**
@@ -142,6 +144,8 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
         throw new IOException("The Safehouse client is closed");
       }
       supervising = true;
+      displaced = false;
+      signIns++;
       current = connection;
       backoffMillis = FIRST_BACKOFF_MILLIS;
       notifyAll();
@@ -151,6 +155,11 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     } else if (events != null) {
       events.connected();
     }
+  }
+
+  /** How many times {@link #connect} signed in, by hand or to reconnect (for tests). */
+  synchronized int signIns() {
+    return signIns;
   }
 
   /** Stops replacing dropped connections (before a delete, whose answer drops the connection). */
@@ -192,6 +201,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       }
+    }
+    if (!closed && displaced && (current == null || !current.isOpen())) {
+      throw signedInElsewhere();
     }
     if (closed || current == null || !current.isOpen()) {
       throw new SafehouseException(
@@ -238,9 +250,36 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
       return;
     }
     current = null;
+    if (connection.closeStatus() == Connection.CLOSE_DISPLACED) {
+      // Another copy of this device signed in: reconnecting would displace it, and it us, forever.
+      LOG.log(Level.WARNING, "Stopped reconnecting: this device signed in elsewhere");
+      displaced = true;
+      supervising = false;
+      notifyAll();
+      return;
+    }
     if (supervising && !closed) {
       scheduleReconnect();
     }
+  }
+
+  /**
+   * Throws if the server closed the link because this device signed in on another connection, and
+   * no explicit {@link #connect} followed.
+   *
+   * @throws SafehouseException {@code SIGNED_IN_ELSEWHERE}
+   */
+  synchronized void checkNotDisplaced() throws SafehouseException {
+    if (displaced && !closed && (current == null || !current.isOpen())) {
+      throw signedInElsewhere();
+    }
+  }
+
+  private static SafehouseException signedInElsewhere() {
+    return new SafehouseException(
+        Reason.SIGNED_IN_ELSEWHERE,
+        "This device signed in elsewhere (another copy of it is running, e.g. an old process);"
+            + " close the other copy, then connect again.");
   }
 
   @Override

@@ -64,6 +64,12 @@ public final class Connection implements AutoCloseable {
    */
   static final long MAX_QUEUED_BYTES = 4L << 20;
 
+  /**
+   * The close status of a connection the server closed because this device signed in on another
+   * connection (protocol/README.md): the link must not reconnect by itself on it.
+   */
+  public static final int CLOSE_DISPLACED = 4001;
+
   /** Receives what the server pushes. Called on the reader thread: hand work off, never block. */
   public interface Listener {
     void delivery(Connection connection, Delivery delivery);
@@ -226,6 +232,7 @@ public final class Connection implements AutoCloseable {
   private volatile WebSocket socket;
   private volatile boolean open = true;
   private volatile Throwable failure;
+  private volatile int closeStatus;
 
   private Connection(Listener listener) {
     this.listener = listener;
@@ -276,6 +283,11 @@ public final class Connection implements AutoCloseable {
 
   public boolean isOpen() {
     return open;
+  }
+
+  /** The close status the server sent, or 0 if it sent none (yet). */
+  public int closeStatus() {
+    return closeStatus;
   }
 
   /** Closes the connection (a close frame, then the socket); pending requests fail. Idempotent. */
@@ -380,6 +392,7 @@ public final class Connection implements AutoCloseable {
 
     @Override
     public void onClosing(WebSocket webSocket, int code, String reason) {
+      closeStatus = code;
       open = false;
       webSocket.close(1000, null);
     }
