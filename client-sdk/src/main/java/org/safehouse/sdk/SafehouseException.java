@@ -49,7 +49,13 @@ public final class SafehouseException extends Exception {
      * which would displace the other copy in turn; close the other copy, then call {@link
      * SafehouseClient#connect()}.
      */
-    SIGNED_IN_ELSEWHERE
+    SIGNED_IN_ELSEWHERE,
+    /**
+     * The recipient's mailbox on the server is full (the server's {@code quota.mailbox-messages} or
+     * its byte quota): nothing was sent. The recipient needs to come online and receive what is
+     * waiting; send again after that.
+     */
+    MAILBOX_FULL
   }
 
   private final Reason reason;

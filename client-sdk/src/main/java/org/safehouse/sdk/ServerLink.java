@@ -415,6 +415,11 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
           new SafehouseException(
               Reason.LAST_CASEWORKER,
               "A case needs at least one caseworker; add another one before removing this one.");
+      case MAILBOX_FULL ->
+          new SafehouseException(
+              Reason.MAILBOX_FULL,
+              "The recipient's mailbox is full; they need to come online and receive, then send"
+                  + " again.");
       case RATE_LIMITED ->
           new SafehouseException(
               Reason.RATE_LIMITED, "Too many requests; wait a moment and try again.");
