@@ -235,7 +235,8 @@ public final class SafehouseClient implements AutoCloseable {
    *
    * @throws SafehouseException {@code PIN_MISMATCH} if the server's key is not the pinned one;
    *     {@code DEVICE_REVOKED} if the server no longer knows this device; {@code PROTOCOL} if the
-   *     device was enrolled with a server too old for this SDK
+   *     device was enrolled with a server too old for this SDK; {@code PROTOCOL_UNSUPPORTED} if the
+   *     server speaks a protocol version this SDK does not
    * @throws IOException if the server cannot be reached, or the client is closed
    */
   public void connect() throws IOException, SafehouseException {

@@ -55,7 +55,12 @@ public final class SafehouseException extends Exception {
      * its byte quota): nothing was sent. The recipient needs to come online and receive what is
      * waiting; send again after that.
      */
-    MAILBOX_FULL
+    MAILBOX_FULL,
+    /**
+     * The server speaks a protocol version this SDK does not (its challenge offered another one):
+     * nothing was sent to it. Update the app; the client does not reconnect by itself.
+     */
+    PROTOCOL_UNSUPPORTED
   }
 
   private final Reason reason;

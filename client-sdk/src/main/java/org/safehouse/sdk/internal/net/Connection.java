@@ -233,6 +233,7 @@ public final class Connection implements AutoCloseable {
   private volatile boolean open = true;
   private volatile Throwable failure;
   private volatile int closeStatus;
+  private volatile int protocolVersion;
 
   private Connection(Listener listener) {
     this.listener = listener;
@@ -247,6 +248,12 @@ public final class Connection implements AutoCloseable {
     } catch (SSLPeerUnverifiedException e) {
       return false;
     }
+  }
+
+  /** The protocol version the server's challenge offered (0 if it named none). */
+  public int protocolVersion() {
+    challenge.join();
+    return protocolVersion;
   }
 
   /** The nonce of this connection's challenge, to sign for authentication. */
@@ -368,7 +375,10 @@ public final class Connection implements AutoCloseable {
         return;
       }
       switch (f.getBodyCase()) {
-        case CHALLENGE -> challenge.complete(f.getChallenge().getNonce().toByteArray());
+        case CHALLENGE -> {
+          protocolVersion = f.getChallenge().getProtocolVersion();
+          challenge.complete(f.getChallenge().getNonce().toByteArray());
+        }
         case RESPONSE -> {
           CompletableFuture<org.safehouse.protocol.wire.Response> waiting =
               pending.remove(f.getResponse().getRequestId());
