@@ -150,6 +150,15 @@ public final class SafehouseCli implements Callable<Integer> {
       return "the server no longer knows this device (it was revoked, or its account deleted);"
           + " run 'safehouse --home DIR wipe', then enroll again with a new invite";
     }
+    if (e instanceof SafehouseException s && s.reason() == SafehouseException.Reason.MAILBOX_FULL) {
+      return "the recipient's mailbox is full; they need to come online and receive,"
+          + " then send again (nothing was sent)";
+    }
+    if (e instanceof SafehouseException s
+        && s.reason() == SafehouseException.Reason.SIGNED_IN_ELSEWHERE) {
+      return "this device signed in elsewhere (another copy of this --home is running);"
+          + " stop the other one, then try again";
+    }
     String m = e.getMessage();
     return m == null || m.isBlank()
         ? e.getClass().getSimpleName()

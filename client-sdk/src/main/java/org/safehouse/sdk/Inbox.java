@@ -285,6 +285,7 @@ final class Inbox {
         if (!unannouncedChanges.isEmpty()) {
           throw Peers.identityChanged(unannouncedChanges.poll());
         }
+        link.checkNotDisplaced();
         if (now - deadline >= 0 || !timedWait(deadline - now)) {
           return java.util.Collections.emptyList();
         }

@@ -79,6 +79,11 @@ public final class SafehouseClient implements AutoCloseable {
     }
   }
 
+  /** The link to the server, for tests in this package. */
+  ServerLink link() {
+    return link;
+  }
+
   private static SafehouseClient of(Device device) {
     try {
       return new SafehouseClient(device);
@@ -228,11 +233,14 @@ public final class SafehouseClient implements AutoCloseable {
   /**
    * Connects and authenticates (TLS 1.3, pinned), unless connected. From then on the client
    * reconnects by itself with exponential backoff (0.5 s doubling to 30 s, with jitter) until
-   * {@link #close}. Queued messages arrive after connecting; see {@link #receive}.
+   * {@link #close}, or until another copy of this device signs in: then calls fail with {@code
+   * SIGNED_IN_ELSEWHERE} until this is called again. Queued messages arrive after connecting; see
+   * {@link #receive}.
    *
    * @throws SafehouseException {@code PIN_MISMATCH} if the server's key is not the pinned one;
    *     {@code DEVICE_REVOKED} if the server no longer knows this device; {@code PROTOCOL} if the
-   *     device was enrolled with a server too old for this SDK
+   *     device was enrolled with a server too old for this SDK; {@code PROTOCOL_UNSUPPORTED} if the
+   *     server speaks a protocol version this SDK does not
    * @throws IOException if the server cannot be reached, or the client is closed
    */
   public void connect() throws IOException, SafehouseException {

@@ -42,7 +42,25 @@ public final class SafehouseException extends Exception {
      * The server refused this device's sign-in: the device was revoked or its account deleted.
      * Nothing on this device can sign in again; wipe it and enroll again with a new invite.
      */
-    DEVICE_REVOKED
+    DEVICE_REVOKED,
+    /**
+     * Another copy of this device (the same home folder opened by another process, or a copy of it)
+     * signed in, and the server closed this connection. The client does not reconnect by itself,
+     * which would displace the other copy in turn; close the other copy, then call {@link
+     * SafehouseClient#connect()}.
+     */
+    SIGNED_IN_ELSEWHERE,
+    /**
+     * The recipient's mailbox on the server is full (the server's {@code quota.mailbox-messages} or
+     * its byte quota): nothing was sent. The recipient needs to come online and receive what is
+     * waiting; send again after that.
+     */
+    MAILBOX_FULL,
+    /**
+     * The server speaks a protocol version this SDK does not (its challenge offered another one):
+     * nothing was sent to it. Update the app; the client does not reconnect by itself.
+     */
+    PROTOCOL_UNSUPPORTED
   }
 
   private final Reason reason;

@@ -33,6 +33,10 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   static final Duration WAIT_FOR_CONNECTION = Duration.ofSeconds(10);
+
+  /** The one protocol version (Challenge.protocol_version) this SDK speaks. */
+  static final int PROTOCOL_VERSION = 1;
+
   private static final long FIRST_BACKOFF_MILLIS = 500;
   private static final long MAX_BACKOFF_MILLIS = 30_000;
   private static final Logger LOG = Logger.getLogger(ServerLink.class.getName());
@@ -57,6 +61,8 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   private Connection current;
   private boolean supervising;
   private boolean closed;
+  private boolean displaced;
+  private int signIns;
   private long backoffMillis = FIRST_BACKOFF_MILLIS;
 
   /**
@@ -87,7 +93,8 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   /**
    * Opens a connection that is not yet authenticated, for enrollment.
    *
-   * @throws SafehouseException {@code PIN_MISMATCH} if the server's key is not the pinned one
+   * @throws SafehouseException {@code PIN_MISMATCH} if the server's key is not the pinned one;
+   *     {@code PROTOCOL_UNSUPPORTED} if it offers a protocol version this SDK does not speak
    * @throws IOException if the server cannot be reached
    */
   Connection openUnauthenticated() throws IOException, SafehouseException {
@@ -97,14 +104,41 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
           "This device was enrolled with an older Safehouse server, whose links had no secret;"
               + " ask for a new invite and enroll again.");
     }
+    Connection connection;
     try {
-      return dialer.open(this, CONNECT_TIMEOUT);
+      connection = dialer.open(this, CONNECT_TIMEOUT);
     } catch (PinMismatchException e) {
       throw new SafehouseException(
           Reason.PIN_MISMATCH,
           "The server's key does not match the invite's pin: the connection may be intercepted;"
               + " do not continue, and ask the person who invited you for a new invite.",
           e);
+    }
+    try {
+      checkProtocolVersion(connection.protocolVersion());
+    } catch (SafehouseException e) {
+      // Neither enroll nor authenticate on a protocol this SDK does not speak (protocol/README.md).
+      connection.close();
+      throw e;
+    }
+    return connection;
+  }
+
+  /**
+   * Refuses a server whose challenge offers a protocol version other than {@link
+   * #PROTOCOL_VERSION}; a larger one is not taken as compatible.
+   *
+   * @throws SafehouseException {@code PROTOCOL_UNSUPPORTED}
+   */
+  static void checkProtocolVersion(int offered) throws SafehouseException {
+    if (offered != PROTOCOL_VERSION) {
+      throw new SafehouseException(
+          Reason.PROTOCOL_UNSUPPORTED,
+          "The server speaks protocol "
+              + Integer.toUnsignedString(offered)
+              + ", this app speaks "
+              + PROTOCOL_VERSION
+              + "; update the app (or ask the server's operator which version it needs).");
     }
   }
 
@@ -142,6 +176,8 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
         throw new IOException("The Safehouse client is closed");
       }
       supervising = true;
+      displaced = false;
+      signIns++;
       current = connection;
       backoffMillis = FIRST_BACKOFF_MILLIS;
       notifyAll();
@@ -151,6 +187,11 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     } else if (events != null) {
       events.connected();
     }
+  }
+
+  /** How many times {@link #connect} signed in, by hand or to reconnect (for tests). */
+  synchronized int signIns() {
+    return signIns;
   }
 
   /** Stops replacing dropped connections (before a delete, whose answer drops the connection). */
@@ -192,6 +233,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       }
+    }
+    if (!closed && displaced && (current == null || !current.isOpen())) {
+      throw signedInElsewhere();
     }
     if (closed || current == null || !current.isOpen()) {
       throw new SafehouseException(
@@ -238,9 +282,36 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
       return;
     }
     current = null;
+    if (connection.closeStatus() == Connection.CLOSE_DISPLACED) {
+      // Another copy of this device signed in: reconnecting would displace it, and it us, forever.
+      LOG.log(Level.WARNING, "Stopped reconnecting: this device signed in elsewhere");
+      displaced = true;
+      supervising = false;
+      notifyAll();
+      return;
+    }
     if (supervising && !closed) {
       scheduleReconnect();
     }
+  }
+
+  /**
+   * Throws if the server closed the link because this device signed in on another connection, and
+   * no explicit {@link #connect} followed.
+   *
+   * @throws SafehouseException {@code SIGNED_IN_ELSEWHERE}
+   */
+  synchronized void checkNotDisplaced() throws SafehouseException {
+    if (displaced && !closed && (current == null || !current.isOpen())) {
+      throw signedInElsewhere();
+    }
+  }
+
+  private static SafehouseException signedInElsewhere() {
+    return new SafehouseException(
+        Reason.SIGNED_IN_ELSEWHERE,
+        "This device signed in elsewhere (another copy of it is running, e.g. an old process);"
+            + " close the other copy, then connect again.");
   }
 
   @Override
@@ -283,7 +354,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     try {
       connect(credentials);
     } catch (SafehouseException e) {
-      if (e.reason() == Reason.PIN_MISMATCH || e.reason() == Reason.PROTOCOL) {
+      if (e.reason() == Reason.PIN_MISMATCH
+          || e.reason() == Reason.PROTOCOL
+          || e.reason() == Reason.PROTOCOL_UNSUPPORTED) {
         LOG.log(Level.WARNING, "Stopped reconnecting: " + e.reason());
         stopReconnecting();
         return;
@@ -376,6 +449,11 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
           new SafehouseException(
               Reason.LAST_CASEWORKER,
               "A case needs at least one caseworker; add another one before removing this one.");
+      case MAILBOX_FULL ->
+          new SafehouseException(
+              Reason.MAILBOX_FULL,
+              "The recipient's mailbox is full; they need to come online and receive, then send"
+                  + " again.");
       case RATE_LIMITED ->
           new SafehouseException(
               Reason.RATE_LIMITED, "Too many requests; wait a moment and try again.");

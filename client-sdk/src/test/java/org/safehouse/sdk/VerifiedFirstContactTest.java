@@ -138,6 +138,8 @@ class VerifiedFirstContactTest {
     assertNull(client.signalStore().getIdentity(new SignalProtocolAddress(w, 1)));
     SdkTesting.assertAbsentEverywhere("IMPOSTOR-9c1e", temp.resolve("client"));
 
+    // The impostor's sign-in displaced the real caseworker's app, which signs in again by hand.
+    worker.connect();
     worker.sendText(c, "the real caseworker", null);
     assertEquals("the real caseworker", SdkTesting.receive(client, 1, WAIT).get(0).text());
     assertEquals(Verification.VERIFIED_BY_INVITE, verificationOf(client, w));

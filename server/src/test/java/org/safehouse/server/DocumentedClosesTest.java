@@ -20,6 +20,7 @@ import org.safehouse.server.testing.TestServers;
 class DocumentedClosesTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final int NORMAL_CLOSURE = 1000;
+  private static final int SIGNED_IN_ELSEWHERE = 4001;
 
   @TempDir Path data;
   private SafehouseServer server;
@@ -37,10 +38,10 @@ class DocumentedClosesTest {
   }
 
   @Test
-  void aDisplacedConnectionOfTheSameDeviceIsClosedWithNormalClosure() throws Exception {
+  void aDisplacedConnectionOfTheSameDeviceIsClosedWithSignedInElsewhere() throws Exception {
     try (RawClient first = TestServers.login(server, worker);
         RawClient second = TestServers.login(server, worker)) {
-      assertEquals(NORMAL_CLOSURE, first.awaitClosed(WAIT));
+      assertEquals(SIGNED_IN_ELSEWHERE, first.awaitClosed(WAIT));
       assertEquals(ErrorCode.OK, second.request(listContacts()).getError());
     }
   }

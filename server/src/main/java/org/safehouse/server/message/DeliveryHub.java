@@ -16,6 +16,14 @@ public interface DeliveryHub {
     /** Another connection of the same device took over, or the device is gone: close. */
     void replaced();
 
+    /**
+     * Another connection of the same device signed in: close, telling the peer so (it should not
+     * reconnect by itself, or two copies of one device displace each other forever).
+     */
+    default void displaced() {
+      replaced();
+    }
+
     /** The device's one-time prekeys are running low. */
     void prekeysLow(int oneTime, int oneTimeKyber);
   }

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * that was waiting when it connected has arrived. With more waiting than the window, reads past the
  * window wait for acks, so the announcement follows the acks of all but the last window.
  *
- * <p>All methods except {@link #stored} and {@link #replaced} must be called on {@code loop}.
+ * <p>All methods except {@link #stored}, {@link #replaced} and {@link #displaced} must be called on
+ * {@code loop}.
  */
 public final class DeliverySession implements DeliveryHub.Listener {
   private static final Logger log = LoggerFactory.getLogger(DeliverySession.class);
@@ -47,8 +48,13 @@ public final class DeliverySession implements DeliveryHub.Listener {
 
     void flush();
 
-    /** The device connected again elsewhere, or the store failed: close this connection. */
+    /** The device is gone, or the store failed: close this connection. */
     void close();
+
+    /** The device connected again elsewhere: close this connection, saying so. */
+    default void displaced() {
+      close();
+    }
 
     void prekeysLow(int oneTime, int oneTimeKyber);
 
@@ -148,6 +154,17 @@ public final class DeliverySession implements DeliveryHub.Listener {
           if (!closed) {
             closed = true;
             sink.close();
+          }
+        });
+  }
+
+  @Override
+  public void displaced() {
+    loop.execute(
+        () -> {
+          if (!closed) {
+            closed = true;
+            sink.displaced();
           }
         });
   }

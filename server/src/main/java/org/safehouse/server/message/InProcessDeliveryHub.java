@@ -12,7 +12,7 @@ public final class InProcessDeliveryHub implements DeliveryHub {
   public void register(DeviceAddress device, Listener listener) {
     Listener previous = listeners.put(device, listener);
     if (previous != null && previous != listener) {
-      previous.replaced();
+      previous.displaced();
     }
   }
 

@@ -1,8 +1,10 @@
 package org.safehouse.server.transport;
 
 import com.google.protobuf.ByteString;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +37,9 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestRouter extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+
+  /** The WebSocket close status of a connection whose device signed in on another one. */
+  static final int CLOSE_DISPLACED = 4001;
 
   private final Services services;
   private final Requests requests;
@@ -267,6 +272,18 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         closeAfterDeletes = true;
       } else {
         ctx.close();
+      }
+    }
+
+    @Override
+    public void displaced() {
+      if (deletesInFlight > 0) {
+        closeAfterDeletes = true;
+      } else {
+        // A close status of its own, so the displaced copy of the device does not reconnect by
+        // itself and displace the new one in turn (protocol/README.md).
+        ctx.writeAndFlush(new CloseWebSocketFrame(CLOSE_DISPLACED, "signed in elsewhere"))
+            .addListener(ChannelFutureListener.CLOSE);
       }
     }
 

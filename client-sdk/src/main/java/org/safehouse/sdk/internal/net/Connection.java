@@ -64,6 +64,12 @@ public final class Connection implements AutoCloseable {
    */
   static final long MAX_QUEUED_BYTES = 4L << 20;
 
+  /**
+   * The close status of a connection the server closed because this device signed in on another
+   * connection (protocol/README.md): the link must not reconnect by itself on it.
+   */
+  public static final int CLOSE_DISPLACED = 4001;
+
   /** Receives what the server pushes. Called on the reader thread: hand work off, never block. */
   public interface Listener {
     void delivery(Connection connection, Delivery delivery);
@@ -226,6 +232,8 @@ public final class Connection implements AutoCloseable {
   private volatile WebSocket socket;
   private volatile boolean open = true;
   private volatile Throwable failure;
+  private volatile int closeStatus;
+  private volatile int protocolVersion;
 
   private Connection(Listener listener) {
     this.listener = listener;
@@ -240,6 +248,12 @@ public final class Connection implements AutoCloseable {
     } catch (SSLPeerUnverifiedException e) {
       return false;
     }
+  }
+
+  /** The protocol version the server's challenge offered (0 if it named none). */
+  public int protocolVersion() {
+    challenge.join();
+    return protocolVersion;
   }
 
   /** The nonce of this connection's challenge, to sign for authentication. */
@@ -276,6 +290,11 @@ public final class Connection implements AutoCloseable {
 
   public boolean isOpen() {
     return open;
+  }
+
+  /** The close status the server sent, or 0 if it sent none (yet). */
+  public int closeStatus() {
+    return closeStatus;
   }
 
   /** Closes the connection (a close frame, then the socket); pending requests fail. Idempotent. */
@@ -356,7 +375,10 @@ public final class Connection implements AutoCloseable {
         return;
       }
       switch (f.getBodyCase()) {
-        case CHALLENGE -> challenge.complete(f.getChallenge().getNonce().toByteArray());
+        case CHALLENGE -> {
+          protocolVersion = f.getChallenge().getProtocolVersion();
+          challenge.complete(f.getChallenge().getNonce().toByteArray());
+        }
         case RESPONSE -> {
           CompletableFuture<org.safehouse.protocol.wire.Response> waiting =
               pending.remove(f.getResponse().getRequestId());
@@ -380,6 +402,7 @@ public final class Connection implements AutoCloseable {
 
     @Override
     public void onClosing(WebSocket webSocket, int code, String reason) {
+      closeStatus = code;
       open = false;
       webSocket.close(1000, null);
     }
