@@ -72,6 +72,11 @@ public final class PushWiring implements AutoCloseable {
           }
 
           @Override
+          public boolean hasWaiting(DeviceAddress d) throws IOException {
+            return !store.readMailbox(d, store.cursor(d), 1, clock.millis()).messages().isEmpty();
+          }
+
+          @Override
           public CompletableFuture<?> drop(DeviceAddress d, byte[] value) {
             return store.write(tx -> endpoints.removeIfUnchanged(tx, d, value));
           }

@@ -40,6 +40,9 @@ public final class WakeUpHub implements DeliveryHub {
   @Override
   public void unregister(DeviceAddress device, Listener listener) {
     local.unregister(device, listener);
+    if (!local.connected(device)) {
+      wakeUps.disconnected(device);
+    }
   }
 
   @Override

@@ -44,6 +44,9 @@ public final class WakeUps {
     /** The stored endpoint of {@code d}; blocking. */
     Optional<byte[]> get(DeviceAddress d) throws IOException;
 
+    /** Whether an unexpired copy waits in the mailbox of {@code d}; blocking. */
+    boolean hasWaiting(DeviceAddress d) throws IOException;
+
     /** Drops the endpoint of {@code d} if it is still {@code stored}. */
     CompletableFuture<?> drop(DeviceAddress d, byte[] stored);
   }
@@ -101,6 +104,14 @@ public final class WakeUps {
     }
   }
 
+  /**
+   * The connection of {@code d} ended: if copies it was sent but did not acknowledge are still
+   * waiting (the phone lost its network, or the app was stopped), it is woken for them too.
+   */
+  public void disconnected(DeviceAddress d) {
+    copyWaiting(d);
+  }
+
   /** Whether {@code d} has a connection now (then it is not woken). */
   public boolean connected(DeviceAddress d) {
     return connected.test(d);
@@ -128,7 +139,8 @@ public final class WakeUps {
       // From here on a newly queued copy schedules a wake-up of its own: this one may already
       // have woken the device by the time that copy is stored.
       pending.remove(d);
-      if (e.isEmpty() || connected.test(d)) {
+      // Nothing to wake for: connected now, or it connected and read everything meanwhile.
+      if (e.isEmpty() || connected.test(d) || !endpoints.hasWaiting(d)) {
         return;
       }
       stored = e.get();

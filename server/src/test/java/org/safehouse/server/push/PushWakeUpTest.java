@@ -95,8 +95,11 @@ class PushWakeUpTest {
       assertEquals(ErrorCode.OK, r.getError(), r.getMessage());
       assertTrue(r.getPushStatus().getRegistered());
     }
+    // Gone, and the check its leaving caused (is anything left unread?) is done.
     TestPushEndpoint.until(
-        () -> !server.wakeUps().connected(clientDevice()), WAIT, "the client's connection gone");
+        () -> !server.wakeUps().connected(clientDevice()) && server.wakeUps().pending() == 0,
+        WAIT,
+        "the client's connection gone");
   }
 
   private void sendToClient(RawClient w, String text) throws Exception {
@@ -174,10 +177,24 @@ class PushWakeUpTest {
     try (RawClient c = TestServers.login(server, client);
         RawClient w = TestServers.login(server, worker)) {
       sendToClient(w, "live");
-      assertNotNull(c.nextDelivery(WAIT));
+      Delivery d = c.nextDelivery(WAIT);
+      assertNotNull(d);
+      assertEquals(0, server.wakeUps().pending());
+      assertEquals(0, endpoint.received().size());
+      c.ack(d.getDeliveryId());
     }
-    assertEquals(0, server.wakeUps().pending());
-    assertEquals(0, endpoint.received().size());
+  }
+
+  @Test
+  void deviceThatLeavesWithUnacknowledgedCopiesIsWoken() throws Exception {
+    registerClient();
+    try (RawClient c = TestServers.login(server, client);
+        RawClient w = TestServers.login(server, worker)) {
+      sendToClient(w, "delivered, never acknowledged");
+      assertNotNull(c.nextDelivery(WAIT));
+      assertEquals(0, endpoint.received().size());
+    }
+    endpoint.await(1, WAIT);
   }
 
   @Test

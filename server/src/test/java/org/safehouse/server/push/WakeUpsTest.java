@@ -41,6 +41,8 @@ class WakeUpsTest {
   private final List<DeviceAddress> dropped = new ArrayList<>();
   private final DeviceAddress device = new DeviceAddress(AccountId.random(new SecureRandom()), 1);
   private final Set<DeviceAddress> connected = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicBoolean waiting =
+      new java.util.concurrent.atomic.AtomicBoolean(true);
   private TestPushEndpoint endpoint;
   private WakeUps wakeUps;
   private WebPushReceiver keys;
@@ -101,6 +103,11 @@ class WakeUpsTest {
           @Override
           public Optional<byte[]> get(DeviceAddress d) throws IOException {
             return Optional.ofNullable(stored.get(d));
+          }
+
+          @Override
+          public boolean hasWaiting(DeviceAddress d) {
+            return waiting.get();
           }
 
           @Override
@@ -196,6 +203,18 @@ class WakeUpsTest {
     connected.add(device);
     scheduler.advance(Duration.ofSeconds(4));
     assertEquals(0, endpoint.received().size());
+    assertEquals(0, wakeUps.pending());
+  }
+
+  @Test
+  void deviceThatLeftWithCopiesWaitingIsWokenAndOneThatReadEverythingIsNot() throws Exception {
+    wakeUps.disconnected(device);
+    scheduler.advance(Duration.ofSeconds(4));
+    assertEquals(1, endpoint.received().size());
+    waiting.set(false);
+    wakeUps.disconnected(device);
+    scheduler.advance(Duration.ofSeconds(4));
+    assertEquals(1, endpoint.received().size(), "nothing waits: no wake-up");
     assertEquals(0, wakeUps.pending());
   }
 
