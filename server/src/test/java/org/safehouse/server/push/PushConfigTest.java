@@ -22,6 +22,20 @@ class PushConfigTest {
   }
 
   @Test
+  void aServerWithPushOffRefusesRegistrations() {
+    PushService off =
+        new PushService(null, null, PushSettings.defaults().withEnabled(false), new byte[65]);
+    var e =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class,
+            () ->
+                off.register(null, "https://push.example.org/x", new byte[65], new byte[16]).get());
+    assertEquals(
+        org.safehouse.server.Refusal.Reason.PUSH_DISABLED,
+        ((org.safehouse.server.Refusal) e.getCause()).reason());
+  }
+
+  @Test
   void pushKeysAreReadAndCheckedByName() throws Exception {
     Path f = dir.resolve("c.conf");
     Files.writeString(

@@ -146,6 +146,10 @@ class PushWakeUpTest {
             "https://localhost:" + endpoint.port(),
             System.currentTimeMillis() / 1000);
     assertArrayEquals(vapidKey, Base64.getUrlDecoder().decode(k));
+    assertEquals(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"),
+        java.nio.file.Files.getPosixFilePermissions(temp.resolve("server").resolve(VapidKey.FILE)),
+        "the VAPID signing key is owner-only");
 
     // Woken, the device connects and gets what waits.
     try (RawClient c = TestServers.login(server, client)) {
