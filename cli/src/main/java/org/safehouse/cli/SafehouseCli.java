@@ -54,6 +54,8 @@ import picocli.CommandLine.ParentCommand;
       CaseCommands.Cases.class,
       CaseCommands.Handover.class,
       CaseCommands.CloseCase.class,
+      PushCommands.Push.class,
+      PushCommands.Drain.class,
       SafehouseCli.DeleteAccount.class,
       SafehouseCli.Wipe.class
     })

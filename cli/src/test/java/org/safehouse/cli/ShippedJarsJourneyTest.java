@@ -41,6 +41,7 @@ class ShippedJarsJourneyTest {
   private Lines serverOut;
   private Lines serverErr;
   private int port;
+  private org.safehouse.server.testing.TestPushEndpoint pushEndpoint;
 
   record Run(int exit, String out, String err) {
     List<String> lines() {
@@ -56,10 +57,18 @@ class ShippedJarsJourneyTest {
         "runs in the jar-journey execution, after package");
   }
 
+  @BeforeEach
+  void pushEndpoint() throws Exception {
+    pushEndpoint = org.safehouse.server.testing.TestPushEndpoint.start(dir.resolve("push"));
+  }
+
   @AfterEach
   void stop() throws Exception {
     if (server != null) {
       server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    if (pushEndpoint != null) {
+      pushEndpoint.close();
     }
   }
 
@@ -79,6 +88,16 @@ class ShippedJarsJourneyTest {
     cmd.addAll(List.of("-jar", jar.toString(), "serve"));
     cmd.addAll(List.of("--data", dir.resolve("data").toString()));
     cmd.addAll(List.of("--listen", "127.0.0.1:" + port));
+    // Wake-ups go to the test's push endpoint on loopback, which only the allow-list and the
+    // trusted test certificate let the server call.
+    Path config = dir.resolve("server.conf");
+    Files.writeString(
+        config,
+        "push.allowed-hosts = localhost\n"
+            + "push.trust-cert = "
+            + pushEndpoint.certFile()
+            + "\npush.delay-min = 0s\npush.delay-max = 1s\n");
+    cmd.addAll(List.of("--config", config.toString()));
     server = new ProcessBuilder(cmd).start();
     serverOut = new Lines(server.getInputStream());
     serverErr = new Lines(server.getErrorStream());
@@ -193,6 +212,28 @@ class ShippedJarsJourneyTest {
     assertEquals(more, cli("client", "", "receive", "--wait", "10").lines(), "nothing lost");
     assertEquals(List.of(), cli("client", "", "receive", "--wait", "2").lines(), "none repeated");
     assertEquals(List.of(), cli("worker", "", "receive", "--wait", "2").lines());
+
+    // The client's phone registers its push endpoint and goes away; a message wakes it, with a
+    // wake-up that decrypts, with the keys register printed, to nothing; drain gets the message.
+    java.util.Map<String, String> keys = new java.util.HashMap<>();
+    for (String line : cli("client", "", "push", "register", pushEndpoint.url("/up/cli")).lines()) {
+      int colon = line.indexOf(": ");
+      if (colon > 0) {
+        keys.put(line.substring(0, colon), line.substring(colon + 2).trim());
+      }
+    }
+    cli("worker", "wake up\n", "send", client);
+    var wake = pushEndpoint.await(1, java.time.Duration.ofSeconds(30)).get(0);
+    java.util.Base64.Decoder b64 = java.util.Base64.getUrlDecoder();
+    byte[] plain =
+        org.safehouse.server.testing.WebPushReceiver.of(
+                b64.decode(keys.get("private-key")),
+                b64.decode(keys.get("p256dh")),
+                b64.decode(keys.get("auth")))
+            .decrypt(wake.body());
+    assertEquals(0, plain.length, "the wake-up carries nothing");
+    assertEquals(List.of(worker + "\twake up"), cli("client", "", "drain").lines());
+    cli("client", "", "push", "remove");
   }
 
   /** The lines of a child's stream, read as they come. */

@@ -56,6 +56,7 @@ public final class SafehouseClient implements AutoCloseable {
   private final Casework casework;
   private final Directory directory;
   private final History history;
+  private final Wakeups wakeups;
 
   private SafehouseClient(Device device) {
     this.local = device.local();
@@ -72,6 +73,7 @@ public final class SafehouseClient implements AutoCloseable {
     this.casework = new Casework(link);
     this.directory = new Directory(link, local, inbox, outbox, safetyNumbers);
     this.history = new History(local, clock, device.keepHistory());
+    this.wakeups = new Wakeups(link);
     inbox.onReceipt(history::markDelivered);
     link.setEvents(new LinkEvents());
     if (device.enrolledOn() != null) {
@@ -560,6 +562,68 @@ public final class SafehouseClient implements AutoCloseable {
    */
   public void setDisplayName(String name) throws IOException, SafehouseException {
     directory.setDisplayName(Objects.requireNonNull(name, "name"));
+  }
+
+  /**
+   * Registers (or replaces) this device's push endpoint: from now on, when a message waits for this
+   * device while it is not connected, the server posts a wake-up to {@code endpoint}. The wake-up
+   * is encrypted to new push keys made here (returned, not kept: hand them to the app's push
+   * decryptor), signed by the server's VAPID key, and carries no sender and no message data.
+   *
+   * @param endpoint the https URL the app's UnifiedPush distributor gave it
+   * @return the endpoint with the push keys and the server's VAPID key
+   * @throws SafehouseException {@code PUSH_REFUSED} if the server will not call this URL or sends
+   *     no wake-ups; {@code SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public PushRegistration registerPush(String endpoint) throws IOException, SafehouseException {
+    return wakeups.register(Objects.requireNonNull(endpoint, "endpoint"));
+  }
+
+  /**
+   * Removes this device's push endpoint: no more wake-ups. Idempotent.
+   *
+   * @throws SafehouseException {@code PUSH_REFUSED} if the server sends no wake-ups; {@code
+   *     SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public void removePush() throws IOException, SafehouseException {
+    wakeups.remove();
+  }
+
+  /**
+   * The server's VAPID public key (an uncompressed P-256 point, 65 bytes), for a distributor that
+   * needs it before it hands out an endpoint.
+   *
+   * @return the key
+   * @throws SafehouseException {@code PUSH_REFUSED} if the server sends no wake-ups; {@code
+   *     SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public byte[] pushServerKey() throws IOException, SafehouseException {
+    return wakeups.serverKey();
+  }
+
+  /**
+   * What an app does on a wake-up: connects, receives everything that was waiting (as {@link
+   * #receive} does, each text stored in the home folder and acknowledged), lets delivery receipts
+   * go out, then disconnects and does not reconnect by itself. Confirm the texts with {@link
+   * #confirmReceived} once shown, as after {@code receive}.
+   *
+   * @return the texts that were waiting, oldest first; empty if none
+   * @throws SafehouseException as {@link #connect} and {@link #receive}; the client is disconnected
+   *     in every case
+   * @throws IOException if the server cannot be reached or the home folder cannot be written
+   */
+  public List<ReceivedMessage> drainOnce() throws IOException, SafehouseException {
+    try {
+      connect();
+      List<ReceivedMessage> messages = receive(Duration.ZERO);
+      worker.settle(Duration.ofSeconds(5));
+      return messages;
+    } finally {
+      link.disconnect();
+    }
   }
 
   /**

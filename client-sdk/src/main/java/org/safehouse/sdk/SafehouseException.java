@@ -60,7 +60,13 @@ public final class SafehouseException extends Exception {
      * The server speaks a protocol version this SDK does not (its challenge offered another one):
      * nothing was sent to it. Update the app; the client does not reconnect by itself.
      */
-    PROTOCOL_UNSUPPORTED
+    PROTOCOL_UNSUPPORTED,
+    /**
+     * The server refused the push endpoint: not an https URL it will call (or its host is not one
+     * the server's operator allows), keys of the wrong form, or the server sends no wake-ups.
+     * Nothing was registered.
+     */
+    PUSH_REFUSED
   }
 
   private final Reason reason;

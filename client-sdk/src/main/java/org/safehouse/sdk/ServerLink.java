@@ -194,6 +194,23 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     return signIns;
   }
 
+  /**
+   * Closes the live connection and stops replacing it, leaving the link open: {@link #connect}
+   * brings it back (after a wake-up has been drained).
+   */
+  void disconnect() {
+    Connection last;
+    synchronized (this) {
+      supervising = false;
+      last = current;
+      current = null;
+      notifyAll();
+    }
+    if (last != null) {
+      last.close();
+    }
+  }
+
   /** Stops replacing dropped connections (before a delete, whose answer drops the connection). */
   synchronized void stopReconnecting() {
     supervising = false;
@@ -457,6 +474,12 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
       case RATE_LIMITED ->
           new SafehouseException(
               Reason.RATE_LIMITED, "Too many requests; wait a moment and try again.");
+      case PUSH_ENDPOINT_INVALID, PUSH_KEYS_INVALID, PUSH_DISABLED ->
+          new SafehouseException(
+              Reason.PUSH_REFUSED,
+              "The server refused the push endpoint ("
+                  + response.getMessage()
+                  + "); check the distributor's URL or ask the server's operator.");
       case UNAVAILABLE, INTERNAL ->
           new SafehouseException(
               Reason.SERVER_UNAVAILABLE,

@@ -54,6 +54,25 @@ final class Worker {
     }
   }
 
+  /**
+   * Waits until the tasks submitted so far on both threads have run (deliveries stored and
+   * acknowledged, receipts sent), at most {@code max} for each.
+   */
+  void settle(java.time.Duration max) {
+    for (ExecutorService executor : new ExecutorService[] {inbox, receipts}) {
+      try {
+        executor.submit(() -> {}).get(max.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (java.util.concurrent.ExecutionException
+          | java.util.concurrent.TimeoutException
+          | RejectedExecutionException e) {
+        // Closing, or a slow task: what is left is redelivered and dropped as a repeat.
+      }
+    }
+  }
+
   /** Stops both threads, waiting up to 5 s each for a running task. Idempotent. */
   void shutdown() {
     closed = true;

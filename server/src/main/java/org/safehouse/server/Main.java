@@ -11,6 +11,7 @@ import org.safehouse.server.account.Role;
 import org.safehouse.server.admin.AdminClient;
 import org.safehouse.server.config.ConfigFile;
 import org.safehouse.server.config.Durations;
+import org.safehouse.server.config.PushSettings;
 import org.safehouse.server.config.ServerConfig;
 import org.safehouse.server.store.StoreFormat;
 import org.safehouse.server.transport.TlsMaterial;
@@ -89,15 +90,17 @@ public final class Main implements Callable<Integer> {
             io.netty.util.ResourceLeakDetector.Level.DISABLED);
       }
       ServerConfig cfg;
+      PushSettings push;
       try {
         cfg = ConfigFile.load(config, data, listen);
+        push = ConfigFile.loadPush(config);
       } catch (ConfigFile.ConfigException e) {
         System.err.println("error: " + e.getMessage());
         return 2;
       }
       SafehouseServer server;
       try {
-        server = SafehouseServer.start(cfg, Clock.systemUTC());
+        server = SafehouseServer.start(cfg, Clock.systemUTC(), push);
       } catch (StoreFormat.NewerStoreException e) {
         System.err.println("error: " + e.getMessage());
         return EXIT_NEWER_STORE;

@@ -17,7 +17,10 @@ public final class Refusal extends Exception {
     FORBIDDEN,
     UNKNOWN_CASE,
     LAST_CASEWORKER,
-    MAILBOX_FULL
+    MAILBOX_FULL,
+    PUSH_ENDPOINT_INVALID,
+    PUSH_KEYS_INVALID,
+    PUSH_DISABLED
   }
 
   /** One answer for "no such case" and "not on its team", so case ids cannot be probed. */

@@ -25,8 +25,10 @@ import org.safehouse.server.backup.BackupSource;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.cases.Revocations;
 import org.safehouse.server.config.HostPort;
+import org.safehouse.server.config.PushSettings;
 import org.safehouse.server.config.ServerConfig;
 import org.safehouse.server.keys.KeyDirectory;
+import org.safehouse.server.message.DeliveryHub;
 import org.safehouse.server.message.ExpirySweeper;
 import org.safehouse.server.message.InProcessDeliveryHub;
 import org.safehouse.server.message.MessageService;
@@ -34,6 +36,8 @@ import org.safehouse.server.message.RoutingPolicy;
 import org.safehouse.server.metrics.RelayMetrics;
 import org.safehouse.server.metrics.prometheus.MetricsEndpoint;
 import org.safehouse.server.metrics.prometheus.PrometheusMetrics;
+import org.safehouse.server.push.PushWiring;
+import org.safehouse.server.push.WakeUps;
 import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.transport.RelayServer;
 import org.safehouse.server.transport.Services;
@@ -63,6 +67,7 @@ public final class SafehouseServer implements AutoCloseable {
   private AdminSocket admin;
   private RelayMetrics metrics = RelayMetrics.OFF;
   private MetricsEndpoint metricsEndpoint;
+  private PushWiring push;
 
   private SafehouseServer(
       ServerConfig config,
@@ -95,6 +100,16 @@ public final class SafehouseServer implements AutoCloseable {
    *     certificate, unwritable folder
    */
   public static SafehouseServer start(ServerConfig config, Clock clock) throws IOException {
+    return start(config, clock, PushSettings.defaults());
+  }
+
+  /**
+   * As {@link #start(ServerConfig, Clock)}, with push wake-ups as {@code push} says.
+   *
+   * @throws IOException as there, or if the push key or {@code push.trust-cert} cannot be read
+   */
+  public static SafehouseServer start(ServerConfig config, Clock clock, PushSettings push)
+      throws IOException {
     DataFolder.prepare(config.dataDir());
     TlsMaterial tls = tlsMaterial(config);
     SslContext ssl = config.tlsEnabled() ? tls.serverContext() : null;
@@ -106,12 +121,15 @@ public final class SafehouseServer implements AutoCloseable {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(named("expiry-sweeper"));
     SafehouseServer server = null;
+    PushWiring pushWiring = null;
     PrometheusMetrics prometheus = config.metrics().enabled() ? new PrometheusMetrics() : null;
     RelayMetrics metrics = prometheus == null ? RelayMetrics.OFF : prometheus;
     try {
       Invites invites = new Invites(store, clock, random, config.inviteExpiry());
       ExpirySweeper sweeper = new ExpirySweeper(store, clock, config.auditRetention(), metrics);
-      InProcessDeliveryHub hub = new InProcessDeliveryHub();
+      InProcessDeliveryHub local = new InProcessDeliveryHub();
+      pushWiring = PushWiring.start(config.dataDir(), push, store, local, clock, random);
+      DeliveryHub hub = pushWiring.hub();
       CaseTeams cases = new CaseTeams(store, clock, hub);
       RoutingPolicy policy = new RoutingPolicy();
       MessageService messages =
@@ -137,7 +155,8 @@ public final class SafehouseServer implements AutoCloseable {
               readers,
               clock,
               config.limits(),
-              metrics);
+              metrics,
+              pushWiring.service());
       RelayServer relay =
           RelayServer.start(config.listenSocketAddress(), ssl, services, random, secret);
       HostPort publicAddress = config.publicAddress();
@@ -163,6 +182,7 @@ public final class SafehouseServer implements AutoCloseable {
               publicAddress,
               first);
       server.relay = relay;
+      server.push = pushWiring;
       server.metrics = metrics;
       if (prometheus != null) {
         server.metricsEndpoint =
@@ -203,6 +223,9 @@ public final class SafehouseServer implements AutoCloseable {
       if (server != null) {
         server.close();
       } else {
+        if (pushWiring != null) {
+          pushWiring.close();
+        }
         scheduler.shutdownNow();
         readers.shutdownNow();
         store.close();
@@ -342,6 +365,11 @@ public final class SafehouseServer implements AutoCloseable {
     }
   }
 
+  /** The wake-up scheduler (for tests and benchmarks). */
+  public WakeUps wakeUps() {
+    return push.wakeUps();
+  }
+
   public ExpirySweeper sweeper() {
     return sweeper;
   }
@@ -364,6 +392,9 @@ public final class SafehouseServer implements AutoCloseable {
     }
     if (admin != null) {
       admin.close();
+    }
+    if (push != null) {
+      push.close();
     }
     scheduler.shutdownNow();
     // A purge runs native flushes and compactions: let it end before the store closes.

@@ -49,7 +49,16 @@ public final class ConfigFile {
           "quota.key-fetches-per-hour",
           "quota.max-copies-per-send",
           "metrics.listen",
-          "metrics.allow-non-loopback");
+          "metrics.allow-non-loopback",
+          "push.enabled",
+          "push.allowed-hosts",
+          "push.trust-cert",
+          "push.delay-min",
+          "push.delay-max",
+          "push.ttl",
+          "push.attempts",
+          "push.backoff",
+          "push.timeout");
 
   private ConfigFile() {}
 
@@ -99,6 +108,43 @@ public final class ConfigFile {
       return build(p);
     } catch (IllegalArgumentException e) {
       throw new ConfigException((file == null ? "" : "in " + file + ": ") + e.getMessage());
+    }
+  }
+
+  /**
+   * The {@code push.*} settings of a config file (the file {@link #load} already checked).
+   *
+   * @param file the config file, or null for the defaults
+   * @throws ConfigException if the file cannot be read or a push value is invalid
+   */
+  public static PushSettings loadPush(Path file) throws ConfigException {
+    PushSettings d = PushSettings.defaults();
+    if (file == null) {
+      return d;
+    }
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigException(
+          "cannot read config file " + file + " (" + reason(e) + "); check the path");
+    }
+    try {
+      String hosts = value(p, "push.allowed-hosts");
+      return new PushSettings(
+          bool(p, "push.enabled", d.enabled()),
+          hosts == null
+              ? d.allowedHosts()
+              : new java.util.HashSet<>(java.util.Arrays.asList(hosts.split(","))),
+          java.util.Optional.ofNullable(path(p, "push.trust-cert", null)),
+          duration(p, "push.delay-min", d.minDelay()),
+          duration(p, "push.delay-max", d.maxDelay()),
+          duration(p, "push.ttl", d.ttl()),
+          integer(p, "push.attempts", d.attempts()),
+          duration(p, "push.backoff", d.firstBackoff()),
+          duration(p, "push.timeout", d.timeout()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("in " + file + ": " + e.getMessage());
     }
   }
 

@@ -47,6 +47,11 @@ public final class InProcessDeliveryHub implements DeliveryHub {
     }
   }
 
+  /** Whether {@code device} has a connection now (push wakes only those that have none). */
+  public boolean connected(DeviceAddress device) {
+    return listeners.containsKey(device);
+  }
+
   /** Connected devices, for stats. */
   public int connectedDevices() {
     return listeners.size();

@@ -147,6 +147,7 @@ final class AccountDeletion {
     tx.ledger().deviceDeleted(d);
     tx.batch().delete(store.devicesCf(), prefix);
     tx.batch().delete(store.cursorsCf(), prefix);
+    PushEndpoints.delete(tx, store, d);
     tx.counters[RelayStore.DEVICES]--;
     return removed;
   }

@@ -28,7 +28,8 @@ final class ColumnFamilies {
     "caseload",
     "cases",
     "audit",
-    "mailbox-usage"
+    "mailbox-usage",
+    "push"
   };
 
   private ColumnFamilies() {}

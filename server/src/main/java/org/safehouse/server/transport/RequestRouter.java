@@ -43,6 +43,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
 
   private final Services services;
   private final Requests requests;
+  private final PushRequests push;
   private final AccountSendLimiter sends;
   private final Responder responder;
   private DeviceAddress device;
@@ -56,6 +57,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   RequestRouter(Services services, AccountSendLimiter sends, Responder responder) {
     this.services = services;
     this.requests = new Requests(services);
+    this.push = new PushRequests(services.push());
     this.sends = sends;
     this.responder = responder;
   }
@@ -125,6 +127,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
           call(id, () -> requests.removeCaseworker(device, frame.getRemoveCaseworker()));
       case HAND_OVER -> call(id, () -> requests.handOver(device, frame.getHandOver()));
       case CLOSE_CASE -> call(id, () -> requests.closeCase(device, frame.getCloseCase()));
+      case REGISTER_PUSH -> call(id, () -> push.register(device, frame.getRegisterPush()));
+      case REMOVE_PUSH -> call(id, () -> push.remove(device));
+      case GET_PUSH_SERVER_KEY -> call(id, push::serverKey);
       default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }

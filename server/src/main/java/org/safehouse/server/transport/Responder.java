@@ -112,6 +112,9 @@ final class Responder {
         case UNKNOWN_CASE -> b.setError(ErrorCode.UNKNOWN_CASE);
         case LAST_CASEWORKER -> b.setError(ErrorCode.LAST_CASEWORKER);
         case MAILBOX_FULL -> b.setError(ErrorCode.MAILBOX_FULL);
+        case PUSH_ENDPOINT_INVALID -> b.setError(ErrorCode.PUSH_ENDPOINT_INVALID);
+        case PUSH_KEYS_INVALID -> b.setError(ErrorCode.PUSH_KEYS_INVALID);
+        case PUSH_DISABLED -> b.setError(ErrorCode.PUSH_DISABLED);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {

@@ -14,6 +14,7 @@ import org.safehouse.server.message.DeliveryHub;
 import org.safehouse.server.message.DeliverySession;
 import org.safehouse.server.message.MessageService;
 import org.safehouse.server.metrics.RelayMetrics;
+import org.safehouse.server.push.PushService;
 import org.safehouse.server.store.RelayStore;
 
 /**
@@ -21,6 +22,7 @@ import org.safehouse.server.store.RelayStore;
  *
  * @param readers blocking pool for store reads and signature checks, never an event loop
  * @param metrics where server-wide counts go ({@link RelayMetrics#OFF} without metrics)
+ * @param push push endpoint registration, or null on a server without push wake-ups
  */
 public record Services(
     RelayStore store,
@@ -35,7 +37,40 @@ public record Services(
     Executor readers,
     Clock clock,
     Limits limits,
-    RelayMetrics metrics) {
+    RelayMetrics metrics,
+    PushService push) {
+
+  /** Services without push wake-ups. */
+  public Services(
+      RelayStore store,
+      Enrollment enrollment,
+      Authenticator authenticator,
+      MessageService messages,
+      KeyDirectory keys,
+      Invites invites,
+      AccountDirectory accounts,
+      CaseTeams cases,
+      DeliveryHub hub,
+      Executor readers,
+      Clock clock,
+      Limits limits,
+      RelayMetrics metrics) {
+    this(
+        store,
+        enrollment,
+        authenticator,
+        messages,
+        keys,
+        invites,
+        accounts,
+        cases,
+        hub,
+        readers,
+        clock,
+        limits,
+        metrics,
+        null);
+  }
 
   /** Services without metrics. */
   public Services(
