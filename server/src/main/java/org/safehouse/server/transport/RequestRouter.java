@@ -43,6 +43,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
 
   private final Services services;
   private final Requests requests;
+  private final InviteRequests invites;
   private final AccountSendLimiter sends;
   private final Responder responder;
   private DeviceAddress device;
@@ -56,6 +57,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   RequestRouter(Services services, AccountSendLimiter sends, Responder responder) {
     this.services = services;
     this.requests = new Requests(services);
+    this.invites = new InviteRequests(services);
     this.sends = sends;
     this.responder = responder;
   }
@@ -125,6 +127,8 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
           call(id, () -> requests.removeCaseworker(device, frame.getRemoveCaseworker()));
       case HAND_OVER -> call(id, () -> requests.handOver(device, frame.getHandOver()));
       case CLOSE_CASE -> call(id, () -> requests.closeCase(device, frame.getCloseCase()));
+      case LIST_INVITES -> call(id, () -> invites.list(device));
+      case CANCEL_INVITE -> call(id, () -> invites.cancel(device, frame.getCancelInvite()));
       default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }
