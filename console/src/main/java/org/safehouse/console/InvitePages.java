@@ -51,8 +51,23 @@ final class InvitePages {
     main.raw("<button type=\"submit\" id=\"new-invite\">")
         .text(t.t("invite.button"))
         .raw("</button></form>");
-    main.add(OpenInvitesPanel.render(r, s.client.listInvites()));
+    main.add(openInvites(r, s));
     WebServer.html(r.exchange, 200, Layout.page(r, "invite", t.t("invite.title"), true, main));
+  }
+
+  /**
+   * The open invites; if the server cannot list them now, a note instead, so that a link just made
+   * above is never lost to a failed list.
+   */
+  private static Html openInvites(Request r, Session s) {
+    try {
+      return OpenInvitesPanel.render(r, s.client.listInvites());
+    } catch (IOException | SafehouseException e) {
+      return new Html()
+          .raw("<section id=\"open-invites\"><p role=\"status\" class=\"warn\">")
+          .text(r.texts.t("invites.unavailable"))
+          .raw("</p></section>");
+    }
   }
 
   /** Cancels one of this account's open invites, then shows the list again with the outcome. */
