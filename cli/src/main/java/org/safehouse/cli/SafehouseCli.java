@@ -49,6 +49,8 @@ import picocli.CommandLine.ParentCommand;
       SafehouseCli.Send.class,
       SafehouseCli.Receive.class,
       SafehouseCli.Invite.class,
+      InviteCommands.Invites.class,
+      InviteCommands.Cancel.class,
       SafehouseCli.SafetyNumber.class,
       SafehouseCli.Verify.class,
       CaseCommands.Cases.class,

@@ -90,4 +90,18 @@ class CliJarJourneyTest {
         "one line, escaped");
     CliJourneyTest.assertNoControlCharacters(got.lines());
   }
+
+  @Test
+  void theShippedJarListsAnOpenInviteAndCancelsIt() throws Exception {
+    ok("worker", "", "enroll", server.createInvite(Role.CASEWORKER).toString());
+    String link = ok("worker", "", "invite").out().trim();
+    String line = ok("worker", "", "invites").out().trim();
+    assertTrue(line.matches("[0-9a-f]{16}\tclient\texpires=\\S+"), line);
+    assertEquals(
+        "invite cancelled; its link no longer works\n",
+        ok("worker", "", "cancel-invite", line.substring(0, 16)).out());
+    ShippedJars.Run refused = jar("client", "", "enroll", link);
+    assertEquals(1, refused.exit());
+    assertEquals(1, refused.err().lines().count(), refused.err());
+  }
 }

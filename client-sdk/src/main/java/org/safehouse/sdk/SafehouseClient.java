@@ -54,6 +54,7 @@ public final class SafehouseClient implements AutoCloseable {
   private final Inbox inbox;
   private final SafetyNumbers safetyNumbers;
   private final Casework casework;
+  private final OpenInvites openInvites;
   private final Directory directory;
   private final History history;
   private final Wakeups wakeups;
@@ -71,6 +72,7 @@ public final class SafehouseClient implements AutoCloseable {
     this.safetyNumbers =
         new SafetyNumbers(local, signal, outbox, cryptoLock, credentials.accountId());
     this.casework = new Casework(link);
+    this.openInvites = new OpenInvites(link);
     this.directory = new Directory(link, local, inbox, outbox, safetyNumbers);
     this.history = new History(local, clock, device.keepHistory());
     this.wakeups = new Wakeups(link);
@@ -517,6 +519,32 @@ public final class SafehouseClient implements AutoCloseable {
    */
   public Invite createInviteWithExpiry(String role) throws IOException, SafehouseException {
     return Enrollment.createInvite(link, credentials, signal, role);
+  }
+
+  /**
+   * The invites this account created that are neither redeemed, cancelled nor expired, newest first
+   * (at most 1,000). Never their codes: an invite can be cancelled from this list, not handed out
+   * again. Admins see their own here too; the server's admin command lists everyone's.
+   *
+   * @return the open invites; empty for a client
+   * @throws SafehouseException {@code SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public List<OpenInvite> listInvites() throws IOException, SafehouseException {
+    return openInvites.list();
+  }
+
+  /**
+   * Cancels an open invite this account created: its link stops working at once.
+   *
+   * @param inviteId 16 hex characters, as {@link OpenInvite#id}
+   * @throws SafehouseException {@code INVITE_INVALID} if this account has no open invite with that
+   *     id (it was used, cancelled or has expired, is someone else's or never existed: one answer
+   *     for all) or the id is malformed; {@code SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public void cancelInvite(String inviteId) throws IOException, SafehouseException {
+    openInvites.cancel(inviteId);
   }
 
   /**

@@ -43,8 +43,11 @@ import org.signal.libsignal.protocol.kem.KEMPublicKey;
 import org.signal.libsignal.protocol.state.PreKeyBundle;
 import org.signal.libsignal.protocol.state.impl.InMemorySignalProtocolStore;
 
-/** Helpers for SDK tests against a real server. */
-final class SdkTesting {
+/**
+ * Helpers for SDK tests against a real server. Public for the console's tests, which get it from
+ * the SDK's test jar.
+ */
+public final class SdkTesting {
   static final char[] PASSPHRASE = "correct horse battery staple".toCharArray();
 
   private SdkTesting() {}
@@ -167,8 +170,6 @@ final class SdkTesting {
   static void impostorSends(
       SafehouseServer server, DeviceCredentials credentials, String client, String text)
       throws Exception {
-    InMemorySignalProtocolStore impostor =
-        new InMemorySignalProtocolStore(IdentityKeyPair.generate(), 99);
     try (RawClient raw = TestServers.connect(server)) {
       Response auth =
           raw.request(
@@ -180,41 +181,60 @@ final class SdkTesting {
                           .setSignature(
                               ByteString.copyFrom(credentials.signChallenge(raw.nonce())))));
       assertTrue(auth.hasAuthenticated());
-      DeviceKeyBundle b =
-          raw.request(
-                  ClientFrame.newBuilder()
-                      .setFetchKeys(
-                          FetchKeys.newBuilder()
-                              .setAccountId(
-                                  ByteString.copyFrom(java.util.HexFormat.of().parseHex(client)))))
-              .getKeyBundles()
-              .getDevices(0);
-      SignalProtocolAddress to = new SignalProtocolAddress(client, 1);
-      new SessionBuilder(impostor, to)
-          .process(
-              new PreKeyBundle(
-                  b.getRegistrationId(),
-                  1,
-                  b.getOneTimePrekey().getId(),
-                  new ECPublicKey(b.getOneTimePrekey().getPublicKey().toByteArray()),
-                  b.getSignedPrekey().getId(),
-                  new ECPublicKey(b.getSignedPrekey().getPublicKey().toByteArray()),
-                  b.getSignedPrekey().getSignature().toByteArray(),
-                  new IdentityKey(b.getIdentityKey().toByteArray()),
-                  b.getKyberPrekey().getId(),
-                  new KEMPublicKey(b.getKyberPrekey().getPublicKey().toByteArray()),
-                  b.getKyberPrekey().getSignature().toByteArray()));
-      byte[] plaintext =
-          PaddedContent.encode(
-              Content.newBuilder()
-                  .setText(Text.newBuilder().setBody(text).setSentAtMillis(1))
-                  .build());
-      byte[] envelope = Envelope.seal(new SessionCipher(impostor, to).encrypt(plaintext));
       byte[] messageId = new byte[16];
       messageId[0] = 42;
-      assertEquals(
-          ErrorCode.OK,
-          raw.send(java.util.HexFormat.of().parseHex(client), envelope, messageId).getError());
+      sendFirstMessage(raw, IdentityKeyPair.generate(), 99, client, text, 1, messageId);
     }
+  }
+
+  /**
+   * Over {@code raw} (signed in), starts a Signal session from {@code identity} with device 1 of
+   * {@code peer}, from a fresh key bundle, and sends {@code text} as its first message, padded and
+   * sealed as the SDK seals it: what a device that lost its keys (a reinstall), or someone holding
+   * only its login, sends.
+   */
+  public static void sendFirstMessage(
+      RawClient raw,
+      IdentityKeyPair identity,
+      int registrationId,
+      String peer,
+      String text,
+      long sentAtMillis,
+      byte[] messageId)
+      throws Exception {
+    InMemorySignalProtocolStore store = new InMemorySignalProtocolStore(identity, registrationId);
+    DeviceKeyBundle b =
+        raw.request(
+                ClientFrame.newBuilder()
+                    .setFetchKeys(
+                        FetchKeys.newBuilder()
+                            .setAccountId(
+                                ByteString.copyFrom(java.util.HexFormat.of().parseHex(peer)))))
+            .getKeyBundles()
+            .getDevices(0);
+    SignalProtocolAddress to = new SignalProtocolAddress(peer, 1);
+    new SessionBuilder(store, to)
+        .process(
+            new PreKeyBundle(
+                b.getRegistrationId(),
+                1,
+                b.getOneTimePrekey().getId(),
+                new ECPublicKey(b.getOneTimePrekey().getPublicKey().toByteArray()),
+                b.getSignedPrekey().getId(),
+                new ECPublicKey(b.getSignedPrekey().getPublicKey().toByteArray()),
+                b.getSignedPrekey().getSignature().toByteArray(),
+                new IdentityKey(b.getIdentityKey().toByteArray()),
+                b.getKyberPrekey().getId(),
+                new KEMPublicKey(b.getKyberPrekey().getPublicKey().toByteArray()),
+                b.getKyberPrekey().getSignature().toByteArray()));
+    byte[] plaintext =
+        PaddedContent.encode(
+            Content.newBuilder()
+                .setText(Text.newBuilder().setBody(text).setSentAtMillis(sentAtMillis))
+                .build());
+    byte[] envelope = Envelope.seal(new SessionCipher(store, to).encrypt(plaintext));
+    assertEquals(
+        ErrorCode.OK,
+        raw.send(java.util.HexFormat.of().parseHex(peer), envelope, messageId).getError());
   }
 }

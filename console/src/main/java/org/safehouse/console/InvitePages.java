@@ -4,9 +4,16 @@ import java.io.IOException;
 import org.safehouse.sdk.Invite;
 import org.safehouse.sdk.SafehouseException;
 
-/** A new invite: a QR code and a copyable link with its expiry; admins may invite staff. */
+/**
+ * A new invite: a QR code and a copyable link with its expiry; admins may invite staff. Below it,
+ * the open invites this account made, each with a Cancel button.
+ */
 final class InvitePages {
   void handle(Request r, Session s) throws IOException, SafehouseException {
+    if (r.path.equals("/invite/cancel") && r.method.equals("POST")) {
+      cancel(r, s);
+      return;
+    }
     Texts t = r.texts;
     Html main = new Html();
     if (r.method.equals("POST")) {
@@ -44,6 +51,36 @@ final class InvitePages {
     main.raw("<button type=\"submit\" id=\"new-invite\">")
         .text(t.t("invite.button"))
         .raw("</button></form>");
+    main.add(openInvites(r, s));
     WebServer.html(r.exchange, 200, Layout.page(r, "invite", t.t("invite.title"), true, main));
+  }
+
+  /**
+   * The open invites; if the server cannot list them now, a note instead, so that a link just made
+   * above is never lost to a failed list.
+   */
+  private static Html openInvites(Request r, Session s) {
+    try {
+      return OpenInvitesPanel.render(r, s.client.listInvites());
+    } catch (IOException | SafehouseException e) {
+      return new Html()
+          .raw("<section id=\"open-invites\"><p role=\"status\" class=\"warn\">")
+          .text(r.texts.t("invites.unavailable"))
+          .raw("</p></section>");
+    }
+  }
+
+  /** Cancels one of this account's open invites, then shows the list again with the outcome. */
+  private static void cancel(Request r, Session s) throws IOException, SafehouseException {
+    String outcome = "cancelled";
+    try {
+      s.client.cancelInvite(r.form.getOrDefault("invite", ""));
+    } catch (SafehouseException e) {
+      if (e.reason() != SafehouseException.Reason.INVITE_INVALID) {
+        throw e;
+      }
+      outcome = "gone";
+    }
+    WebServer.redirect(r.exchange, "/invite?" + outcome + "=1");
   }
 }

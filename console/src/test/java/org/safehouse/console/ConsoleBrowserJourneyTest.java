@@ -318,4 +318,46 @@ class ConsoleBrowserJourneyTest {
     browser.waitFor("#passphrase");
     assertFalse(browser.driver.getPageSource().contains("I am safe"));
   }
+
+  @Test
+  @Order(11)
+  void anOpenInviteIsListedWithItsExpiryAndOnceCancelledItsLinkEnrollsNobody() throws Exception {
+    browser.open(base + "/invite");
+    if (!browser.all("#passphrase").isEmpty()) {
+      browser.find("#passphrase").sendKeys(Relay.PASSPHRASE, Keys.ENTER);
+      browser.waitLong("#case-list");
+      browser.open(base + "/invite");
+    }
+    browser.waitFor("#new-invite").click();
+    String link = browser.waitFor("#invite-link").getAttribute("value");
+    // Every earlier invite was used: this one is the only open one, with the expiry shown above.
+    List<WebElement> rows = browser.all("#open-invites tbody tr");
+    assertEquals(1, rows.size(), browser.find("#open-invites").getText());
+    WebElement row = rows.get(0);
+    String id = row.getAttribute("data-invite");
+    assertTrue(id.matches("[0-9a-f]{16}") && !link.contains(id), id);
+    String expiry = browser.find("#expiry").getText().replace("Expires ", "");
+    assertTrue(row.getText().contains("Client") && row.getText().contains(expiry), row.getText());
+    browser.assertAccessible("open invites");
+    ((org.openqa.selenium.JavascriptExecutor) browser.driver)
+        .executeScript("arguments[0].scrollIntoView();", browser.find("#open-invites"));
+    browser.screenshot("open-invites");
+
+    // By keyboard: the labelled Cancel button takes focus and Enter presses it.
+    WebElement cancel = row.findElement(org.openqa.selenium.By.tagName("button"));
+    assertTrue(cancel.getAttribute("aria-label").contains(id), cancel.getAttribute("aria-label"));
+    ((org.openqa.selenium.JavascriptExecutor) browser.driver)
+        .executeScript("arguments[0].focus();", cancel);
+    cancel.sendKeys(Keys.ENTER);
+    browser.waitForText("#invite-cancelled", "no longer works");
+    assertEquals(List.of(), browser.all("#open-invites tbody tr"));
+    browser.find("#no-open-invites");
+
+    Path home = dir.resolve("too-late");
+    CliRunner.Run refused =
+        CliRunner.run(Relay.PASSPHRASE, "", "--home", home.toString(), "enroll", link);
+    assertEquals(1, refused.exit(), refused.out());
+    assertEquals(1, refused.err().lines().count(), refused.err());
+    assertTrue(refused.err().contains("ask for a new invite"), refused.err());
+  }
 }

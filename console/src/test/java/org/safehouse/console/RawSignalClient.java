@@ -1,26 +1,11 @@
 package org.safehouse.console;
 
-import com.google.protobuf.ByteString;
 import org.safehouse.protocol.InviteLink;
-import org.safehouse.protocol.content.Content;
-import org.safehouse.protocol.content.Text;
-import org.safehouse.protocol.wire.ClientFrame;
-import org.safehouse.protocol.wire.DeviceKeyBundle;
-import org.safehouse.protocol.wire.ErrorCode;
-import org.safehouse.protocol.wire.FetchKeys;
+import org.safehouse.sdk.SdkTesting;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
-import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
-import org.signal.libsignal.protocol.SessionBuilder;
-import org.signal.libsignal.protocol.SessionCipher;
-import org.signal.libsignal.protocol.SignalProtocolAddress;
-import org.signal.libsignal.protocol.ecc.ECPublicKey;
-import org.signal.libsignal.protocol.kem.KEMPublicKey;
-import org.signal.libsignal.protocol.message.CiphertextMessage;
-import org.signal.libsignal.protocol.state.PreKeyBundle;
-import org.signal.libsignal.protocol.state.impl.InMemorySignalProtocolStore;
 
 /**
  * A client device written against the wire protocol, whose Signal identity the test can replace (a
@@ -48,51 +33,12 @@ final class RawSignalClient {
 
   /** Sends {@code text} to {@code peer} as the first message of a session of {@code identity}. */
   void send(IdentityKeyPair identity, String peer, String text) throws Exception {
-    InMemorySignalProtocolStore store = new InMemorySignalProtocolStore(identity, 77);
+    byte[] messageId = new byte[16];
+    messageId[0] = (byte) ++messages;
+    messageId[15] = 7;
     try (RawClient raw = TestServers.login(server, device)) {
-      DeviceKeyBundle b =
-          raw.request(
-                  ClientFrame.newBuilder()
-                      .setFetchKeys(
-                          FetchKeys.newBuilder()
-                              .setAccountId(
-                                  ByteString.copyFrom(java.util.HexFormat.of().parseHex(peer)))))
-              .getKeyBundles()
-              .getDevices(0);
-      SignalProtocolAddress to = new SignalProtocolAddress(peer, 1);
-      new SessionBuilder(store, to)
-          .process(
-              new PreKeyBundle(
-                  b.getRegistrationId(),
-                  1,
-                  b.getOneTimePrekey().getId(),
-                  new ECPublicKey(b.getOneTimePrekey().getPublicKey().toByteArray()),
-                  b.getSignedPrekey().getId(),
-                  new ECPublicKey(b.getSignedPrekey().getPublicKey().toByteArray()),
-                  b.getSignedPrekey().getSignature().toByteArray(),
-                  new IdentityKey(b.getIdentityKey().toByteArray()),
-                  b.getKyberPrekey().getId(),
-                  new KEMPublicKey(b.getKyberPrekey().getPublicKey().toByteArray()),
-                  b.getKyberPrekey().getSignature().toByteArray()));
-      byte[] plaintext =
-          Content.newBuilder()
-              .setText(Text.newBuilder().setBody(text).setSentAtMillis(System.currentTimeMillis()))
-              .build()
-              .toByteArray();
-      CiphertextMessage m = new SessionCipher(store, to).encrypt(plaintext);
-      // The SDK's envelope: one type byte (1 = prekey message), then the Signal message.
-      byte[] body = m.serialize();
-      byte[] envelope = new byte[body.length + 1];
-      envelope[0] = (byte) (m.getType() == CiphertextMessage.PREKEY_TYPE ? 1 : 2);
-      System.arraycopy(body, 0, envelope, 1, body.length);
-      byte[] messageId = new byte[16];
-      messageId[0] = (byte) ++messages;
-      messageId[15] = 7;
-      ErrorCode e =
-          raw.send(java.util.HexFormat.of().parseHex(peer), envelope, messageId).getError();
-      if (e != ErrorCode.OK) {
-        throw new IllegalStateException("send failed: " + e);
-      }
+      SdkTesting.sendFirstMessage(
+          raw, identity, 77, peer, text, System.currentTimeMillis(), messageId);
     }
   }
 }

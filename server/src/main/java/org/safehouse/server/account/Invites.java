@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.safehouse.server.Refusal;
 import org.safehouse.server.store.InviteRecord;
+import org.safehouse.server.store.InviteStore;
 import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.store.Tx;
 
@@ -17,9 +18,11 @@ public final class Invites {
   private final Clock clock;
   private final SecureRandom random;
   private final Duration expiry;
+  private final InviteStore openInvites;
 
   public Invites(RelayStore store, Clock clock, SecureRandom random, Duration expiry) {
     this.store = store;
+    this.openInvites = new InviteStore(store);
     this.clock = clock;
     this.random = random;
     this.expiry = expiry;
@@ -128,6 +131,70 @@ public final class Invites {
             tx.audit(clock.millis(), "invite.cancel invite=" + id.trim() + " by=admin-socket");
           }
           return found;
+        });
+  }
+
+  /** At most this many open invites are listed to their creator (the newest). */
+  public static final int MAX_LISTED = 1000;
+
+  /**
+   * An open invite as the account that created it sees it.
+   *
+   * @param id the first 8 bytes of the code's hash: names the invite, cannot redeem it
+   */
+  public record Open(byte[] id, Role role, long expiresAtMillis) {}
+
+  /**
+   * The invites the requesting account created that are neither redeemed, cancelled nor expired,
+   * newest first, at most {@link #MAX_LISTED}; never the codes. Admins too see only their own here
+   * (the admin socket has the global {@link #list}). Empty for a client. Blocking.
+   *
+   * @throws Refusal {@code AUTH_FAILED} if the device was revoked or its account deleted
+   */
+  public java.util.List<Open> openInvitesOf(DeviceAddress device)
+      throws Refusal, java.io.IOException {
+    Requester.check(store, device);
+    java.util.List<Open> out = new java.util.ArrayList<>();
+    for (InviteStore.Stored s :
+        openInvites.openInvitesBy(device.account(), clock.millis(), MAX_LISTED)) {
+      out.add(new Open(s.id(), s.invite().role(), s.invite().expiresAtMillis()));
+    }
+    return out;
+  }
+
+  /**
+   * Cancels an open invite the requesting account created, in one commit that also re-checks the
+   * device. An unknown, redeemed, expired or someone else's invite gets one answer, so invite ids
+   * cannot be probed.
+   *
+   * @param id the invite id, as {@link #openInvitesOf} lists it
+   * @return fails with {@link Refusal} {@code INVITE_INVALID} if this account has no such open
+   *     invite, {@code BAD_REQUEST} for an id of the wrong size, {@code AUTH_FAILED} if the device
+   *     was revoked
+   */
+  public CompletableFuture<Void> cancel(DeviceAddress device, byte[] id) {
+    if (id.length != Tx.INVITE_ID_BYTES) {
+      return CompletableFuture.failedFuture(
+          new Refusal(Refusal.Reason.BAD_REQUEST, "invite_id must be 8 bytes"));
+    }
+    return store.write(
+        tx -> {
+          AccountRecord a = Requester.check(tx, device);
+          long now = clock.millis();
+          java.util.Optional<InviteStore.Stored> s = openInvites.find(tx, id);
+          if (s.isEmpty()
+              || !a.id().equals(s.get().invite().creator())
+              || s.get().invite().expiresAtMillis() <= now) {
+            throw new Refusal(Refusal.Reason.INVITE_INVALID, "no such open invite");
+          }
+          tx.deleteInvite(s.get().codeHash());
+          tx.audit(
+              now,
+              "invite.cancel invite="
+                  + java.util.HexFormat.of().formatHex(id)
+                  + " by="
+                  + a.id().hex());
+          return null;
         });
   }
 

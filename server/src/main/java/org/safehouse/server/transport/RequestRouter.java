@@ -44,6 +44,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private final Services services;
   private final Requests requests;
   private final PushRequests push;
+  private final InviteRequests invites;
   private final AccountSendLimiter sends;
   private final Responder responder;
   private DeviceAddress device;
@@ -58,6 +59,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     this.services = services;
     this.requests = new Requests(services);
     this.push = new PushRequests(services.push());
+    this.invites = new InviteRequests(services);
     this.sends = sends;
     this.responder = responder;
   }
@@ -130,6 +132,8 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
       case REGISTER_PUSH -> call(id, () -> push.register(device, frame.getRegisterPush()));
       case REMOVE_PUSH -> call(id, () -> push.remove(device));
       case GET_PUSH_SERVER_KEY -> call(id, push::serverKey);
+      case LIST_INVITES -> call(id, () -> invites.list(device));
+      case CANCEL_INVITE -> call(id, () -> invites.cancel(device, frame.getCancelInvite()));
       default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }
