@@ -60,7 +60,24 @@ public final class SafehouseException extends Exception {
      * The server speaks a protocol version this SDK does not (its challenge offered another one):
      * nothing was sent to it. Update the app; the client does not reconnect by itself.
      */
-    PROTOCOL_UNSUPPORTED
+    PROTOCOL_UNSUPPORTED,
+    /**
+     * The file is larger than the server accepts (its {@code attachments.max-bytes}, 100 MB by
+     * default): nothing was sent. Send a smaller file, or split it.
+     */
+    ATTACHMENT_TOO_LARGE,
+    /**
+     * This account has as many attachment bytes waiting for download as the server allows (its
+     * {@code attachments.quota-bytes}): nothing was sent. Send again once recipients have
+     * downloaded what is waiting.
+     */
+    ATTACHMENT_QUOTA_EXCEEDED,
+    /**
+     * The attachment is no longer on the server (downloaded by every recipient device, expired, or
+     * its sender's account deleted), or is not one of this device's, or its file failed the check
+     * against the digest the sender sent: nothing was saved.
+     */
+    ATTACHMENT_UNAVAILABLE
   }
 
   private final Reason reason;

@@ -28,7 +28,11 @@ final class ColumnFamilies {
     "caseload",
     "cases",
     "audit",
-    "mailbox-usage"
+    "mailbox-usage",
+    // Attachments (BlobStore): sealed records, sealed chunks, expiry and upload-deadline index.
+    "blob-meta",
+    "blob-chunks",
+    "blob-expiry"
   };
 
   private ColumnFamilies() {}
@@ -47,6 +51,10 @@ final class ColumnFamilies {
         // Ciphertext does not compress; a larger memtable lets SingleDelete meet its Put before
         // a flush, so acknowledged copies never reach disk.
         cfo.setCompressionType(CompressionType.NO_COMPRESSION).setWriteBufferSize(64L << 20);
+      } else if (name.equals("blob-chunks")) {
+        // Sealed chunks do not compress; a small memtable so a large file reaches disk in parts
+        // instead of sitting whole in memory.
+        cfo.setCompressionType(CompressionType.NO_COMPRESSION).setWriteBufferSize(4L << 20);
       } else {
         cfo.setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(8L << 20);
       }

@@ -45,6 +45,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private final Requests requests;
   private final AccountSendLimiter sends;
   private final Responder responder;
+  private final BlobRequests blobs;
   private DeviceAddress device;
   private DeliverySession delivery;
   private ChannelHandlerContext ctx;
@@ -58,6 +59,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     this.requests = new Requests(services);
     this.sends = sends;
     this.responder = responder;
+    this.blobs = new BlobRequests(services.blobs(), responder);
   }
 
   @Override
@@ -104,6 +106,10 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
       services.metrics().acknowledged(frame.getAck().getDeliveryIdsCount());
       delivery.acknowledge(
           frame.getAck().getDeliveryIdsList().stream().mapToLong(Long::longValue).toArray());
+      return;
+    }
+    if (BlobRequests.isBlobRequest(frame)) {
+      blobs.handle(ctx, device, frame);
       return;
     }
     if (!responder.admit(id)) {

@@ -112,6 +112,9 @@ final class Responder {
         case UNKNOWN_CASE -> b.setError(ErrorCode.UNKNOWN_CASE);
         case LAST_CASEWORKER -> b.setError(ErrorCode.LAST_CASEWORKER);
         case MAILBOX_FULL -> b.setError(ErrorCode.MAILBOX_FULL);
+        case UNKNOWN_BLOB -> b.setError(ErrorCode.UNKNOWN_BLOB);
+        case BLOB_TOO_LARGE -> b.setError(ErrorCode.BLOB_TOO_LARGE);
+        case BLOB_QUOTA_EXCEEDED -> b.setError(ErrorCode.BLOB_QUOTA_EXCEEDED);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {

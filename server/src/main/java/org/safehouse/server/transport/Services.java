@@ -7,6 +7,7 @@ import org.safehouse.server.account.Authenticator;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Enrollment;
 import org.safehouse.server.account.Invites;
+import org.safehouse.server.blob.BlobService;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.config.Limits;
 import org.safehouse.server.keys.KeyDirectory;
@@ -21,6 +22,7 @@ import org.safehouse.server.store.RelayStore;
  *
  * @param readers blocking pool for store reads and signature checks, never an event loop
  * @param metrics where server-wide counts go ({@link RelayMetrics#OFF} without metrics)
+ * @param blobs attachments, or null where they are off (some transport tests)
  */
 public record Services(
     RelayStore store,
@@ -35,7 +37,40 @@ public record Services(
     Executor readers,
     Clock clock,
     Limits limits,
-    RelayMetrics metrics) {
+    RelayMetrics metrics,
+    BlobService blobs) {
+
+  /** Services without attachments. */
+  public Services(
+      RelayStore store,
+      Enrollment enrollment,
+      Authenticator authenticator,
+      MessageService messages,
+      KeyDirectory keys,
+      Invites invites,
+      AccountDirectory accounts,
+      CaseTeams cases,
+      DeliveryHub hub,
+      Executor readers,
+      Clock clock,
+      Limits limits,
+      RelayMetrics metrics) {
+    this(
+        store,
+        enrollment,
+        authenticator,
+        messages,
+        keys,
+        invites,
+        accounts,
+        cases,
+        hub,
+        readers,
+        clock,
+        limits,
+        metrics,
+        null);
+  }
 
   /** Services without metrics. */
   public Services(
