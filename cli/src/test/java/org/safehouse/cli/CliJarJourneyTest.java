@@ -68,7 +68,7 @@ class CliJarJourneyTest {
   }
 
   @Test
-  void aHostileMessageSentThroughStandardInputArrivesEscapedOnOneLine() throws Exception {
+  void aHostileMessageArrivesEscapedOnOneLineAndAFileArrivesWhole() throws Exception {
     ok("worker", "", "enroll", server.createInvite(Role.CASEWORKER).toString());
     String worker = lastWord(ok("worker", "", "whoami").out());
     ok("client", "", "enroll", ok("worker", "", "invite").out().trim());
@@ -89,13 +89,8 @@ class CliJarJourneyTest {
         got.out(),
         "one line, escaped");
     CliJourneyTest.assertNoControlCharacters(got.lines());
-  }
 
-  @Test
-  void aFileSentBetweenTwoCliProcessesArrivesWholeWithProgressOnOneLine() throws Exception {
-    ok("worker", "", "enroll", server.createInvite(Role.CASEWORKER).toString());
-    ok("client", "", "enroll", ok("worker", "", "invite").out().trim());
-    String client = lastWord(ok("client", "", "whoami").out());
+    // A file: sent from one process, listed and downloaded in others, progress on one line.
     byte[] file = new byte[300_000];
     new java.util.Random(3).nextBytes(file);
     Path source = dir.resolve("ticket.pdf");
@@ -107,11 +102,10 @@ class CliJarJourneyTest {
     assertTrue(sent.err().contains("\ruploading 100% of 300000 bytes"), sent.err());
     assertEquals(1, sent.err().chars().filter(c -> c == '\n').count(), "one line: " + sent.err());
 
-    ShippedJars.Run got = ok("client", "", "receive", "--wait", "5");
-    assertTrue(got.out().contains("[file " + id + " 300000 bytes]"), got.out());
+    ShippedJars.Run gotFile = ok("client", "", "receive", "--wait", "5");
+    assertTrue(gotFile.out().contains("[file " + id + " 300000 bytes]"), gotFile.out());
     assertEquals(
-        List.of(id + "\t" + lastWord(ok("worker", "", "whoami").out()) + "\t300000\tticket.pdf"),
-        ok("client", "", "files").lines());
+        List.of(id + "\t" + worker + "\t300000\tticket.pdf"), ok("client", "", "files").lines());
     Path target = dir.resolve("received.pdf");
     ShippedJars.Run down =
         ok("client", "", "download", "--progress", "--to", target.toString(), id);
