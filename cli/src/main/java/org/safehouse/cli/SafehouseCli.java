@@ -53,6 +53,9 @@ import picocli.CommandLine.ParentCommand;
       InviteCommands.Cancel.class,
       SafehouseCli.SafetyNumber.class,
       SafehouseCli.Verify.class,
+      FileCommands.SendFile.class,
+      FileCommands.ListFiles.class,
+      FileCommands.Download.class,
       CaseCommands.Cases.class,
       CaseCommands.Handover.class,
       CaseCommands.CloseCase.class,
@@ -440,8 +443,15 @@ public final class SafehouseCli implements Callable<Integer> {
         List<ReceivedMessage> got = c.receive(Duration.ofSeconds(waitSeconds));
         for (ReceivedMessage m : got) {
           // One line per message, with every control character escaped (see TerminalText).
+          String file =
+              m.attachment() == null
+                  ? ""
+                  : "[file " + m.attachment().id() + " " + m.attachment().size() + " bytes] ";
           cli.out.println(
-              TerminalText.escape(m.senderAccountId()) + "\t" + TerminalText.escape(m.text()));
+              TerminalText.escape(m.senderAccountId())
+                  + "\t"
+                  + file
+                  + TerminalText.escape(m.text()));
         }
         // Printed first, confirmed after: a crash in between prints them again next time, never
         // loses one.

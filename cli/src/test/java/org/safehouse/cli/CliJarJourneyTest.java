@@ -68,7 +68,7 @@ class CliJarJourneyTest {
   }
 
   @Test
-  void aHostileMessageSentThroughStandardInputArrivesEscapedOnOneLine() throws Exception {
+  void aHostileMessageArrivesEscapedOnOneLineAndAFileArrivesWhole() throws Exception {
     ok("worker", "", "enroll", server.createInvite(Role.CASEWORKER).toString());
     String worker = lastWord(ok("worker", "", "whoami").out());
     ok("client", "", "enroll", ok("worker", "", "invite").out().trim());
@@ -89,6 +89,30 @@ class CliJarJourneyTest {
         got.out(),
         "one line, escaped");
     CliJourneyTest.assertNoControlCharacters(got.lines());
+
+    // A file: sent from one process, listed and downloaded in others, progress on one line.
+    byte[] file = new byte[300_000];
+    new java.util.Random(3).nextBytes(file);
+    Path source = dir.resolve("ticket.pdf");
+    java.nio.file.Files.write(source, file);
+
+    ShippedJars.Run sent = ok("worker", "", "send-file", "--progress", client, source.toString());
+    String id = sent.out().trim();
+    assertTrue(id.matches("[0-9a-f]{32}"), sent.out());
+    assertTrue(sent.err().contains("\ruploading 100% of 300000 bytes"), sent.err());
+    assertEquals(1, sent.err().chars().filter(c -> c == '\n').count(), "one line: " + sent.err());
+
+    ShippedJars.Run gotFile = ok("client", "", "receive", "--wait", "5");
+    assertTrue(gotFile.out().contains("[file " + id + " 300000 bytes]"), gotFile.out());
+    assertEquals(
+        List.of(id + "\t" + worker + "\t300000\tticket.pdf"), ok("client", "", "files").lines());
+    Path target = dir.resolve("received.pdf");
+    ShippedJars.Run down =
+        ok("client", "", "download", "--progress", "--to", target.toString(), id);
+    assertTrue(down.err().contains("downloading 100%"), down.err());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        file, java.nio.file.Files.readAllBytes(target));
+    assertEquals(List.of(), ok("client", "", "files").lines(), "downloaded: no longer listed");
   }
 
   @Test

@@ -192,8 +192,11 @@ public final class History {
       if (contains(day, m.messageId()) || contains(read(yesterday), m.messageId())) {
         return;
       }
-      day.add(
-          new HistoryEntry(m.messageId(), peer, false, m.text(), now, HistoryEntry.State.RECEIVED));
+      String text =
+          m.attachment() == null
+              ? m.text()
+              : ("[file] " + m.attachment().fileName() + " " + m.text()).trim();
+      day.add(new HistoryEntry(m.messageId(), peer, false, text, now, HistoryEntry.State.RECEIVED));
       Meta meta = meta(peer);
       LocalStore.Batch batch = new LocalStore.Batch();
       batch.put(today, encode(day));

@@ -201,12 +201,20 @@ final class Inbox {
     seen.mark(batch, sender, messageId);
     switch (content.getBodyCase()) {
       case TEXT -> {
+        Attachment attachment =
+            content.getText().hasAttachment()
+                ? new Attachment(content.getText().getAttachment(), sender)
+                : null;
+        if (attachment != null) {
+          batch.put(Attachments.RECEIVED + attachment.id(), attachment.encode());
+        }
         ReceivedMessage message =
             new ReceivedMessage(
                 messageId,
                 sender,
                 content.getText().getBody(),
-                Instant.ofEpochMilli(content.getText().getSentAtMillis()));
+                Instant.ofEpochMilli(content.getText().getSentAtMillis()),
+                attachment);
         batch.put(PENDING + sender + ":" + messageId, encode(sequence.incrementAndGet(), message));
         return true;
       }
@@ -452,6 +460,11 @@ final class Inbox {
       out.writeInt(text.length);
       out.write(text);
       out.writeLong(m.sentAt().toEpochMilli());
+      if (m.attachment() != null) {
+        byte[] a = m.attachment().encode();
+        out.writeInt(a.length);
+        out.write(a);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -472,7 +485,13 @@ final class Inbox {
       in.readFully(utf8);
       String text = new String(utf8, StandardCharsets.UTF_8);
       Instant sentAt = Instant.ofEpochMilli(in.readLong());
-      return factory.make(name, seq, new ReceivedMessage(id, sender, text, sentAt));
+      Attachment attachment = null;
+      if (in.available() > 0) {
+        byte[] a = new byte[in.readInt()];
+        in.readFully(a);
+        attachment = Attachment.decode(a);
+      }
+      return factory.make(name, seq, new ReceivedMessage(id, sender, text, sentAt, attachment));
     }
   }
 }

@@ -9,6 +9,19 @@ import java.time.Instant;
  * @param senderAccountId 32 lowercase hex characters
  * @param text the message text
  * @param sentAt when the sender's device says it sent the message
+ * @param attachment a file sent with the text (then the text is its caption, maybe empty), or null
  */
 public record ReceivedMessage(
-    String messageId, String senderAccountId, String text, Instant sentAt) {}
+    String messageId, String senderAccountId, String text, Instant sentAt, Attachment attachment) {
+  /**
+   * A text without an attachment.
+   *
+   * @param messageId the sender's message id, 32 lowercase hex characters
+   * @param senderAccountId 32 lowercase hex characters
+   * @param text the message text
+   * @param sentAt when the sender's device says it sent the message
+   */
+  public ReceivedMessage(String messageId, String senderAccountId, String text, Instant sentAt) {
+    this(messageId, senderAccountId, text, sentAt, null);
+  }
+}

@@ -58,6 +58,7 @@ public final class SafehouseClient implements AutoCloseable {
   private final Directory directory;
   private final History history;
   private final Wakeups wakeups;
+  private final Attachments attachments;
 
   private SafehouseClient(Device device) {
     this.local = device.local();
@@ -76,6 +77,7 @@ public final class SafehouseClient implements AutoCloseable {
     this.directory = new Directory(link, local, inbox, outbox, safetyNumbers);
     this.history = new History(local, clock, device.keepHistory());
     this.wakeups = new Wakeups(link);
+    this.attachments = new Attachments(local, outbox, link, history, clock);
     inbox.onReceipt(history::markDelivered);
     link.setEvents(new LinkEvents());
     if (device.enrolledOn() != null) {
@@ -652,6 +654,87 @@ public final class SafehouseClient implements AutoCloseable {
     } finally {
       link.disconnect();
     }
+  }
+
+  /**
+   * Sends a file to every device of a peer as an end-to-end encrypted attachment: encrypted here
+   * under a fresh key, uploaded in chunks (a dropped connection resumes where it stopped), then
+   * announced in a message that carries its key, digest, size, type and name. A JPEG photo loses
+   * its metadata first (EXIF with the GPS position, camera make, model and serial, thumbnails); the
+   * result says what was removed. Blocks until the message is stored on the server.
+   *
+   * @param peerAccountId 32 lowercase hex characters
+   * @param file the file to send; its name (not its folder) is sent with it
+   * @param contentType its media type, such as {@code image/jpeg}; null to guess from the name
+   * @param ttl how long the server keeps it for an offline peer; null for the server default
+   * @param progress told of the upload's progress; null for none
+   * @return the message and attachment ids, the size sent and what metadata was removed
+   * @throws SafehouseException {@code ATTACHMENT_TOO_LARGE} or {@code ATTACHMENT_QUOTA_EXCEEDED}
+   *     (nothing sent); {@code PROTOCOL} for a photo whose metadata cannot be removed (nothing
+   *     sent); otherwise as {@link #sendText}
+   * @throws IOException if the file cannot be read, or the connection fails again and again
+   */
+  public SentFile sendFile(
+      String peerAccountId, Path file, String contentType, Duration ttl, TransferProgress progress)
+      throws IOException, SafehouseException {
+    return attachments.send(peerAccountId, file, contentType, ttl, progress);
+  }
+
+  /**
+   * As {@link #sendFile(String, Path, String, Duration, TransferProgress)}, for a file in memory.
+   *
+   * @param peerAccountId 32 lowercase hex characters
+   * @param bytes the file's content
+   * @param fileName the name to send with it (only its last part is used)
+   * @param contentType its media type, such as {@code application/pdf}; may be null
+   * @param ttl how long the server keeps it for an offline peer; null for the server default
+   * @param progress told of the upload's progress; null for none
+   * @return the message and attachment ids, the size sent and what metadata was removed
+   * @throws SafehouseException as {@link #sendFile(String, Path, String, Duration,
+   *     TransferProgress)}
+   * @throws IOException if the connection fails again and again
+   */
+  public SentFile sendFile(
+      String peerAccountId,
+      byte[] bytes,
+      String fileName,
+      String contentType,
+      Duration ttl,
+      TransferProgress progress)
+      throws IOException, SafehouseException {
+    return attachments.send(peerAccountId, bytes, fileName, contentType, ttl, progress);
+  }
+
+  /**
+   * The attachments received (with messages {@link #receive} returned) and not yet downloaded.
+   *
+   * @return them, in attachment id order
+   * @throws IOException if the home folder cannot be read
+   */
+  public List<Attachment> attachments() throws IOException {
+    return attachments.waiting();
+  }
+
+  /**
+   * Downloads a received attachment, checks it against the digest its sender sent, decrypts it to
+   * {@code target} (replacing it), and tells the server this device has it: the server deletes it
+   * once every recipient device has. A dropped connection resumes where it stopped; so does a later
+   * call with the same {@code target} after a failure (the ciphertext so far waits next to it, in
+   * {@code target} + ".download").
+   *
+   * @param attachmentId the id from {@link Attachment#id()}
+   * @param target where to write the file; never derive it from the sender's file name unchecked
+   * @param progress told of the download's progress; null for none
+   * @return {@code target}
+   * @throws SafehouseException {@code ATTACHMENT_UNAVAILABLE} if there is no such received
+   *     attachment, it is gone from the server (downloaded, expired, deleted), or it fails its
+   *     digest; {@code SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if {@code target} cannot be written, or the connection fails again and
+   *     again
+   */
+  public Path download(String attachmentId, Path target, TransferProgress progress)
+      throws IOException, SafehouseException {
+    return attachments.download(attachmentId, target, progress);
   }
 
   /**

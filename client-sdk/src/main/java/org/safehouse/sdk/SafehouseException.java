@@ -66,7 +66,24 @@ public final class SafehouseException extends Exception {
      * the server's operator allows), keys of the wrong form, or the server sends no wake-ups.
      * Nothing was registered.
      */
-    PUSH_REFUSED
+    PUSH_REFUSED,
+    /**
+     * The file is larger than the server accepts (its {@code attachments.max-bytes}, 100 MB by
+     * default): nothing was sent. Send a smaller file, or split it.
+     */
+    ATTACHMENT_TOO_LARGE,
+    /**
+     * This account has as many attachment bytes waiting for download as the server allows (its
+     * {@code attachments.quota-bytes}): nothing was sent. Send again once recipients have
+     * downloaded what is waiting.
+     */
+    ATTACHMENT_QUOTA_EXCEEDED,
+    /**
+     * The attachment is no longer on the server (downloaded by every recipient device, expired, or
+     * its sender's account deleted), or is not one of this device's, or its file failed the check
+     * against the digest the sender sent: nothing was saved.
+     */
+    ATTACHMENT_UNAVAILABLE
   }
 
   private final Reason reason;

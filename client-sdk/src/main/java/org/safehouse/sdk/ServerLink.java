@@ -480,6 +480,19 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
               "The server refused the push endpoint ("
                   + response.getMessage()
                   + "); check the distributor's URL or ask the server's operator.");
+      case BLOB_TOO_LARGE ->
+          new SafehouseException(
+              Reason.ATTACHMENT_TOO_LARGE,
+              "The file is larger than this server accepts; send a smaller one.");
+      case BLOB_QUOTA_EXCEEDED ->
+          new SafehouseException(
+              Reason.ATTACHMENT_QUOTA_EXCEEDED,
+              "You have too many attachments waiting for download; send again once they are"
+                  + " downloaded.");
+      case UNKNOWN_BLOB ->
+          new SafehouseException(
+              Reason.ATTACHMENT_UNAVAILABLE,
+              "The attachment is no longer on the server (downloaded, expired or deleted).");
       case UNAVAILABLE, INTERNAL ->
           new SafehouseException(
               Reason.SERVER_UNAVAILABLE,

@@ -34,6 +34,9 @@ final class ConversationPages {
       WebServer.plain(r.exchange, 404, "Not found");
       return;
     }
+    if (new AttachmentPages().handle(r, s, id, action, post)) {
+      return;
+    }
     switch ((post ? "POST " : "GET ") + action) {
       case "GET " -> {
         s.client.history().markRead(id);
@@ -131,6 +134,7 @@ final class ConversationPages {
         .raw(">")
         .text(t.t("send.button"))
         .raw("</button> <span id=\"send-state\" role=\"status\"></span></form>");
+    main.add(AttachmentPages.panel(r, s, peer, changed));
     main.raw("<details><summary>")
         .text(t.t("notes.title"))
         .raw("</summary><form method=\"post\" id=\"notes-form\"")

@@ -33,7 +33,9 @@ final class Request {
 
   static Request read(HttpExchange exchange, String csrf) throws IOException {
     Map<String, String> form = Map.of();
-    if (exchange.getRequestMethod().equals("POST")) {
+    if (exchange.getRequestMethod().equals("POST")
+        && !AttachmentPages.takesBody(
+            exchange.getRequestMethod(), exchange.getRequestURI().getRawPath())) {
       form = parse(readBody(exchange.getRequestBody()));
     }
     return new Request(exchange, form, csrf);

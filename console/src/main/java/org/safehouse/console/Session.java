@@ -25,6 +25,7 @@ final class Session {
   private static final String NOTES = "console:notes:";
 
   final SafehouseClient client;
+  final Transfers transfers = new Transfers();
   private final Events events;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private volatile List<Case> cases = List.of();
@@ -79,6 +80,7 @@ final class Session {
 
   void stop() {
     stopped.set(true);
+    transfers.close();
   }
 
   boolean online() {

@@ -1,9 +1,12 @@
 package org.safehouse.console;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
@@ -302,6 +307,56 @@ class ConsoleBrowserJourneyTest {
     browser.find("#close").click();
     browser.waitFor("#case-list");
     assertEquals(List.of(), browser.all("#case-list a[href='/c/" + peer + "']"));
+  }
+
+  @Test
+  @Order(9)
+  void aFileAttachedInTheBrowserArrivesAndAReceivedOneDownloadsWithProgress() throws Exception {
+    String peer = colleague.account().accountId();
+    byte[] form = ("VISA-FORM " + "x".repeat(150_000)).getBytes(StandardCharsets.US_ASCII);
+    Path file = dir.resolve("visa-form.txt");
+    Files.write(file, form);
+    browser.open(base + "/c/" + peer);
+    browser.waitFor("#attach-file").sendKeys(file.toString());
+    browser.find("#attach").click();
+    browser.waitForText("#transfer-state", "File sent");
+    org.safehouse.sdk.Attachment got = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (got == null && System.nanoTime() < deadline) {
+      for (org.safehouse.sdk.ReceivedMessage m : colleague.receive(Duration.ofSeconds(1))) {
+        got = m.attachment() != null ? m.attachment() : got;
+      }
+    }
+    assertTrue(got != null, "the colleague received the file");
+    assertEquals("visa-form.txt", got.fileName());
+    Path saved = colleague.download(got.id(), dir.resolve("colleague-visa-form.txt"), null);
+    assertArrayEquals(form, Files.readAllBytes(saved));
+
+    byte[] ticket = ("TICKET " + "y".repeat(120_000)).getBytes(StandardCharsets.US_ASCII);
+    String worker =
+        colleague.contacts().stream()
+            .filter(c -> c.role().equals("caseworker") && !c.accountId().equals(peer))
+            .findFirst()
+            .orElseThrow()
+            .accountId();
+    colleague.sendFile(worker, ticket, "ticket.txt", "text/plain", null, null);
+    browser.until(
+        d -> {
+          d.navigate().refresh();
+          return !d.findElements(By.cssSelector("#received-files button.download")).isEmpty();
+        });
+    browser.assertAccessible("conversation with a file");
+    browser.find("#received-files button.download").click();
+    browser.until(d -> d.findElement(By.id("file-link")).isDisplayed());
+    assertEquals("100", browser.find("#transfer-progress").getAttribute("value"));
+    browser.screenshot("file-downloaded");
+    Object body =
+        ((JavascriptExecutor) browser.driver)
+            .executeAsyncScript(
+                "var done = arguments[arguments.length - 1];"
+                    + "fetch(arguments[0]).then(function (r) { return r.text(); }).then(done);",
+                browser.find("#file-link").getAttribute("href"));
+    assertEquals(new String(ticket, StandardCharsets.US_ASCII), body);
   }
 
   @Test

@@ -20,7 +20,10 @@ public final class Refusal extends Exception {
     MAILBOX_FULL,
     PUSH_ENDPOINT_INVALID,
     PUSH_KEYS_INVALID,
-    PUSH_DISABLED
+    PUSH_DISABLED,
+    UNKNOWN_BLOB,
+    BLOB_TOO_LARGE,
+    BLOB_QUOTA_EXCEEDED
   }
 
   /** One answer for "no such case" and "not on its team", so case ids cannot be probed. */
@@ -31,6 +34,11 @@ public final class Refusal extends Exception {
   /** One answer for "no such account" and "not yours to reach", so accounts cannot be probed. */
   public static Refusal unknownAccount() {
     return new Refusal(Reason.UNKNOWN_RECIPIENT, "no such recipient");
+  }
+
+  /** One answer for "no such blob" and "not yours", so blob ids cannot be probed. */
+  public static Refusal unknownBlob() {
+    return new Refusal(Reason.UNKNOWN_BLOB, "no such blob");
   }
 
   private final Reason reason;

@@ -22,6 +22,8 @@ import org.safehouse.server.account.Invites;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.admin.AdminSocket;
 import org.safehouse.server.backup.BackupSource;
+import org.safehouse.server.blob.BlobService;
+import org.safehouse.server.blob.BlobSweeper;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.cases.Revocations;
 import org.safehouse.server.config.HostPort;
@@ -59,6 +61,7 @@ public final class SafehouseServer implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(named("store-purger"));
   private final Invites invites;
   private final ExpirySweeper sweeper;
+  private BlobSweeper blobSweeper;
   private final String pin;
   private final UpgradeSecret secret;
   private final HostPort publicAddress;
@@ -156,7 +159,15 @@ public final class SafehouseServer implements AutoCloseable {
               clock,
               config.limits(),
               metrics,
-              pushWiring.service());
+              pushWiring.service(),
+              new BlobService(
+                  store,
+                  clock,
+                  policy,
+                  readers,
+                  config.retentionDefault(),
+                  config.retentionMax(),
+                  config.quotas()));
       RelayServer relay =
           RelayServer.start(config.listenSocketAddress(), ssl, services, random, secret);
       HostPort publicAddress = config.publicAddress();
@@ -183,6 +194,7 @@ public final class SafehouseServer implements AutoCloseable {
               first);
       server.relay = relay;
       server.push = pushWiring;
+      server.blobSweeper = new BlobSweeper(store, clock);
       server.metrics = metrics;
       if (prometheus != null) {
         server.metricsEndpoint =
@@ -207,6 +219,11 @@ public final class SafehouseServer implements AutoCloseable {
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(
           FatalErrors.exitOnError(sweeper::sweepAndLog), every, every, TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(
+          FatalErrors.exitOnError(server.blobSweeper::sweepAndLog),
+          every,
+          every,
+          TimeUnit.MILLISECONDS);
       scheduler.scheduleWithFixedDelay(
           FatalErrors.exitOnError(server::forgetUsedFirstAdminInvite),
           every,
@@ -372,6 +389,11 @@ public final class SafehouseServer implements AutoCloseable {
 
   public ExpirySweeper sweeper() {
     return sweeper;
+  }
+
+  /** The sweeper of expired and abandoned attachment blobs. */
+  public BlobSweeper blobSweeper() {
+    return blobSweeper;
   }
 
   public RelayStore store() {

@@ -93,3 +93,73 @@
   }
   void csrf;
 })();
+
+// Files: attach one (its bytes go to the console, which encrypts and uploads them), download a
+// received one; both run in the console's background and this page polls their progress.
+(function () {
+  'use strict';
+  var csrf = document.body.getAttribute('data-csrf');
+  var form = document.getElementById('attach-form');
+  if (!form) { return; }
+  var peer = form.getAttribute('data-peer');
+  var bar = document.getElementById('transfer-progress');
+  var state = document.getElementById('transfer-state');
+  var link = document.getElementById('file-link');
+
+  function poll(id, onDone) {
+    fetch('/c/' + peer + '/transfer?t=' + id, { credentials: 'same-origin' })
+      .then(function (r) { return r.text(); })
+      .then(function (s) {
+        if (s.indexOf('running ') === 0) {
+          bar.value = parseInt(s.substring(8), 10);
+          state.textContent = bar.value + '%';
+          setTimeout(function () { poll(id, onDone); }, 200);
+        } else if (s.indexOf('done ') === 0) {
+          bar.value = 100;
+          onDone(s.substring(5));
+        } else {
+          state.textContent = s.substring(6);
+        }
+      });
+  }
+  function start(url, bodyData, type, onDone) {
+    bar.hidden = false;
+    bar.value = 0;
+    state.textContent = '0%';
+    link.hidden = true;
+    fetch(url, {
+      method: 'POST', credentials: 'same-origin', body: bodyData,
+      headers: { 'X-CSRF-Token': csrf, 'Content-Type': type }
+    }).then(function (r) { return r.text(); }).then(function (id) { poll(id, onDone); });
+  }
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var input = document.getElementById('attach-file');
+    var file = input.files[0];
+    if (!file) { return; }
+    start('/c/' + peer + '/attach?name=' + encodeURIComponent(file.name) +
+        '&type=' + encodeURIComponent(file.type || ''), file, 'application/octet-stream',
+      function (removed) {
+        state.textContent = state.getAttribute('data-sent') +
+          (removed ? ' ' + state.getAttribute('data-removed') + ' ' + removed : '');
+        input.value = '';
+      });
+  });
+  var files = document.getElementById('received-files');
+  if (files) {
+    files.addEventListener('click', function (e) {
+      var b = e.target;
+      if (!b.classList || !b.classList.contains('download')) { return; }
+      var id = b.getAttribute('data-id');
+      var name = b.getAttribute('data-name');
+      start('/c/' + peer + '/download', 'a=' + id, 'application/x-www-form-urlencoded',
+        function () {
+          link.href = '/c/' + peer + '/file?a=' + id + '&name=' + encodeURIComponent(name);
+          link.textContent = state.getAttribute('data-save') + ': ' + name;
+          link.hidden = false;
+          state.textContent = '100%';
+        });
+    });
+  }
+})();

@@ -48,6 +48,8 @@ public final class ConfigFile {
           "quota.mailbox-bytes",
           "quota.key-fetches-per-hour",
           "quota.max-copies-per-send",
+          "attachments.max-bytes",
+          "attachments.quota-bytes",
           "metrics.listen",
           "metrics.allow-non-loopback",
           "push.enabled",
@@ -210,7 +212,9 @@ public final class ConfigFile {
         integer(p, "quota.mailbox-messages", q.mailboxMessages()),
         bytes(p, "quota.mailbox-bytes", q.mailboxBytes()),
         integer(p, "quota.key-fetches-per-hour", q.keyFetchesPerHour()),
-        integer(p, "quota.max-copies-per-send", q.maxCopiesPerSend()));
+        integer(p, "quota.max-copies-per-send", q.maxCopiesPerSend()),
+        bytes(p, "attachments.max-bytes", q.attachmentMaxBytes()),
+        bytes(p, "attachments.quota-bytes", q.attachmentQuotaBytes()));
   }
 
   private static long bytes(Properties p, String key, long dflt) {

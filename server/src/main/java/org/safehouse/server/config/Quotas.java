@@ -13,10 +13,41 @@ package org.safehouse.server.config;
  *     only), so nobody can drain a colleague's one-time prekeys
  * @param maxCopiesPerSend copies in one send (one per recipient device), checked before any copy is
  *     encrypted for storage
+ * @param attachmentMaxBytes the largest attachment blob (rounded up to a padding size); larger ones
+ *     are refused with {@code BLOB_TOO_LARGE}
+ * @param attachmentQuotaBytes blob bytes one account may have waiting for download (or being
+ *     uploaded); beyond it an upload is refused with {@code BLOB_QUOTA_EXCEEDED}
  */
 public record Quotas(
-    int mailboxMessages, long mailboxBytes, int keyFetchesPerHour, int maxCopiesPerSend) {
+    int mailboxMessages,
+    long mailboxBytes,
+    int keyFetchesPerHour,
+    int maxCopiesPerSend,
+    long attachmentMaxBytes,
+    long attachmentQuotaBytes) {
+  public static final long DEFAULT_ATTACHMENT_MAX_BYTES = 100L << 20;
+  public static final long DEFAULT_ATTACHMENT_QUOTA_BYTES = 512L << 20;
+
+  /** Quotas with the default attachment limits. */
+  public Quotas(
+      int mailboxMessages, long mailboxBytes, int keyFetchesPerHour, int maxCopiesPerSend) {
+    this(
+        mailboxMessages,
+        mailboxBytes,
+        keyFetchesPerHour,
+        maxCopiesPerSend,
+        DEFAULT_ATTACHMENT_MAX_BYTES,
+        DEFAULT_ATTACHMENT_QUOTA_BYTES);
+  }
+
   public Quotas {
+    if (attachmentMaxBytes < 1 || attachmentQuotaBytes < attachmentMaxBytes) {
+      throw new IllegalArgumentException(
+          "attachments.max-bytes must be at least 1 and at most attachments.quota-bytes, was "
+              + attachmentMaxBytes
+              + " and "
+              + attachmentQuotaBytes);
+    }
     if (mailboxMessages < 1) {
       throw new IllegalArgumentException(
           "quota.mailbox-messages must be at least 1, was " + mailboxMessages);

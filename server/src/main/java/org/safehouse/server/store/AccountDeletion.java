@@ -43,6 +43,7 @@ final class AccountDeletion {
       removed += deleteQueuedFrom(a.id());
     }
     deleteInvitesCreatedBy(a.id());
+    BlobStore.of(store).accountDeleted(tx, a.id());
     return removed;
   }
 
@@ -145,6 +146,7 @@ final class AccountDeletion {
       }
     }
     tx.ledger().deviceDeleted(d);
+    BlobStore.of(store).deviceDeleted(tx, d);
     tx.batch().delete(store.devicesCf(), prefix);
     tx.batch().delete(store.cursorsCf(), prefix);
     PushEndpoints.delete(tx, store, d);

@@ -29,7 +29,11 @@ final class ColumnFamilies {
     "cases",
     "audit",
     "mailbox-usage",
-    "push"
+    "push",
+    // Attachments (BlobStore): sealed records, sealed chunks, expiry and upload-deadline index.
+    "blob-meta",
+    "blob-chunks",
+    "blob-expiry"
   };
 
   private ColumnFamilies() {}
@@ -48,6 +52,10 @@ final class ColumnFamilies {
         // Ciphertext does not compress; a larger memtable lets SingleDelete meet its Put before
         // a flush, so acknowledged copies never reach disk.
         cfo.setCompressionType(CompressionType.NO_COMPRESSION).setWriteBufferSize(64L << 20);
+      } else if (name.equals("blob-chunks")) {
+        // Sealed chunks do not compress; a small memtable so a large file reaches disk in parts
+        // instead of sitting whole in memory.
+        cfo.setCompressionType(CompressionType.NO_COMPRESSION).setWriteBufferSize(4L << 20);
       } else {
         cfo.setCompressionType(CompressionType.LZ4_COMPRESSION).setWriteBufferSize(8L << 20);
       }

@@ -42,6 +42,14 @@ final class MessageCipher {
 
   /** The stored value for {@code body} (see {@link Codec#encodeMessageBody}). */
   static byte[] seal(BucketKeys.Key key, DeviceAddress recipient, long expiresAt, byte[] body) {
+    return seal(key, Keys.device(recipient), expiresAt, body);
+  }
+
+  /**
+   * As {@link #seal(BucketKeys.Key, DeviceAddress, long, byte[])}, bound to {@code binding} in
+   * place of a mailbox (attachment blobs bind their id and chunk offset).
+   */
+  static byte[] seal(BucketKeys.Key key, byte[] binding, long expiresAt, byte[] body) {
     byte[] v = new byte[HEADER + NONCE + body.length + TAG];
     v[0] = VERSION;
     Keys.putLong(v, 1, expiresAt);
@@ -51,7 +59,7 @@ final class MessageCipher {
     try {
       Cipher c = CIPHER.get();
       c.init(Cipher.ENCRYPT_MODE, key.spec, new GCMParameterSpec(8 * TAG, nonce));
-      c.updateAAD(aad(v, recipient));
+      c.updateAAD(aad(v, binding));
       c.doFinal(body, 0, body.length, v, HEADER + NONCE);
       return v;
     } catch (GeneralSecurityException e) {
@@ -67,13 +75,18 @@ final class MessageCipher {
    */
   static byte[] open(BucketKeys.Key key, DeviceAddress recipient, byte[] v)
       throws AEADBadTagException {
+    return open(key, Keys.device(recipient), v);
+  }
+
+  /** As {@link #open(BucketKeys.Key, DeviceAddress, byte[])}, for a value sealed to a binding. */
+  static byte[] open(BucketKeys.Key key, byte[] binding, byte[] v) throws AEADBadTagException {
     if (v.length < HEADER + NONCE + TAG) {
       throw new AEADBadTagException("a sealed copy is too short");
     }
     try {
       Cipher c = CIPHER.get();
       c.init(Cipher.DECRYPT_MODE, key.spec, new GCMParameterSpec(8 * TAG, v, HEADER, NONCE));
-      c.updateAAD(aad(v, recipient));
+      c.updateAAD(aad(v, binding));
       return c.doFinal(v, HEADER + NONCE, v.length - HEADER - NONCE);
     } catch (AEADBadTagException e) {
       throw e;
@@ -82,10 +95,10 @@ final class MessageCipher {
     }
   }
 
-  private static byte[] aad(byte[] v, DeviceAddress recipient) {
-    byte[] aad = new byte[HEADER + Keys.DEVICE_KEY];
+  private static byte[] aad(byte[] v, byte[] binding) {
+    byte[] aad = new byte[HEADER + binding.length];
     System.arraycopy(v, 0, aad, 0, HEADER);
-    System.arraycopy(Keys.device(recipient), 0, aad, HEADER, Keys.DEVICE_KEY);
+    System.arraycopy(binding, 0, aad, HEADER, binding.length);
     return aad;
   }
 }

@@ -47,6 +47,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private final InviteRequests invites;
   private final AccountSendLimiter sends;
   private final Responder responder;
+  private final BlobRequests blobs;
   private DeviceAddress device;
   private DeliverySession delivery;
   private ChannelHandlerContext ctx;
@@ -62,6 +63,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     this.invites = new InviteRequests(services);
     this.sends = sends;
     this.responder = responder;
+    this.blobs = new BlobRequests(services.blobs(), responder);
   }
 
   @Override
@@ -108,6 +110,10 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
       services.metrics().acknowledged(frame.getAck().getDeliveryIdsCount());
       delivery.acknowledge(
           frame.getAck().getDeliveryIdsList().stream().mapToLong(Long::longValue).toArray());
+      return;
+    }
+    if (BlobRequests.isBlobRequest(frame)) {
+      blobs.handle(ctx, device, frame);
       return;
     }
     if (!responder.admit(id)) {

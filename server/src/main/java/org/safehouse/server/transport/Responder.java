@@ -115,6 +115,9 @@ final class Responder {
         case PUSH_ENDPOINT_INVALID -> b.setError(ErrorCode.PUSH_ENDPOINT_INVALID);
         case PUSH_KEYS_INVALID -> b.setError(ErrorCode.PUSH_KEYS_INVALID);
         case PUSH_DISABLED -> b.setError(ErrorCode.PUSH_DISABLED);
+        case UNKNOWN_BLOB -> b.setError(ErrorCode.UNKNOWN_BLOB);
+        case BLOB_TOO_LARGE -> b.setError(ErrorCode.BLOB_TOO_LARGE);
+        case BLOB_QUOTA_EXCEEDED -> b.setError(ErrorCode.BLOB_QUOTA_EXCEEDED);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {

@@ -7,6 +7,7 @@ import org.safehouse.server.account.Authenticator;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Enrollment;
 import org.safehouse.server.account.Invites;
+import org.safehouse.server.blob.BlobService;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.config.Limits;
 import org.safehouse.server.keys.KeyDirectory;
@@ -23,6 +24,7 @@ import org.safehouse.server.store.RelayStore;
  * @param readers blocking pool for store reads and signature checks, never an event loop
  * @param metrics where server-wide counts go ({@link RelayMetrics#OFF} without metrics)
  * @param push push endpoint registration, or null on a server without push wake-ups
+ * @param blobs attachments, or null where they are off (some transport tests)
  */
 public record Services(
     RelayStore store,
@@ -38,9 +40,10 @@ public record Services(
     Clock clock,
     Limits limits,
     RelayMetrics metrics,
-    PushService push) {
+    PushService push,
+    BlobService blobs) {
 
-  /** Services without push wake-ups. */
+  /** Services without push wake-ups or attachments. */
   public Services(
       RelayStore store,
       Enrollment enrollment,
@@ -69,6 +72,7 @@ public record Services(
         clock,
         limits,
         metrics,
+        null,
         null);
   }
 

@@ -28,9 +28,21 @@ public final class StoreFormats {
     org.rocksdb.DBOptions dbo = new org.rocksdb.DBOptions();
     org.rocksdb.RocksDB db = null;
     try {
-      db =
-          org.rocksdb.RocksDB.openReadOnly(
-              dbo, dir.toString(), ColumnFamilies.describe(cache, cfos), handles);
+      // Only the families the store has: an older release's store lacks those added since, and a
+      // read-only open cannot create them.
+      java.util.Set<String> present = new java.util.HashSet<>();
+      try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+        for (byte[] name : org.rocksdb.RocksDB.listColumnFamilies(o, dir.toString())) {
+          present.add(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
+        }
+      }
+      List<org.rocksdb.ColumnFamilyDescriptor> descriptors =
+          new java.util.ArrayList<>(ColumnFamilies.describe(cache, cfos));
+      descriptors.removeIf(
+          d ->
+              !present.contains(
+                  new String(d.getName(), java.nio.charset.StandardCharsets.US_ASCII)));
+      db = org.rocksdb.RocksDB.openReadOnly(dbo, dir.toString(), descriptors, handles);
       return db.get(handles.get(0), StoreFormat.META_FORMAT) != null;
     } finally {
       ColumnFamilies.closeAll(handles, db, dbo, cfos, cache);

@@ -316,6 +316,17 @@ public final class Connection implements AutoCloseable {
     ws.cancel();
   }
 
+  /**
+   * Drops the connection at once, without a close frame, as a lost network does (tests cut
+   * transfers with it). The link then reconnects as after any drop.
+   */
+  public void abort() {
+    WebSocket ws = socket;
+    if (ws != null) {
+      ws.cancel();
+    }
+  }
+
   /** Writes a frame unless the connection is closed; a stalled link over the cap is closed. */
   private boolean write(ClientFrame frame) {
     WebSocket ws = socket;
