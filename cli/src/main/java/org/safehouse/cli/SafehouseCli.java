@@ -54,6 +54,11 @@ import picocli.CommandLine.ParentCommand;
       CaseCommands.Cases.class,
       CaseCommands.Handover.class,
       CaseCommands.CloseCase.class,
+      CheckInCommands.SendCase.class,
+      CheckInCommands.CheckIn.class,
+      CheckInCommands.Schedule.class,
+      CheckInCommands.Alerts.class,
+      CheckInCommands.DuressPassphrase.class,
       SafehouseCli.DeleteAccount.class,
       SafehouseCli.Wipe.class
     })
@@ -193,6 +198,16 @@ public final class SafehouseCli implements Callable<Integer> {
       }
     }
     return p;
+  }
+
+  /** Standard input, for commands outside this class that read a message. */
+  InputStream in() {
+    return in;
+  }
+
+  /** A variable of the environment the CLI was started with. */
+  String env(String name) {
+    return env.get(name);
   }
 
   /** The --home folder, which every command but --help and --version needs. */

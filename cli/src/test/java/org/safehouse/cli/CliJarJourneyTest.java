@@ -29,13 +29,14 @@ class CliJarJourneyTest {
 
   @TempDir Path dir;
   private SafehouseServer server;
+  private final FakeClock clock = new FakeClock();
 
   @BeforeEach
   void start() throws Exception {
     Assumptions.assumeTrue(
         System.getProperty("safehouse.cli.jar") != null,
         "runs in the jar-journey execution, after package");
-    server = TestServers.start(dir.resolve("server"), new FakeClock());
+    server = TestServers.start(dir.resolve("server"), clock);
   }
 
   @AfterEach
@@ -89,5 +90,29 @@ class CliJarJourneyTest {
         got.out(),
         "one line, escaped");
     CliJourneyTest.assertNoControlCharacters(got.lines());
+  }
+
+  @Test
+  void aCaseConversationACheckInAndAMissedCheckInAlertThroughTheShippedJar() throws Exception {
+    ok("worker", "", "enroll", server.createInvite(Role.CASEWORKER).toString());
+    String worker = lastWord(ok("worker", "", "whoami").out());
+    ok("client", "", "enroll", ok("worker", "", "invite").out().trim());
+    String caseId = ok("worker", "", "cases").out().trim().split("\t")[0];
+    String set = ok("worker", "", "schedule", caseId, "--every", "24h", "--grace", "1h").out();
+    assertTrue(set.contains("check in every PT24H"), set);
+
+    assertEquals(
+        "sent to 1 member(s) of the case\n",
+        ok("client", "we are moving tonight\n", "send-case").out());
+    assertTrue(ok("client", "", "checkin").out().startsWith("checked in; next check-in due by"));
+    String got = ok("worker", "", "receive", "--wait", "5").out();
+    assertTrue(got.contains("we are moving tonight"), got);
+    assertTrue(ok("worker", "", "alerts", "--wait", "5").out().startsWith("checked-in\t" + caseId));
+
+    clock.advance(java.time.Duration.ofHours(26));
+    assertEquals(1, server.checkInSweeper().sweep().get());
+    String missed = ok("worker", "", "alerts", "--wait", "5").out();
+    assertTrue(missed.startsWith("MISSED-CHECK-IN\t" + caseId), missed);
+    assertTrue(worker.matches("[0-9a-f]{32}"));
   }
 }

@@ -91,6 +91,9 @@ final class Inbox {
   private Connection drained;
   private long lastProgressNanos = System.nanoTime();
   private volatile Consumer<ReceivedMessage> listener;
+  private volatile CaseAlerts caseAlerts;
+  // Set on the worker thread when a delivery carried a check-in, read there after its commit.
+  private boolean checkInsTaken;
   private volatile java.util.function.BiConsumer<String, List<String>> onReceipt = (p, ids) -> {};
 
   Inbox(
@@ -188,6 +191,10 @@ final class Inbox {
       notifyAll();
     }
     deliverToListener();
+    if (checkInsTaken) {
+      checkInsTaken = false;
+      caseAlerts.deliverToListener();
+    }
   }
 
   /** Adds what a decrypted delivery carries, and its seen-mark, to {@code batch}. */
@@ -206,7 +213,10 @@ final class Inbox {
                 messageId,
                 sender,
                 content.getText().getBody(),
-                Instant.ofEpochMilli(content.getText().getSentAtMillis()));
+                Instant.ofEpochMilli(content.getText().getSentAtMillis()),
+                content.getCaseId().size() == 16
+                    ? Hex.format(content.getCaseId().toByteArray())
+                    : null);
         batch.put(PENDING + sender + ":" + messageId, encode(sequence.incrementAndGet(), message));
         return true;
       }
@@ -216,6 +226,13 @@ final class Inbox {
           ids.add(Hex.format(id.toByteArray()));
         }
         onReceipt.accept(sender, ids);
+        return false;
+      }
+      case CHECK_IN -> {
+        CaseAlerts alerts = caseAlerts;
+        if (alerts != null && alerts.fromSignal(batch, sender, content)) {
+          checkInsTaken = true;
+        }
         return false;
       }
       case PROFILE -> {
@@ -308,6 +325,11 @@ final class Inbox {
     }
     local.commit(batch);
     handedOut.clear();
+  }
+
+  /** Where decrypted check-ins go; they are handed on after the commit that stores them. */
+  void onCheckIns(CaseAlerts alerts) {
+    this.caseAlerts = alerts;
   }
 
   /** Called with the sender and the message ids of each delivery receipt taken in. */
@@ -452,6 +474,9 @@ final class Inbox {
       out.writeInt(text.length);
       out.write(text);
       out.writeLong(m.sentAt().toEpochMilli());
+      if (m.caseId() != null) {
+        out.writeUTF(m.caseId());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -472,7 +497,8 @@ final class Inbox {
       in.readFully(utf8);
       String text = new String(utf8, StandardCharsets.UTF_8);
       Instant sentAt = Instant.ofEpochMilli(in.readLong());
-      return factory.make(name, seq, new ReceivedMessage(id, sender, text, sentAt));
+      String caseId = in.available() > 0 ? in.readUTF() : null;
+      return factory.make(name, seq, new ReceivedMessage(id, sender, text, sentAt, caseId));
     }
   }
 }

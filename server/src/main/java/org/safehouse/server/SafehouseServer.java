@@ -24,6 +24,8 @@ import org.safehouse.server.admin.AdminSocket;
 import org.safehouse.server.backup.BackupSource;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.cases.Revocations;
+import org.safehouse.server.checkin.CheckInSweeper;
+import org.safehouse.server.checkin.CheckIns;
 import org.safehouse.server.config.HostPort;
 import org.safehouse.server.config.ServerConfig;
 import org.safehouse.server.keys.KeyDirectory;
@@ -63,6 +65,7 @@ public final class SafehouseServer implements AutoCloseable {
   private AdminSocket admin;
   private RelayMetrics metrics = RelayMetrics.OFF;
   private MetricsEndpoint metricsEndpoint;
+  private CheckInSweeper checkInSweeper;
 
   private SafehouseServer(
       ServerConfig config,
@@ -114,6 +117,8 @@ public final class SafehouseServer implements AutoCloseable {
       InProcessDeliveryHub hub = new InProcessDeliveryHub();
       CaseTeams cases = new CaseTeams(store, clock, hub);
       RoutingPolicy policy = new RoutingPolicy();
+      CheckIns checkIns = new CheckIns(store, clock);
+      CheckInSweeper checkInSweeper = new CheckInSweeper(checkIns, hub);
       MessageService messages =
           new MessageService(
               store,
@@ -137,7 +142,8 @@ public final class SafehouseServer implements AutoCloseable {
               readers,
               clock,
               config.limits(),
-              metrics);
+              metrics,
+              checkIns);
       RelayServer relay =
           RelayServer.start(config.listenSocketAddress(), ssl, services, random, secret);
       HostPort publicAddress = config.publicAddress();
@@ -163,6 +169,7 @@ public final class SafehouseServer implements AutoCloseable {
               publicAddress,
               first);
       server.relay = relay;
+      server.checkInSweeper = checkInSweeper;
       server.metrics = metrics;
       if (prometheus != null) {
         server.metricsEndpoint =
@@ -187,6 +194,11 @@ public final class SafehouseServer implements AutoCloseable {
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(
           FatalErrors.exitOnError(sweeper::sweepAndLog), every, every, TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(
+          FatalErrors.exitOnError(checkInSweeper::sweepAndLog),
+          every,
+          every,
+          TimeUnit.MILLISECONDS);
       scheduler.scheduleWithFixedDelay(
           FatalErrors.exitOnError(server::forgetUsedFirstAdminInvite),
           every,
@@ -344,6 +356,11 @@ public final class SafehouseServer implements AutoCloseable {
 
   public ExpirySweeper sweeper() {
     return sweeper;
+  }
+
+  /** The sweeper that raises missed-check-in alerts (run every {@code sweeper.interval}). */
+  public CheckInSweeper checkInSweeper() {
+    return checkInSweeper;
   }
 
   public RelayStore store() {

@@ -43,6 +43,7 @@ final class AccountDeletion {
       removed += deleteQueuedFrom(a.id());
     }
     deleteInvitesCreatedBy(a.id());
+    CheckInStore.deleteAccount(tx, store, a);
     return removed;
   }
 
@@ -145,6 +146,7 @@ final class AccountDeletion {
       }
     }
     tx.ledger().deviceDeleted(d);
+    CheckInStore.deleteDevice(tx, store, d);
     tx.batch().delete(store.devicesCf(), prefix);
     tx.batch().delete(store.cursorsCf(), prefix);
     tx.counters[RelayStore.DEVICES]--;

@@ -45,6 +45,8 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private final Requests requests;
   private final AccountSendLimiter sends;
   private final Responder responder;
+  private final CheckInRequests checkIns;
+  private AlertSession alerts;
   private DeviceAddress device;
   private DeliverySession delivery;
   private ChannelHandlerContext ctx;
@@ -56,6 +58,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   RequestRouter(Services services, AccountSendLimiter sends, Responder responder) {
     this.services = services;
     this.requests = new Requests(services);
+    this.checkIns = new CheckInRequests(services);
     this.sends = sends;
     this.responder = responder;
   }
@@ -77,6 +80,10 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     this.device = device;
     delivery = services.newDeliverySession(device, ctx.executor(), new Sink());
     delivery.start();
+    if (services.checkIns() != null) {
+      alerts = new AlertSession(services.checkIns(), device, ctx);
+      alerts.start(services.readers());
+    }
     services
         .keys()
         .status(device)
@@ -125,6 +132,16 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
           call(id, () -> requests.removeCaseworker(device, frame.getRemoveCaseworker()));
       case HAND_OVER -> call(id, () -> requests.handOver(device, frame.getHandOver()));
       case CLOSE_CASE -> call(id, () -> requests.closeCase(device, frame.getCloseCase()));
+      case MY_CASE -> call(id, () -> checkIns.myCase(device));
+      case SET_CHECK_IN_SCHEDULE ->
+          call(id, () -> checkIns.set(device, frame.getSetCheckInSchedule()));
+      case GET_CHECK_IN_SCHEDULE ->
+          call(id, () -> checkIns.get(device, frame.getGetCheckInSchedule()));
+      case CHECK_IN -> call(id, () -> checkIns.checkIn(device));
+      case ACK_CHECK_IN_ALERTS ->
+          call(
+              id,
+              () -> checkIns.acknowledge(device, frame.getAckCheckInAlerts().getAlertIdsList()));
       default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }
@@ -225,6 +242,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     if (delivery != null) {
       delivery.close();
+    }
+    if (alerts != null) {
+      alerts.close();
     }
     super.channelInactive(ctx);
   }

@@ -8,6 +8,7 @@ import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Enrollment;
 import org.safehouse.server.account.Invites;
 import org.safehouse.server.cases.CaseTeams;
+import org.safehouse.server.checkin.CheckIns;
 import org.safehouse.server.config.Limits;
 import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.DeliveryHub;
@@ -35,7 +36,40 @@ public record Services(
     Executor readers,
     Clock clock,
     Limits limits,
-    RelayMetrics metrics) {
+    RelayMetrics metrics,
+    CheckIns checkIns) {
+
+  /** Services without check-ins ({@code checkIns} null: those requests are refused). */
+  public Services(
+      RelayStore store,
+      Enrollment enrollment,
+      Authenticator authenticator,
+      MessageService messages,
+      KeyDirectory keys,
+      Invites invites,
+      AccountDirectory accounts,
+      CaseTeams cases,
+      DeliveryHub hub,
+      Executor readers,
+      Clock clock,
+      Limits limits,
+      RelayMetrics metrics) {
+    this(
+        store,
+        enrollment,
+        authenticator,
+        messages,
+        keys,
+        invites,
+        accounts,
+        cases,
+        hub,
+        readers,
+        clock,
+        limits,
+        metrics,
+        null);
+  }
 
   /** Services without metrics. */
   public Services(
