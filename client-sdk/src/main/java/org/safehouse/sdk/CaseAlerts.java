@@ -45,6 +45,10 @@ final class CaseAlerts {
     clients.put(caseId, clientAccountId);
   }
 
+  boolean knowsClient(String caseId) {
+    return clients.containsKey(caseId);
+  }
+
   /** Adds the alert a decrypted check-in carries to {@code batch}; false if it is none. */
   boolean fromSignal(LocalStore.Batch batch, String sender, Content content) {
     CheckInSignal s = content.getCheckIn();
@@ -65,6 +69,7 @@ final class CaseAlerts {
             Instant.ofEpochMilli(s.getAtMillis()),
             Optional.empty());
     batch.put(PREFIX + String.format("%020d", sequence.incrementAndGet()), encode(a));
+    clients.put(a.caseId(), sender);
     return true;
   }
 

@@ -798,7 +798,7 @@ public final class SafehouseClient implements AutoCloseable {
 
     @Override
     public void checkInAlert(org.safehouse.protocol.wire.CheckInAlert alert) {
-      worker.submit(() -> CaseAlertAcks.storeAndAck(caseAlerts, link, alert));
+      worker.submit(() -> CaseAlertAcks.storeAndAck(caseAlerts, link, caseConversation, alert));
     }
   }
 }
