@@ -53,8 +53,7 @@ final class CasePages {
           WebServer.html(r.exchange, 200, page(r, s, c, "schedule.invalid"));
           return;
         }
-        s.client.setCheckInSchedule(
-            c.caseId(), every, grace, delete, r.form.containsKey("paused"));
+        s.client.setCheckInSchedule(c.caseId(), every, grace, delete, r.form.containsKey("paused"));
         WebServer.redirect(r.exchange, "/thread/" + c.caseId());
       }
       default -> WebServer.plain(r.exchange, 404, "Not found");

@@ -13,7 +13,8 @@ import org.safehouse.sdk.ReceivedMessage;
 
 /**
  * The case conversations as this console shows them: one thread per case, every member's texts in
- * order, kept in the encrypted home ({@code console:thread:<case>}, the last 500 texts), never sent.
+ * order, kept in the encrypted home ({@code console:thread:<case>}, the last 500 texts), never
+ * sent.
  */
 final class CaseThreads {
   private static final String PREFIX = "console:thread:";
