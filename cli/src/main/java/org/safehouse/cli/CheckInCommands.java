@@ -141,14 +141,20 @@ final class CheckInCommands {
     public Integer call() throws Exception {
       try (SafehouseClient c = cli.openConnected()) {
         long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(0, waitSeconds)).toNanos();
-        List<CaseAlert> got = c.takeCaseAlerts();
-        while (got.isEmpty() && System.nanoTime() < deadline) {
-          // Alerts arrive on the connection; poll the home folder for them until the deadline.
-          Thread.sleep(200);
-          got = c.takeCaseAlerts();
-        }
-        for (CaseAlert a : got) {
-          cli.out.println(line(a));
+        long quietSince = System.nanoTime();
+        boolean any = false;
+        // Alerts arrive on the connection and wait in the home folder: poll it until the
+        // deadline, or until a second passed without a new one after the first.
+        while (System.nanoTime() < deadline
+            && !(any && System.nanoTime() - quietSince > 1_000_000_000L)) {
+          List<CaseAlert> got = c.takeCaseAlerts();
+          for (CaseAlert a : got) {
+            cli.out.println(line(a));
+            any = true;
+            quietSince = System.nanoTime();
+          }
+          cli.out.flush();
+          Thread.sleep(100);
         }
       }
       return 0;
