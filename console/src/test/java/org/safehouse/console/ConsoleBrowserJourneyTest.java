@@ -292,7 +292,7 @@ class ConsoleBrowserJourneyTest {
     }
     try (SafehouseClient decoy =
         SafehouseClient.open(dir.resolve("client"), "under duress".toCharArray())) {
-      WebElement duress = browser.waitFor("#case-alerts .case-alert.duress");
+      WebElement duress = browser.waitLong("#case-alerts .case-alert.duress");
       assertTrue(duress.getText().startsWith("DURESS"), duress.getText());
       assertEquals(List.of(), decoy.contacts());
     }
