@@ -296,6 +296,7 @@ class ConsoleBrowserJourneyTest {
       assertTrue(duress.getText().startsWith("DURESS"), duress.getText());
       assertEquals(List.of(), decoy.contacts());
     }
+    browser.assertAccessible("case thread with a duress alert");
     browser.screenshot("duress-alert");
   }
 
