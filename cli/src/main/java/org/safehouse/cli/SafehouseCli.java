@@ -61,6 +61,11 @@ import picocli.CommandLine.ParentCommand;
       CaseCommands.CloseCase.class,
       PushCommands.Push.class,
       PushCommands.Drain.class,
+      CheckInCommands.SendCase.class,
+      CheckInCommands.CheckIn.class,
+      CheckInCommands.Schedule.class,
+      CheckInCommands.Alerts.class,
+      CheckInCommands.DuressPassphrase.class,
       SafehouseCli.DeleteAccount.class,
       SafehouseCli.Wipe.class
     })
@@ -200,6 +205,16 @@ public final class SafehouseCli implements Callable<Integer> {
       }
     }
     return p;
+  }
+
+  /** Standard input, for commands outside this class that read a message. */
+  InputStream in() {
+    return in;
+  }
+
+  /** A variable of the environment the CLI was started with. */
+  String env(String name) {
+    return env.get(name);
   }
 
   /** The --home folder, which every command but --help and --version needs. */

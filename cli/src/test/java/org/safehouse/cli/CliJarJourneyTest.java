@@ -29,13 +29,14 @@ class CliJarJourneyTest {
 
   @TempDir Path dir;
   private SafehouseServer server;
+  private final FakeClock clock = new FakeClock();
 
   @BeforeEach
   void start() throws Exception {
     Assumptions.assumeTrue(
         System.getProperty("safehouse.cli.jar") != null,
         "runs in the jar-journey execution, after package");
-    server = TestServers.start(dir.resolve("server"), new FakeClock());
+    server = TestServers.start(dir.resolve("server"), clock);
   }
 
   @AfterEach
@@ -68,7 +69,8 @@ class CliJarJourneyTest {
   }
 
   @Test
-  void aHostileMessageArrivesEscapedOnOneLineAndAFileArrivesWhole() throws Exception {
+  void aHostileMessageArrivesEscapedAFileArrivesWholeAndTheCaseConversationAndCheckInsWork()
+      throws Exception {
     ok("worker", "", "enroll", server.createInvite(Role.CASEWORKER).toString());
     String worker = lastWord(ok("worker", "", "whoami").out());
     ok("client", "", "enroll", ok("worker", "", "invite").out().trim());
@@ -113,6 +115,24 @@ class CliJarJourneyTest {
     org.junit.jupiter.api.Assertions.assertArrayEquals(
         file, java.nio.file.Files.readAllBytes(target));
     assertEquals(List.of(), ok("client", "", "files").lines(), "downloaded: no longer listed");
+
+    // The case conversation, a schedule, a check-in and a missed one (issue 16), on the same two
+    // enrolled homes: every extra process costs seconds.
+    String caseId = ok("worker", "", "cases").out().trim().split("\t")[0];
+    String set = ok("worker", "", "schedule", caseId, "--every", "24h", "--grace", "1h").out();
+    assertTrue(set.contains("check in every PT24H"), set);
+    assertEquals(
+        "sent to 1 member(s) of the case\n",
+        ok("client", "we are moving tonight\n", "send-case").out());
+    assertTrue(ok("client", "", "checkin").out().startsWith("checked in; next check-in due by"));
+    String texts = ok("worker", "", "receive", "--wait", "5").out();
+    assertTrue(texts.contains(client + "\twe are moving tonight"), texts);
+    clock.advance(java.time.Duration.ofHours(26));
+    assertEquals(1, server.checkInSweeper().sweep().get());
+    List<String> alerts = ok("worker", "", "alerts", "--wait", "10").lines();
+    assertEquals(2, alerts.size(), alerts.toString());
+    assertTrue(alerts.get(0).startsWith("checked-in\t" + caseId + "\t" + client), alerts.get(0));
+    assertTrue(alerts.get(1).startsWith("MISSED-CHECK-IN\t" + caseId), alerts.get(1));
   }
 
   @Test

@@ -12,11 +12,17 @@ import org.safehouse.sdk.internal.store.LocalStore;
  * of at most 1024 characters. Thread-safe.
  */
 public final class AppData {
-  private static final String PREFIX = "app:";
+  private final String prefix;
   private final LocalStore local;
 
   AppData(LocalStore local) {
+    this(local, "app:");
+  }
+
+  /** A view under another prefix: the empty-looking records of a duress unlock. */
+  AppData(LocalStore local, String prefix) {
     this.local = local;
+    this.prefix = prefix;
   }
 
   /**
@@ -59,16 +65,16 @@ public final class AppData {
    */
   public List<String> keys(String prefix) {
     List<String> out = new ArrayList<>();
-    for (String n : local.names(PREFIX + Objects.requireNonNull(prefix, "prefix"))) {
-      out.add(n.substring(PREFIX.length()));
+    for (String n : local.names(this.prefix + Objects.requireNonNull(prefix, "prefix"))) {
+      out.add(n.substring(this.prefix.length()));
     }
     return out;
   }
 
-  private static String name(String key) {
+  private String name(String key) {
     if (key == null || key.isEmpty() || key.length() > 1024) {
       throw new IllegalArgumentException("an app key is 1 to 1024 characters");
     }
-    return PREFIX + key;
+    return prefix + key;
   }
 }

@@ -73,7 +73,7 @@ final class Casework {
     return ByteString.copyFrom(Peers.accountId(accountId));
   }
 
-  private static ByteString caseIdBytes(String caseId) throws SafehouseException {
+  static ByteString caseIdBytes(String caseId) throws SafehouseException {
     String h = caseId == null ? "" : caseId.trim().toLowerCase(Locale.ROOT);
     try {
       if (h.length() == 32) {
@@ -86,7 +86,7 @@ final class Casework {
         Reason.UNKNOWN_CASE, "A case id is 32 hex characters, as 'cases' prints it; check it.");
   }
 
-  private static Case caseOf(org.safehouse.protocol.wire.Case c) {
+  static Case caseOf(org.safehouse.protocol.wire.Case c) {
     List<String> team = new ArrayList<>();
     for (ByteString m : c.getTeamList()) {
       team.add(Hex.format(m.toByteArray()));

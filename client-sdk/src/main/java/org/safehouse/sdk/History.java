@@ -72,6 +72,9 @@ public final class History {
    */
   public synchronized List<Conversation> conversations() throws IOException {
     List<Conversation> out = new ArrayList<>();
+    if (!enabled) {
+      return out; // also what a duress unlock shows, whatever the home folder holds
+    }
     for (String name : local.names(META)) {
       out.add(meta(name.substring(META.length())).conversation());
     }
@@ -103,6 +106,9 @@ public final class History {
    */
   public synchronized List<HistoryEntry> messages(String peer) throws IOException {
     checked(peer);
+    if (!enabled) {
+      return new ArrayList<>();
+    }
     Meta meta = meta(peer);
     Instant cutoff = clock.instant().minus(meta.retention());
     List<HistoryEntry> out = new ArrayList<>();

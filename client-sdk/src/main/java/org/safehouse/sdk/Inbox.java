@@ -91,6 +91,9 @@ final class Inbox {
   private Connection drained;
   private long lastProgressNanos = System.nanoTime();
   private volatile Consumer<ReceivedMessage> listener;
+  private volatile CaseAlerts caseAlerts;
+  // Set on the worker thread when a delivery carried a check-in, read there after its commit.
+  private boolean checkInsTaken;
   private volatile java.util.function.BiConsumer<String, List<String>> onReceipt = (p, ids) -> {};
 
   Inbox(
@@ -188,6 +191,10 @@ final class Inbox {
       notifyAll();
     }
     deliverToListener();
+    if (checkInsTaken) {
+      checkInsTaken = false;
+      caseAlerts.deliverToListener();
+    }
   }
 
   /** Adds what a decrypted delivery carries, and its seen-mark, to {@code batch}. */
@@ -214,7 +221,10 @@ final class Inbox {
                 sender,
                 content.getText().getBody(),
                 Instant.ofEpochMilli(content.getText().getSentAtMillis()),
-                attachment);
+                attachment,
+                content.getCaseId().size() == 16
+                    ? Hex.format(content.getCaseId().toByteArray())
+                    : null);
         batch.put(PENDING + sender + ":" + messageId, encode(sequence.incrementAndGet(), message));
         return true;
       }
@@ -224,6 +234,13 @@ final class Inbox {
           ids.add(Hex.format(id.toByteArray()));
         }
         onReceipt.accept(sender, ids);
+        return false;
+      }
+      case CHECK_IN -> {
+        CaseAlerts alerts = caseAlerts;
+        if (alerts != null && alerts.fromSignal(batch, sender, content)) {
+          checkInsTaken = true;
+        }
         return false;
       }
       case PROFILE -> {
@@ -316,6 +333,11 @@ final class Inbox {
     }
     local.commit(batch);
     handedOut.clear();
+  }
+
+  /** Where decrypted check-ins go; they are handed on after the commit that stores them. */
+  void onCheckIns(CaseAlerts alerts) {
+    this.caseAlerts = alerts;
   }
 
   /** Called with the sender and the message ids of each delivery receipt taken in. */
@@ -460,10 +482,13 @@ final class Inbox {
       out.writeInt(text.length);
       out.write(text);
       out.writeLong(m.sentAt().toEpochMilli());
-      if (m.attachment() != null) {
-        byte[] a = m.attachment().encode();
-        out.writeInt(a.length);
-        out.write(a);
+      // Optional trailing fields (absent in records of older versions): the attachment's length
+      // and bytes (length 0 for none), then the case id if any.
+      byte[] a = m.attachment() == null ? new byte[0] : m.attachment().encode();
+      out.writeInt(a.length);
+      out.write(a);
+      if (m.caseId() != null) {
+        out.writeUTF(m.caseId());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -489,9 +514,11 @@ final class Inbox {
       if (in.available() > 0) {
         byte[] a = new byte[in.readInt()];
         in.readFully(a);
-        attachment = Attachment.decode(a);
+        attachment = a.length == 0 ? null : Attachment.decode(a);
       }
-      return factory.make(name, seq, new ReceivedMessage(id, sender, text, sentAt, attachment));
+      String caseId = in.available() > 0 ? in.readUTF() : null;
+      return factory.make(
+          name, seq, new ReceivedMessage(id, sender, text, sentAt, attachment, caseId));
     }
   }
 }

@@ -7,8 +7,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,6 +61,11 @@ public final class SafehouseClient implements AutoCloseable {
   private final History history;
   private final Wakeups wakeups;
   private final Attachments attachments;
+  private final CaseAlerts caseAlerts;
+  private final CaseConversation caseConversation;
+  // Opened with the duress passphrase: the app sees an empty client (see DuressSignal).
+  private final boolean duress;
+  private volatile boolean closed;
 
   private SafehouseClient(Device device) {
     this.local = device.local();
@@ -75,14 +82,137 @@ public final class SafehouseClient implements AutoCloseable {
     this.casework = new Casework(link);
     this.openInvites = new OpenInvites(link);
     this.directory = new Directory(link, local, inbox, outbox, safetyNumbers);
-    this.history = new History(local, clock, device.keepHistory());
+    this.duress = local.openedUnderDuress();
+    this.history = new History(local, clock, device.keepHistory() && !duress);
     this.wakeups = new Wakeups(link);
     this.attachments = new Attachments(local, outbox, link, history, clock);
     inbox.onReceipt(history::markDelivered);
+    this.caseAlerts = new CaseAlerts(local, clock);
+    this.caseConversation =
+        new CaseConversation(link, outbox, casework, caseAlerts, credentials, clock);
+    inbox.onCheckIns(caseAlerts);
+    if (duress) {
+      DuressSignal.start(link, credentials, caseConversation, local, () -> closed);
+    }
     link.setEvents(new LinkEvents());
     if (device.enrolledOn() != null) {
       link.adopt(device.enrolledOn(), credentials);
     }
+  }
+
+  // ------------------------------------------------------------------ cases and check-ins
+
+  /**
+   * This client's case and its team, fresh from the server.
+   *
+   * @return the case, with its client (this account) and caseworkers
+   * @throws SafehouseException {@code UNKNOWN_CASE} for a caseworker (see {@link #cases}); {@code
+   *     SERVER_UNAVAILABLE} if not connected
+   * @throws IOException if the connection breaks
+   */
+  public Case ownCase() throws IOException, SafehouseException {
+    if (duress) {
+      throw new SafehouseException(Reason.UNKNOWN_CASE, "No case.");
+    }
+    return caseConversation.team(null);
+  }
+
+  /**
+   * Writes to a case's one conversation: the text goes, end-to-end encrypted, to every device of
+   * the client and of every caseworker of the case but this account, with the team as the server
+   * has it now. Each recipient files it under the case ({@link ReceivedMessage#caseId}).
+   *
+   * @param caseId the case, 32 hex characters; null for a client's own case
+   * @param text the message text
+   * @param ttl how long the server keeps it for an offline member; null for the server default
+   * @return the message ids, one per member written to
+   * @throws NullPointerException if {@code text} is null
+   * @throws SafehouseException {@code UNKNOWN_CASE} for a case that is not this account's; for one
+   *     member that could not be written to, its reason (as {@link #sendText}), after the others
+   *     were written to
+   * @throws IOException if the connection breaks
+   */
+  public List<String> sendToCase(String caseId, String text, Duration ttl)
+      throws IOException, SafehouseException {
+    Objects.requireNonNull(text, "text");
+    if (duress) {
+      throw new SafehouseException(Reason.UNKNOWN_CASE, "No case.");
+    }
+    return caseConversation.send(caseId, text, ttl);
+  }
+
+  /**
+   * Checks in with the case team: a deliberate act of the person, never automatic. Every team
+   * member's devices are told (end-to-end encrypted) and the server records the time, which resets
+   * the case's check-in schedule.
+   *
+   * @return when the next check-in is due, or empty if the case has no schedule
+   * @throws SafehouseException {@code FORBIDDEN} for a caseworker; {@code SERVER_UNAVAILABLE} if
+   *     not connected
+   * @throws IOException if the connection breaks
+   */
+  public Optional<Instant> checkIn() throws IOException, SafehouseException {
+    return caseConversation.checkIn(duress);
+  }
+
+  /**
+   * Sets, changes, pauses or removes (with {@code every} zero) a case's check-in schedule, as a
+   * member of its team. The change is written to the server's audit log.
+   *
+   * @param caseId the case, 32 hex characters
+   * @param every how often the client must check in, at least one minute; zero removes the schedule
+   * @param grace how long after a due check-in the team is alerted
+   * @param deleteAfter zero, or how long after the alert the server deletes the client's account
+   *     and queue unless it checked in
+   * @param paused true to pause it (no alerts); resuming counts from then
+   * @return the schedule after the change
+   * @throws IllegalArgumentException for a negative duration
+   * @throws SafehouseException {@code UNKNOWN_CASE} for a case not yours; {@code PROTOCOL} for an
+   *     interval under one minute
+   * @throws IOException if the connection breaks
+   */
+  public CheckInSchedule setCheckInSchedule(
+      String caseId, Duration every, Duration grace, Duration deleteAfter, boolean paused)
+      throws IOException, SafehouseException {
+    return caseConversation.setSchedule(caseId, every, grace, deleteAfter, paused);
+  }
+
+  /**
+   * A case's check-in schedule.
+   *
+   * @param caseId the case, 32 hex characters; null for a client's own case
+   * @return the schedule ({@link CheckInSchedule#every} zero if it has none)
+   * @throws SafehouseException {@code UNKNOWN_CASE} for a case not yours
+   * @throws IOException if the connection breaks
+   */
+  public CheckInSchedule checkInSchedule(String caseId) throws IOException, SafehouseException {
+    return caseConversation.schedule(caseId);
+  }
+
+  /**
+   * The case alerts that arrived (check-ins, duress, missed check-ins, deletions), oldest first;
+   * each is returned once and leaves the home folder.
+   *
+   * @return the alerts waiting; empty if none
+   * @throws IOException if the home folder cannot be read or written
+   */
+  public List<CaseAlert> takeCaseAlerts() throws IOException {
+    if (duress) {
+      return java.util.Collections.emptyList();
+    }
+    return caseAlerts.take();
+  }
+
+  /**
+   * Hands every case alert to {@code listener} as it arrives, on the SDK's inbox thread, starting
+   * with those waiting; an alert leaves the home folder when the listener returns.
+   *
+   * @param listener called once per alert; replaces any earlier listener
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public void listenForCaseAlerts(Consumer<CaseAlert> listener) {
+    caseAlerts.listen(Objects.requireNonNull(listener, "listener"));
+    worker.submit(caseAlerts::deliverToListener);
   }
 
   /** The link to the server, for tests in this package. */
@@ -262,6 +392,9 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the connection breaks
    */
   public List<Contact> contacts() throws IOException, SafehouseException {
+    if (duress) {
+      return java.util.Collections.emptyList();
+    }
     return directory.contacts();
   }
 
@@ -273,6 +406,9 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the connection breaks
    */
   public List<Case> cases() throws IOException, SafehouseException {
+    if (duress) {
+      return java.util.Collections.emptyList();
+    }
     return casework.cases();
   }
 
@@ -402,6 +538,9 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the home folder cannot be read or written
    */
   public List<ReceivedMessage> receive(Duration wait) throws IOException, SafehouseException {
+    if (duress) {
+      return java.util.Collections.emptyList();
+    }
     List<ReceivedMessage> messages = inbox.receive(wait == null ? Duration.ZERO : wait);
     for (ReceivedMessage m : messages) {
       history.recordReceived(m);
@@ -566,7 +705,7 @@ public final class SafehouseClient implements AutoCloseable {
    * @return a view of the app's records
    */
   public AppData appData() {
-    return new AppData(local);
+    return duress ? new AppData(local, "app-decoy:") : new AppData(local);
   }
 
   /**
@@ -712,6 +851,9 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws IOException if the home folder cannot be read
    */
   public List<Attachment> attachments() throws IOException {
+    if (duress) {
+      return java.util.Collections.emptyList();
+    }
     return attachments.waiting();
   }
 
@@ -734,6 +876,10 @@ public final class SafehouseClient implements AutoCloseable {
    */
   public Path download(String attachmentId, Path target, TransferProgress progress)
       throws IOException, SafehouseException {
+    if (duress) {
+      throw new SafehouseException(
+          SafehouseException.Reason.ATTACHMENT_UNAVAILABLE, "no such received attachment");
+    }
     return attachments.download(attachmentId, target, progress);
   }
 
@@ -748,6 +894,25 @@ public final class SafehouseClient implements AutoCloseable {
   public void deleteAccount() throws IOException, SafehouseException {
     Enrollment.deleteAccount(link);
     wipe();
+  }
+
+  /**
+   * Sets a second, duress passphrase. Opening the home folder with it ({@link #open}) shows an
+   * empty client (no contacts, texts, history or alerts) and sends the case team a duress check-in,
+   * which the server cannot tell from an ordinary one; if {@code wipeOnDuress}, the home folder is
+   * then wiped. The home folder has the same files, of the same sizes, with or without a duress
+   * passphrase. Takes two key derivations (2-4 s).
+   *
+   * @param passphrase this home folder's passphrase
+   * @param duressPassphrase the duress passphrase, different from it; null removes it
+   * @param wipeOnDuress whether opening with the duress passphrase also wipes the home folder
+   * @throws WrongPassphraseException if {@code passphrase} is not this home folder's passphrase
+   * @throws IllegalArgumentException if both passphrases are the same
+   * @throws IOException if the key file cannot be written
+   */
+  public void setDuressPassphrase(char[] passphrase, char[] duressPassphrase, boolean wipeOnDuress)
+      throws IOException, WrongPassphraseException {
+    local.setDuressPassphrase(passphrase, duressPassphrase, wipeOnDuress);
   }
 
   /**
@@ -783,6 +948,7 @@ public final class SafehouseClient implements AutoCloseable {
   }
 
   private void shutdown() {
+    closed = true;
     link.close();
     worker.shutdown();
   }
@@ -791,6 +957,9 @@ public final class SafehouseClient implements AutoCloseable {
   private final class LinkEvents implements ServerLink.Events {
     @Override
     public void delivery(Connection connection, Delivery delivery) {
+      if (duress) {
+        return; // left on the server, unacknowledged, for the person's real unlock
+      }
       worker.submit(() -> inbox.process(connection, delivery));
     }
 
@@ -807,6 +976,11 @@ public final class SafehouseClient implements AutoCloseable {
     @Override
     public void backlogDelivered(Connection connection, BacklogDelivered notice) {
       worker.submit(() -> inbox.backlogDelivered(connection, notice));
+    }
+
+    @Override
+    public void checkInAlert(org.safehouse.protocol.wire.CheckInAlert alert) {
+      worker.submit(() -> CaseAlertAcks.storeAndAck(caseAlerts, link, caseConversation, alert));
     }
   }
 }

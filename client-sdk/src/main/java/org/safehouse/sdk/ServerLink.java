@@ -51,6 +51,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
 
     /** The server pushed all that was waiting for this device on {@code connection}. */
     void backlogDelivered(Connection connection, BacklogDelivered notice);
+
+    /** A check-in alert the server pushed. */
+    default void checkInAlert(org.safehouse.protocol.wire.CheckInAlert alert) {}
   }
 
   private final String secret;
@@ -277,6 +280,14 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
     Events e = events;
     if (e != null) {
       e.backlogDelivered(connection, notice);
+    }
+  }
+
+  @Override
+  public void serverEvent(Connection connection, org.safehouse.protocol.wire.ServerFrame frame) {
+    Events e = events;
+    if (e != null && frame.hasCheckInAlert()) {
+      e.checkInAlert(frame.getCheckInAlert());
     }
   }
 

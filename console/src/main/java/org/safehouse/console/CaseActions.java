@@ -68,7 +68,9 @@ final class CaseActions {
     Texts t = r.texts;
     String base = "/case/" + c.caseId() + "/";
     Html h = new Html().raw("<section class=\"team\"").attr("aria-labelledby", "team-title");
-    h.raw("><h2 id=\"team-title\">").text(t.t("team.title")).raw("</h2><ul id=\"team\">");
+    h.raw("><h2 id=\"team-title\">").text(t.t("team.title")).raw("</h2>");
+    h.raw("<p><a id=\"thread-link\"").attr("href", "/thread/" + c.caseId()).raw(">");
+    h.text(t.t("thread.link")).raw("</a></p><ul id=\"team\">");
     for (String m : c.team()) {
       boolean me = m.equals(s.client.account().accountId());
       h.raw("<li>").text(me ? t.t("cases.me") : s.label(m));

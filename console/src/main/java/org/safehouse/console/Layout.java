@@ -45,7 +45,12 @@ final class Layout {
           .text(t.t("lock.button"))
           .raw("</button></form>");
     }
-    h.raw("</header><main id=\"main\"><h1>").text(title).raw("</h1>").add(main);
+    h.raw("</header>");
+    if (unlocked) {
+      // Case alerts (check-ins, duress, missed check-ins), filled and refreshed live by the script.
+      h.raw("<div id=\"case-alerts\" aria-live=\"assertive\"></div>");
+    }
+    h.raw("<main id=\"main\"><h1>").text(title).raw("</h1>").add(main);
     h.raw("</main></body></html>");
     return h.toString();
   }

@@ -17,6 +17,7 @@ final class Pages implements WebServer.Handler {
   private final Events events;
   private final ConversationPages conversations;
   private final InvitePages invites;
+  private final CasePages casePages = new CasePages();
 
   Pages(Console console, Events events) {
     this.console = console;
@@ -73,6 +74,8 @@ final class Pages implements WebServer.Handler {
         WebServer.html(r.exchange, 200, caseList(r, s).toString());
       } else if (p.startsWith("/invite")) {
         invites.handle(r, s);
+      } else if (p.startsWith("/thread/") || p.equals("/alerts")) {
+        casePages.handle(r, s);
       } else if (p.startsWith("/c/") || p.startsWith("/case/")) {
         conversations.handle(r, s);
       } else {

@@ -31,10 +31,34 @@ final class Session {
   private volatile List<Case> cases = List.of();
   private volatile Map<String, Contact> contacts = Map.of();
   private volatile boolean online;
+  private final CaseThreads threads;
+  private final java.util.concurrent.CopyOnWriteArrayList<org.safehouse.sdk.CaseAlert> alerts =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   Session(SafehouseClient client, Events events) {
     this.client = client;
     this.events = events;
+    this.threads = new CaseThreads(client.appData());
+  }
+
+  /** The case conversations this console keeps. */
+  CaseThreads threads() {
+    return threads;
+  }
+
+  /** The case alerts since the console was unlocked, newest first (at most 20). */
+  List<org.safehouse.sdk.CaseAlert> alerts() {
+    return List.copyOf(alerts);
+  }
+
+  private void caseAlert(org.safehouse.sdk.CaseAlert a) {
+    alerts.add(0, a);
+    while (alerts.size() > 20) {
+      alerts.remove(alerts.size() - 1);
+    }
+    if (!stopped.get()) {
+      events.publish("alert", a.kind().name());
+    }
   }
 
   void start() {
@@ -57,10 +81,19 @@ final class Session {
                   client.history().purgeExpired();
                   client.listen(
                       m -> {
+                        if (m.caseId() != null) {
+                          try {
+                            threads.received(m);
+                          } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                          }
+                          events.publish("history", m.caseId());
+                        }
                         if (!contacts.containsKey(m.senderAccountId())) {
                           refreshQuietly();
                         }
                       });
+                  client.listenForCaseAlerts(this::caseAlert);
                   events.publish("state", "");
                   return;
                 } catch (IOException | SafehouseException | IllegalStateException e) {

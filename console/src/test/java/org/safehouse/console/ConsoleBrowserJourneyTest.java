@@ -269,6 +269,44 @@ class ConsoleBrowserJourneyTest {
 
   @Test
   @Order(8)
+  void theCaseThreadTheScheduleAndCheckInAndDuressAlertsAppearLive() throws Exception {
+    browser.open(base + "/c/" + cliClient);
+    browser.waitFor("#thread-link").click();
+    browser.waitFor("#schedule-form");
+    browser.find("#every").clear();
+    browser.find("#every").sendKeys("24");
+    browser.find("#grace").clear();
+    browser.find("#grace").sendKeys("2");
+    browser.find("#schedule-save").click();
+    browser.waitForText("#schedule-now", "every 24 h");
+
+    cli("client", "Case hello to everyone\n", "send-case");
+    browser.waitForText("#messages li.in", "Case hello to everyone");
+    sendFromBrowser("The team hears you.");
+    String received = cli("client", "", "receive", "--wait", "5").out();
+    assertTrue(received.contains("The team hears you."), received);
+
+    cli("client", "", "checkin");
+    browser.waitForText("#case-alerts", "checked in");
+    browser.screenshot("case-thread");
+
+    // The client's duress passphrase: the console shows a duress alert, unmistakably.
+    char[] real = Relay.PASSPHRASE.toCharArray();
+    try (SafehouseClient c = SafehouseClient.open(dir.resolve("client"), real)) {
+      c.setDuressPassphrase(real, "under duress".toCharArray(), false);
+    }
+    try (SafehouseClient decoy =
+        SafehouseClient.open(dir.resolve("client"), "under duress".toCharArray())) {
+      WebElement duress = browser.waitLong("#case-alerts .case-alert.duress");
+      assertTrue(duress.getText().startsWith("DURESS"), duress.getText());
+      assertEquals(List.of(), decoy.contacts());
+    }
+    browser.assertAccessible("case thread with a duress alert");
+    browser.screenshot("duress-alert");
+  }
+
+  @Test
+  @Order(9)
   void aCaseIsHandedOverToAColleague() throws Exception {
     browser.open(base + "/c/" + cliClient);
     // A colleague joins the team and leaves it again.
@@ -292,7 +330,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aCaseIsClosedOnlyWithTheTypedConfirmation() throws Exception {
     String peer = rawClient.accountId();
     browser.open(base + "/c/" + peer);
@@ -310,7 +348,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(9)
+  @Order(11)
   void aFileAttachedInTheBrowserArrivesAndAReceivedOneDownloadsWithProgress() throws Exception {
     String peer = colleague.account().accountId();
     byte[] form = ("VISA-FORM " + "x".repeat(150_000)).getBytes(StandardCharsets.US_ASCII);
@@ -360,7 +398,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(10)
+  @Order(12)
   void oneKeystrokeLocksAndALockedConsoleShowsNothing() throws Exception {
     browser.open(base + "/cases");
     browser.waitFor("#case-list");
@@ -375,7 +413,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(11)
+  @Order(13)
   void anOpenInviteIsListedWithItsExpiryAndOnceCancelledItsLinkEnrollsNobody() throws Exception {
     browser.open(base + "/invite");
     if (!browser.all("#passphrase").isEmpty()) {

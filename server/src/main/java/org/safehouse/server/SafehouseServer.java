@@ -26,6 +26,8 @@ import org.safehouse.server.blob.BlobService;
 import org.safehouse.server.blob.BlobSweeper;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.cases.Revocations;
+import org.safehouse.server.checkin.CheckInSweeper;
+import org.safehouse.server.checkin.CheckIns;
 import org.safehouse.server.config.HostPort;
 import org.safehouse.server.config.PushSettings;
 import org.safehouse.server.config.ServerConfig;
@@ -71,6 +73,7 @@ public final class SafehouseServer implements AutoCloseable {
   private RelayMetrics metrics = RelayMetrics.OFF;
   private MetricsEndpoint metricsEndpoint;
   private PushWiring push;
+  private CheckInSweeper checkInSweeper;
 
   private SafehouseServer(
       ServerConfig config,
@@ -135,6 +138,8 @@ public final class SafehouseServer implements AutoCloseable {
       DeliveryHub hub = pushWiring.hub();
       CaseTeams cases = new CaseTeams(store, clock, hub);
       RoutingPolicy policy = new RoutingPolicy();
+      CheckIns checkIns = new CheckIns(store, clock);
+      CheckInSweeper checkInSweeper = new CheckInSweeper(checkIns, hub);
       MessageService messages =
           new MessageService(
               store,
@@ -167,7 +172,8 @@ public final class SafehouseServer implements AutoCloseable {
                   readers,
                   config.retentionDefault(),
                   config.retentionMax(),
-                  config.quotas()));
+                  config.quotas()),
+              checkIns);
       RelayServer relay =
           RelayServer.start(config.listenSocketAddress(), ssl, services, random, secret);
       HostPort publicAddress = config.publicAddress();
@@ -195,6 +201,7 @@ public final class SafehouseServer implements AutoCloseable {
       server.relay = relay;
       server.push = pushWiring;
       server.blobSweeper = new BlobSweeper(store, clock);
+      server.checkInSweeper = checkInSweeper;
       server.metrics = metrics;
       if (prometheus != null) {
         server.metricsEndpoint =
@@ -221,6 +228,11 @@ public final class SafehouseServer implements AutoCloseable {
           FatalErrors.exitOnError(sweeper::sweepAndLog), every, every, TimeUnit.MILLISECONDS);
       scheduler.scheduleWithFixedDelay(
           FatalErrors.exitOnError(server.blobSweeper::sweepAndLog),
+          every,
+          every,
+          TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(
+          FatalErrors.exitOnError(checkInSweeper::sweepAndLog),
           every,
           every,
           TimeUnit.MILLISECONDS);
@@ -394,6 +406,11 @@ public final class SafehouseServer implements AutoCloseable {
   /** The sweeper of expired and abandoned attachment blobs. */
   public BlobSweeper blobSweeper() {
     return blobSweeper;
+  }
+
+  /** The sweeper that raises missed-check-in alerts (run every {@code sweeper.interval}). */
+  public CheckInSweeper checkInSweeper() {
+    return checkInSweeper;
   }
 
   public RelayStore store() {

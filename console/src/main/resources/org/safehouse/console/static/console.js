@@ -39,8 +39,15 @@
     // Whatever changed before this page's stream (re)opened is fetched when it opens.
     events.addEventListener('open', function () { refresh(''); });
     events.addEventListener('history', function (e) { refresh(e.data); });
+    events.addEventListener('alert', function () { replace('case-alerts', '/alerts'); });
   }
   function refresh(changed) {
+    if (document.getElementById('case-alerts') && changed === '') { replace('case-alerts', '/alerts'); }
+    if (page === 'thread') {
+      var thread = document.getElementById('messages');
+      var id = thread && thread.getAttribute('data-thread');
+      if (id && (changed === id || changed === '')) { replace('messages', '/thread/' + id + '/messages'); }
+    }
     if (page) {
       if (page === 'cases') {
         var q = document.getElementById('q');

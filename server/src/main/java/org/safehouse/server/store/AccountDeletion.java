@@ -44,6 +44,7 @@ final class AccountDeletion {
     }
     deleteInvitesCreatedBy(a.id());
     BlobStore.of(store).accountDeleted(tx, a.id());
+    CheckInStore.deleteAccount(tx, store, a);
     return removed;
   }
 
@@ -147,6 +148,7 @@ final class AccountDeletion {
     }
     tx.ledger().deviceDeleted(d);
     BlobStore.of(store).deviceDeleted(tx, d);
+    CheckInStore.deleteDevice(tx, store, d);
     tx.batch().delete(store.devicesCf(), prefix);
     tx.batch().delete(store.cursorsCf(), prefix);
     PushEndpoints.delete(tx, store, d);

@@ -33,7 +33,9 @@ final class ColumnFamilies {
     // Attachments (BlobStore): sealed records, sealed chunks, expiry and upload-deadline index.
     "blob-meta",
     "blob-chunks",
-    "blob-expiry"
+    "blob-expiry",
+    CheckInStore.SCHEDULES,
+    CheckInStore.ALERTS
   };
 
   private ColumnFamilies() {}

@@ -64,7 +64,8 @@ public final class StoreBackup {
           "cases",
           "invites",
           "audit",
-          "push");
+          "push",
+          CheckInStore.SCHEDULES);
   private static final Set<String> META =
       Set.of(
           new String(RelayStore.META_INITIALIZED, java.nio.charset.StandardCharsets.US_ASCII),

@@ -48,6 +48,8 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private final AccountSendLimiter sends;
   private final Responder responder;
   private final BlobRequests blobs;
+  private final CheckInRequests checkIns;
+  private AlertSession alerts;
   private DeviceAddress device;
   private DeliverySession delivery;
   private ChannelHandlerContext ctx;
@@ -61,6 +63,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     this.requests = new Requests(services);
     this.push = new PushRequests(services.push());
     this.invites = new InviteRequests(services);
+    this.checkIns = new CheckInRequests(services);
     this.sends = sends;
     this.responder = responder;
     this.blobs = new BlobRequests(services.blobs(), responder);
@@ -83,6 +86,10 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     this.device = device;
     delivery = services.newDeliverySession(device, ctx.executor(), new Sink());
     delivery.start();
+    if (services.checkIns() != null) {
+      alerts = new AlertSession(services.checkIns(), device, ctx);
+      alerts.start(services.readers());
+    }
     services
         .keys()
         .status(device)
@@ -140,6 +147,16 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
       case GET_PUSH_SERVER_KEY -> call(id, push::serverKey);
       case LIST_INVITES -> call(id, () -> invites.list(device));
       case CANCEL_INVITE -> call(id, () -> invites.cancel(device, frame.getCancelInvite()));
+      case MY_CASE -> call(id, () -> checkIns.myCase(device));
+      case SET_CHECK_IN_SCHEDULE ->
+          call(id, () -> checkIns.set(device, frame.getSetCheckInSchedule()));
+      case GET_CHECK_IN_SCHEDULE ->
+          call(id, () -> checkIns.get(device, frame.getGetCheckInSchedule()));
+      case CHECK_IN -> call(id, () -> checkIns.checkIn(device));
+      case ACK_CHECK_IN_ALERTS ->
+          call(
+              id,
+              () -> checkIns.acknowledge(device, frame.getAckCheckInAlerts().getAlertIdsList()));
       default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }
@@ -240,6 +257,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     if (delivery != null) {
       delivery.close();
+    }
+    if (alerts != null) {
+      alerts.close();
     }
     super.channelInactive(ctx);
   }

@@ -9,6 +9,7 @@ import org.safehouse.server.account.Enrollment;
 import org.safehouse.server.account.Invites;
 import org.safehouse.server.blob.BlobService;
 import org.safehouse.server.cases.CaseTeams;
+import org.safehouse.server.checkin.CheckIns;
 import org.safehouse.server.config.Limits;
 import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.DeliveryHub;
@@ -41,9 +42,10 @@ public record Services(
     Limits limits,
     RelayMetrics metrics,
     PushService push,
-    BlobService blobs) {
+    BlobService blobs,
+    CheckIns checkIns) {
 
-  /** Services without push wake-ups or attachments. */
+  /** Services without push wake-ups, attachments or check-ins (those requests are refused). */
   public Services(
       RelayStore store,
       Enrollment enrollment,
@@ -72,6 +74,7 @@ public record Services(
         clock,
         limits,
         metrics,
+        null,
         null,
         null);
   }

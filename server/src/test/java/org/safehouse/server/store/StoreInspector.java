@@ -127,4 +127,29 @@ public final class StoreInspector {
     }
     return -1;
   }
+
+  /** The names of the store's column families, in order. */
+  public static List<String> families(RelayStore store) throws RocksDBException {
+    List<String> out = new ArrayList<>();
+    for (ColumnFamilyHandle h : store.families()) {
+      out.add(new String(h.getName(), StandardCharsets.US_ASCII));
+    }
+    return out;
+  }
+
+  /** Calls {@code each} with every key and value of a column family, in key order. */
+  public static void forEach(
+      RelayStore store, String family, java.util.function.BiConsumer<byte[], byte[]> each)
+      throws RocksDBException {
+    for (ColumnFamilyHandle h : store.families()) {
+      if (new String(h.getName(), StandardCharsets.US_ASCII).equals(family)) {
+        try (RocksIterator it = store.db().newIterator(h)) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            each.accept(it.key(), it.value());
+          }
+          it.status();
+        }
+      }
+    }
+  }
 }

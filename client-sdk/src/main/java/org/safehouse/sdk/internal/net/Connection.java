@@ -80,6 +80,9 @@ public final class Connection implements AutoCloseable {
 
     /** Everything that was waiting for this device has been pushed (once per connection). */
     default void backlogDelivered(Connection connection, BacklogDelivered notice) {}
+
+    /** A server frame of a kind this class does not handle itself (a check-in alert). */
+    default void serverEvent(Connection connection, ServerFrame frame) {}
   }
 
   /**
@@ -401,7 +404,7 @@ public final class Connection implements AutoCloseable {
         case PREKEYS_LOW -> listener.prekeysLow(Connection.this, f.getPrekeysLow());
         case BACKLOG_DELIVERED ->
             listener.backlogDelivered(Connection.this, f.getBacklogDelivered());
-        default -> {}
+        default -> listener.serverEvent(Connection.this, f);
       }
     }
 

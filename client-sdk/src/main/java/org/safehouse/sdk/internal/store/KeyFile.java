@@ -23,11 +23,39 @@ import org.safehouse.sdk.WrongPassphraseException;
  * | 4     | 1   | 4    | 4    | 4    | 1      | 16   | 12    | 2      | 32 + 16 tag          |
  * +-------+-----+------+------+------+--------+------+-------+--------+---------------------+
  * |&lt;------------------- header: AAD of the wrap ----------------&gt;|
+ * followed by the second slot:
+ * +-------+--------+---------------------+
+ * | nonce | wrapLen| AES-GCM(dataKey)     |   AAD: header + "duress-keep" or "duress-wipe"
+ * | 12    | 2      | 32 + 16 tag          |
+ * +-------+--------+---------------------+
  * </pre>
  *
- * The header is authenticated, so a file whose parameters were altered does not unlock.
+ * The header is authenticated, so a file whose parameters were altered does not unlock. The second
+ * slot wraps the same data key under the duress passphrase (same salt), or holds random bytes of
+ * the same length when no duress passphrase is set: nobody without the duress passphrase can tell
+ * which. Files written before the slot existed are read too (then {@code nonce2} is null).
  */
-record KeyFile(KdfParameters kdf, byte[] salt, byte[] nonce, byte[] wrappedKey) {
+record KeyFile(
+    KdfParameters kdf,
+    byte[] salt,
+    byte[] nonce,
+    byte[] wrappedKey,
+    byte[] nonce2,
+    byte[] wrapped2) {
+  /** How a passphrase unlocked the store. */
+  enum Unlock {
+    NORMAL,
+    DURESS_KEEP,
+    DURESS_WIPE
+  }
+
+  /** The data key and how it was unlocked. */
+  record Unlocked(byte[] dataKey, Unlock mode) {}
+
+  private static final byte[] DURESS_KEEP =
+      "duress-keep".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] DURESS_WIPE =
+      "duress-wipe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   static final int SALT_BYTES = 16;
 
   private static final int MAGIC = 0x53484B31; // "SHK1"
@@ -43,7 +71,7 @@ record KeyFile(KdfParameters kdf, byte[] salt, byte[] nonce, byte[] wrappedKey) 
     try {
       byte[] wrapped = Aead.seal(wrappingKey, nonce, dataKey, header);
       System.arraycopy(dataKey, 0, dataKeyOut, 0, Aead.KEY_BYTES);
-      return new KeyFile(kdf, salt, nonce, wrapped);
+      return new KeyFile(kdf, salt, nonce, wrapped, null, null).withEmptyDuressSlot();
     } finally {
       Arrays.fill(wrappingKey, (byte) 0);
       Arrays.fill(dataKey, (byte) 0);
@@ -56,15 +84,71 @@ record KeyFile(KdfParameters kdf, byte[] salt, byte[] nonce, byte[] wrappedKey) 
    * @throws WrongPassphraseException if the passphrase does not unwrap the key
    */
   byte[] unwrap(char[] passphrase) throws WrongPassphraseException {
+    return unlock(passphrase).dataKey();
+  }
+
+  /**
+   * Returns the data key and which slot the passphrase opened: one key derivation, then each slot.
+   *
+   * @throws WrongPassphraseException if the passphrase opens neither slot
+   */
+  Unlocked unlock(char[] passphrase) throws WrongPassphraseException {
     byte[] wrappingKey = deriveWrappingKey(passphrase, kdf, salt);
+    byte[] header = header(kdf, salt);
     try {
-      return Aead.open(wrappingKey, nonce, wrappedKey, header(kdf, salt));
-    } catch (AEADBadTagException e) {
+      try {
+        return new Unlocked(Aead.open(wrappingKey, nonce, wrappedKey, header), Unlock.NORMAL);
+      } catch (AEADBadTagException e) {
+        // not the passphrase: perhaps the duress one
+      }
+      if (nonce2 != null) {
+        for (Unlock mode : new Unlock[] {Unlock.DURESS_KEEP, Unlock.DURESS_WIPE}) {
+          try {
+            byte[] aad = concat(header, mode == Unlock.DURESS_KEEP ? DURESS_KEEP : DURESS_WIPE);
+            return new Unlocked(Aead.open(wrappingKey, nonce2, wrapped2, aad), mode);
+          } catch (AEADBadTagException e) {
+            // try the other
+          }
+        }
+      }
       throw new WrongPassphraseException(
           "Wrong passphrase: it does not unlock this store (or its key file is damaged)");
     } finally {
       Arrays.fill(wrappingKey, (byte) 0);
     }
+  }
+
+  /** This file with the second slot filled with random bytes (no duress passphrase). */
+  KeyFile withEmptyDuressSlot() {
+    return new KeyFile(
+        kdf,
+        salt,
+        nonce,
+        wrappedKey,
+        Aead.randomBytes(Aead.NONCE_BYTES),
+        Aead.randomBytes(Aead.KEY_BYTES + Aead.TAG_BYTES));
+  }
+
+  /** This file with the second slot wrapping {@code dataKey} under {@code duress}. */
+  KeyFile withDuressSlot(char[] duress, byte[] dataKey, boolean wipe) {
+    byte[] wrappingKey = deriveWrappingKey(duress, kdf, salt);
+    try {
+      byte[] n = Aead.randomBytes(Aead.NONCE_BYTES);
+      byte[] aad = concat(header(kdf, salt), wipe ? DURESS_WIPE : DURESS_KEEP);
+      return new KeyFile(kdf, salt, nonce, wrappedKey, n, Aead.seal(wrappingKey, n, dataKey, aad));
+    } finally {
+      Arrays.fill(wrappingKey, (byte) 0);
+    }
+  }
+
+  boolean hasSecondSlot() {
+    return nonce2 != null;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   static KeyFile read(Path file) throws IOException {
@@ -81,13 +165,22 @@ record KeyFile(KdfParameters kdf, byte[] salt, byte[] nonce, byte[] wrappedKey) 
       byte[] salt = readUpTo(in, in.readUnsignedByte());
       byte[] nonce = readUpTo(in, Aead.NONCE_BYTES);
       byte[] wrapped = readUpTo(in, in.readUnsignedShort());
+      byte[] nonce2 = null;
+      byte[] wrapped2 = null;
+      if (in.available() != 0) {
+        nonce2 = readUpTo(in, Aead.NONCE_BYTES);
+        wrapped2 = readUpTo(in, in.readUnsignedShort());
+      }
       if (salt.length < SALT_BYTES
           || nonce.length != Aead.NONCE_BYTES
           || wrapped.length != Aead.KEY_BYTES + Aead.TAG_BYTES
+          || nonce2 != null
+              && (nonce2.length != Aead.NONCE_BYTES
+                  || wrapped2.length != Aead.KEY_BYTES + Aead.TAG_BYTES)
           || in.available() != 0) {
         throw new IOException("Truncated or malformed key file: " + file);
       }
-      return new KeyFile(kdf, salt, nonce, wrapped);
+      return new KeyFile(kdf, salt, nonce, wrapped, nonce2, wrapped2);
     } catch (IllegalArgumentException e) {
       throw new IOException("Malformed key file " + file + ": " + e.getMessage(), e);
     }
@@ -114,6 +207,11 @@ record KeyFile(KdfParameters kdf, byte[] salt, byte[] nonce, byte[] wrappedKey) 
       out.write(nonce);
       out.writeShort(wrappedKey.length);
       out.write(wrappedKey);
+      if (nonce2 != null) {
+        out.write(nonce2);
+        out.writeShort(wrapped2.length);
+        out.write(wrapped2);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

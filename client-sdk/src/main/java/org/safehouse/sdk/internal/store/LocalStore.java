@@ -56,6 +56,7 @@ public final class LocalStore implements AutoCloseable {
   private FileChannel lockChannel;
   private FileLock lock;
   private boolean closed;
+  private KeyFile.Unlock duress = KeyFile.Unlock.NORMAL;
 
   private LocalStore(Path home, byte[] dataKey, FileChannel lockChannel, FileLock lock) {
     this.home = home;
@@ -132,10 +133,17 @@ public final class LocalStore implements AutoCloseable {
     FileChannel lockChannel = openLockChannel(home);
     try {
       FileLock lock = acquireLock(lockChannel, home);
-      byte[] dataKey = KeyFile.read(keyFile).unwrap(passphrase);
+      KeyFile file = KeyFile.read(keyFile);
+      KeyFile.Unlocked unlocked = file.unlock(passphrase);
+      byte[] dataKey = unlocked.dataKey();
       LocalStore store;
       try {
+        if (!file.hasSecondSlot()) {
+          // A store from before duress passphrases: every key file has both slots now.
+          AtomicFiles.write(keyFile, file.withEmptyDuressSlot().encode());
+        }
         store = new LocalStore(home, dataKey, lockChannel, lock);
+        store.duress = unlocked.mode();
       } finally {
         Arrays.fill(dataKey, (byte) 0);
       }
@@ -145,6 +153,54 @@ public final class LocalStore implements AutoCloseable {
     } catch (IOException | WrongPassphraseException | RuntimeException e) {
       lockChannel.close();
       throw e;
+    }
+  }
+
+  /** True if the store was opened with its duress passphrase (see {@link #setDuressPassphrase}). */
+  public boolean openedUnderDuress() {
+    return duress != KeyFile.Unlock.NORMAL;
+  }
+
+  /** True if it was opened with a duress passphrase that asks for the store to be wiped. */
+  public boolean duressWipes() {
+    return duress == KeyFile.Unlock.DURESS_WIPE;
+  }
+
+  /**
+   * Sets (or, with {@code duressPassphrase} null, removes) a second, duress passphrase: it unlocks
+   * the same store, and {@link #openedUnderDuress} then says so. The key file keeps its size and
+   * name either way: its second slot holds random bytes when no duress passphrase is set, so the
+   * home folder does not show whether one is. Two key derivations (2-4 s).
+   *
+   * @param passphrase the store's passphrase, to prove the caller may
+   * @param duressPassphrase the duress passphrase, different from {@code passphrase}; or null
+   * @param wipe whether unlocking with the duress passphrase should also wipe the store
+   * @throws WrongPassphraseException if {@code passphrase} is not the store's (normal) passphrase
+   * @throws IllegalArgumentException if both passphrases are the same
+   * @throws IOException if the key file cannot be read or written
+   */
+  public synchronized void setDuressPassphrase(
+      char[] passphrase, char[] duressPassphrase, boolean wipe)
+      throws IOException, WrongPassphraseException {
+    ensureOpen();
+    if (duressPassphrase != null && Arrays.equals(passphrase, duressPassphrase)) {
+      throw new IllegalArgumentException("the duress passphrase must differ from the passphrase");
+    }
+    Path keyFile = home.resolve(KEY_FILE);
+    KeyFile file = KeyFile.read(keyFile);
+    KeyFile.Unlocked unlocked = file.unlock(passphrase);
+    try {
+      if (unlocked.mode() != KeyFile.Unlock.NORMAL) {
+        throw new WrongPassphraseException(
+            "Wrong passphrase: it does not unlock this store (or its key file is damaged)");
+      }
+      KeyFile after =
+          duressPassphrase == null
+              ? file.withEmptyDuressSlot()
+              : file.withDuressSlot(duressPassphrase, unlocked.dataKey(), wipe);
+      AtomicFiles.write(keyFile, after.encode());
+    } finally {
+      Arrays.fill(unlocked.dataKey(), (byte) 0);
     }
   }
 
