@@ -61,13 +61,27 @@ class StoreUpgradeTest {
             "the case from release 0.1 still routes");
       }
     }
-    assertFalse(Files.exists(fixture.data().resolve("checkpoints")), "format 1 needs no upgrade");
+    // Format 2 added column families. The checkpoint taken before the upgrade is the store as
+    // release 0.1 left it, without them, so that release can still open it.
+    java.util.List<Path> checkpoints;
+    try (java.util.stream.Stream<Path> s = Files.list(fixture.data().resolve("checkpoints"))) {
+      checkpoints = s.toList();
+    }
+    assertEquals(1, checkpoints.size(), checkpoints.toString());
+    assertTrue(checkpoints.get(0).getFileName().toString().startsWith("before-format-1-"));
+    java.util.Set<String> before = StoreFormats.families(checkpoints.get(0));
+    java.util.Set<String> after = StoreFormats.families(fixture.data().resolve("store"));
+    assertFalse(before.contains("push"), before.toString());
+    assertTrue(after.containsAll(before) && after.contains("push"), after.toString());
+    assertFalse(StoreFormats.stamped(checkpoints.get(0)), "the checkpoint is not stamped");
   }
 
   @Test
   void thisServerRefusesAStoreOfANewerFormatWithOneLineAndExitCode65() throws Exception {
     Path data = dir.resolve("data");
     StoreFormats.makeNewer(data.resolve("store"), StoreFormat.CURRENT + 1);
+    // A newer release may also have added a family this one does not know: still one line.
+    StoreFormats.addFamily(data.resolve("store"), "from-a-newer-release");
     ChildServer.Result r =
         ChildServer.run(
             dir,

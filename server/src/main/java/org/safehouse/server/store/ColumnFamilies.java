@@ -2,7 +2,9 @@ package org.safehouse.server.store;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -11,7 +13,9 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
 
 /** The store's column families, in the order of {@link RelayStore}'s handles, and their options. */
 final class ColumnFamilies {
@@ -65,6 +69,72 @@ final class ColumnFamilies {
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII), cfo));
     }
     return descriptors;
+  }
+
+  /**
+   * The families an existing store in {@code dir} has, to open before anything else: the known ones
+   * with this build's options (from {@code known}), and any this build does not know (a newer
+   * server made them) with default options, so that the store can be opened and its format read and
+   * refused in one clear line. A family this build knows and the store lacks is not among them: it
+   * is created by {@link #completed} after the format check and the upgrade's checkpoint, so that
+   * the checkpoint is the store exactly as the older server left it (and that server can open it).
+   */
+  static List<ColumnFamilyDescriptor> present(
+      java.nio.file.Path dir, List<ColumnFamilyDescriptor> known, List<ColumnFamilyOptions> options)
+      throws RocksDBException {
+    Set<String> names = new HashSet<>();
+    try (Options o = new Options()) {
+      for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
+        names.add(new String(name, StandardCharsets.US_ASCII));
+      }
+    }
+    List<ColumnFamilyDescriptor> open = new ArrayList<>();
+    for (ColumnFamilyDescriptor d : known) {
+      if (names.remove(new String(d.getName(), StandardCharsets.US_ASCII))) {
+        open.add(d);
+      }
+    }
+    for (String unknown : names) {
+      ColumnFamilyOptions cfo = new ColumnFamilyOptions();
+      options.add(cfo);
+      open.add(new ColumnFamilyDescriptor(unknown.getBytes(StandardCharsets.US_ASCII), cfo));
+    }
+    return open;
+  }
+
+  /**
+   * The handles in {@link #NAMES} order: those {@code opened} (for {@code openedDescriptors}), and
+   * a new family for each known one the store lacked. Handles of families this build does not know
+   * are closed (their data is left as it is).
+   */
+  static List<ColumnFamilyHandle> completed(
+      RocksDB db,
+      List<ColumnFamilyDescriptor> known,
+      List<ColumnFamilyDescriptor> openedDescriptors,
+      List<ColumnFamilyHandle> opened)
+      throws RocksDBException {
+    List<ColumnFamilyHandle> ordered = new ArrayList<>();
+    List<ColumnFamilyHandle> unused = new ArrayList<>(opened);
+    for (ColumnFamilyDescriptor d : known) {
+      ColumnFamilyHandle handle = null;
+      for (int i = 0; i < openedDescriptors.size(); i++) {
+        if (java.util.Arrays.equals(openedDescriptors.get(i).getName(), d.getName())) {
+          handle = opened.get(i);
+        }
+      }
+      if (handle == null) {
+        handle = db.createColumnFamily(d);
+        opened.add(handle);
+      } else {
+        unused.remove(handle);
+      }
+      ordered.add(handle);
+    }
+    for (ColumnFamilyHandle h : unused) {
+      opened.remove(h);
+      h.close();
+    }
+    return ordered;
   }
 
   /** Closes what an open made, in reverse order; {@code db} may be null. */

@@ -33,6 +33,11 @@ class StoreFormatTest {
     return data.resolve("store");
   }
 
+  /** Format 1, the first: a build before any step. */
+  private static StoreFormat formatOne() {
+    return new StoreFormat(1, List.of());
+  }
+
   /** Format 2 of a test-only registry: its one step writes a marker into the meta family. */
   private static StoreFormat formatTwo() {
     StoreFormat.Step oneToTwo = (db, families) -> db.put(families.get(0), MARKER, new byte[] {2});
@@ -45,7 +50,7 @@ class StoreFormatTest {
 
   /** A store as release 0.1 left it: no format stamp. */
   private void makeUnstamped() throws Exception {
-    try (RelayStore store = open(StoreFormat.RELEASE)) {
+    try (RelayStore store = open(formatOne())) {
       addStaff(store);
       store.db().delete(store.metaCf(), StoreFormat.META_FORMAT);
     }
@@ -54,7 +59,7 @@ class StoreFormatTest {
   @Test
   void aStoreWithoutAVersionIsFormatOneAndIsStampedWithoutACheckpoint() throws Exception {
     makeUnstamped();
-    try (RelayStore store = open(StoreFormat.RELEASE)) {
+    try (RelayStore store = open(formatOne())) {
       assertEquals(1, StoreFormat.read(store.db(), store.metaCf()));
       assertArrayEquals(
           StoreFormat.encode(1), store.db().get(store.metaCf(), StoreFormat.META_FORMAT));
@@ -80,7 +85,7 @@ class StoreFormatTest {
     // a store (a copy, so this open does not stamp the checkpoint itself).
     Path copy = data.resolve("copy");
     copyTree(checkpoints.get(0), copy);
-    try (RelayStore old = RelayStore.open(copy, KeyStorage.DISK, clock, StoreFormat.RELEASE)) {
+    try (RelayStore old = RelayStore.open(copy, KeyStorage.DISK, clock, formatOne())) {
       assertNull(old.db().get(old.metaCf(), MARKER));
       assertEquals(1, old.counters().accounts());
     }
@@ -99,7 +104,7 @@ class StoreFormatTest {
       addStaff(store);
     }
     StoreFormat.NewerStoreException e =
-        assertThrows(StoreFormat.NewerStoreException.class, () -> open(StoreFormat.RELEASE));
+        assertThrows(StoreFormat.NewerStoreException.class, () -> open(formatOne()));
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
     assertTrue(
         e.getMessage().contains("store format 2; this one reads formats up to 1"), e.getMessage());

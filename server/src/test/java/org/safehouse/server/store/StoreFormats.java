@@ -59,4 +59,40 @@ public final class StoreFormats {
     RelayStore.open(dir, KeyStorage.DISK, Clock.systemUTC(), new StoreFormat(format, steps))
         .close();
   }
+
+  /** The column families of the closed store in {@code dir}. */
+  public static java.util.Set<String> families(Path dir) throws RocksDBException {
+    org.rocksdb.RocksDB.loadLibrary();
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+      for (byte[] name : org.rocksdb.RocksDB.listColumnFamilies(o, dir.toString())) {
+        names.add(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Adds an empty column family {@code name} to the closed store in {@code dir}, as a newer release
+   * that added one would.
+   */
+  public static void addFamily(Path dir, String name) throws RocksDBException {
+    org.rocksdb.RocksDB.loadLibrary();
+    List<org.rocksdb.ColumnFamilyDescriptor> descriptors = new java.util.ArrayList<>();
+    for (String f : families(dir)) {
+      descriptors.add(
+          new org.rocksdb.ColumnFamilyDescriptor(
+              f.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+    List<org.rocksdb.ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+    try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions();
+        org.rocksdb.RocksDB db =
+            org.rocksdb.RocksDB.open(o, dir.toString(), descriptors, handles)) {
+      db.createColumnFamily(
+              new org.rocksdb.ColumnFamilyDescriptor(
+                  name.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+          .close();
+      handles.forEach(org.rocksdb.ColumnFamilyHandle::close);
+    }
+  }
 }
