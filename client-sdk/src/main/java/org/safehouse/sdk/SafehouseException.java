@@ -60,7 +60,13 @@ public final class SafehouseException extends Exception {
      * The server speaks a protocol version this SDK does not (its challenge offered another one):
      * nothing was sent to it. Update the app; the client does not reconnect by itself.
      */
-    PROTOCOL_UNSUPPORTED
+    PROTOCOL_UNSUPPORTED,
+    /** The link code is not one a new device shows, or that device's link was not approved. */
+    LINK_INVALID,
+    /** The account already has as many devices as the server allows for its role. */
+    DEVICE_LIMIT,
+    /** Unlinking the account's only device; delete the account instead. */
+    LAST_DEVICE
   }
 
   private final Reason reason;

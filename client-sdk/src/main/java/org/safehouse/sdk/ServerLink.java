@@ -457,6 +457,15 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
       case RATE_LIMITED ->
           new SafehouseException(
               Reason.RATE_LIMITED, "Too many requests; wait a moment and try again.");
+      case DEVICE_LIMIT ->
+          new SafehouseException(
+              Reason.DEVICE_LIMIT,
+              "This account already has as many devices as the server allows for its role; unlink"
+                  + " one first ('devices').");
+      case LAST_DEVICE ->
+          new SafehouseException(
+              Reason.LAST_DEVICE,
+              "This is the account's only device; to stop using it, delete the account instead.");
       case UNAVAILABLE, INTERNAL ->
           new SafehouseException(
               Reason.SERVER_UNAVAILABLE,

@@ -73,6 +73,8 @@ final class Pages implements WebServer.Handler {
         WebServer.html(r.exchange, 200, caseList(r, s).toString());
       } else if (p.startsWith("/invite")) {
         invites.handle(r, s);
+      } else if (p.equals("/devices") || p.startsWith("/devices/")) {
+        new DevicePages().handle(r, s);
       } else if (p.startsWith("/c/") || p.startsWith("/case/")) {
         conversations.handle(r, s);
       } else {

@@ -17,7 +17,11 @@ public final class Refusal extends Exception {
     FORBIDDEN,
     UNKNOWN_CASE,
     LAST_CASEWORKER,
-    MAILBOX_FULL
+    MAILBOX_FULL,
+    // Linked devices (issue 15).
+    DEVICE_LIMIT,
+    DEVICE_LIST_STALE,
+    LAST_DEVICE
   }
 
   /** One answer for "no such case" and "not on its team", so case ids cannot be probed. */

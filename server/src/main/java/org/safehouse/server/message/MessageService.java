@@ -122,6 +122,10 @@ public final class MessageService {
             throw Refusal.unknownAccount();
           }
           int[] wanted = to.get().deviceIds();
+          if (recipient.equals(sender.account())) {
+            // A copy for this account's other devices (issue 15): never one for the sender.
+            wanted = Arrays.stream(wanted).filter(d -> d != sender.deviceId()).toArray();
+          }
           int[] given = copies.stream().mapToInt(Copy::deviceId).sorted().toArray();
           if (!Arrays.equals(wanted, given)) {
             throw Refusal.deviceMismatch(wanted);

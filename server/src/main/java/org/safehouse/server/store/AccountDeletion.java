@@ -43,6 +43,7 @@ final class AccountDeletion {
       removed += deleteQueuedFrom(a.id());
     }
     deleteInvitesCreatedBy(a.id());
+    DeviceRecords.deleteAccount(tx, store, a.id());
     return removed;
   }
 

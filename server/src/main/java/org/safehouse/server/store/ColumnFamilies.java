@@ -28,7 +28,9 @@ final class ColumnFamilies {
     "caseload",
     "cases",
     "audit",
-    "mailbox-usage"
+    "mailbox-usage",
+    DeviceRecords.LISTS,
+    DeviceRecords.LINKS
   };
 
   private ColumnFamilies() {}

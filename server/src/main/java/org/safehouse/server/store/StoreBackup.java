@@ -63,7 +63,8 @@ public final class StoreBackup {
           "caseload",
           "cases",
           "invites",
-          "audit");
+          "audit",
+          DeviceRecords.LISTS);
   private static final Set<String> META =
       Set.of(
           new String(RelayStore.META_INITIALIZED, java.nio.charset.StandardCharsets.US_ASCII),

@@ -43,6 +43,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
 
   private final Services services;
   private final Requests requests;
+  private final DeviceRequests deviceRequests;
   private final AccountSendLimiter sends;
   private final Responder responder;
   private DeviceAddress device;
@@ -56,6 +57,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   RequestRouter(Services services, AccountSendLimiter sends, Responder responder) {
     this.services = services;
     this.requests = new Requests(services);
+    this.deviceRequests = new DeviceRequests(services);
     this.sends = sends;
     this.responder = responder;
   }
@@ -125,6 +127,13 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
           call(id, () -> requests.removeCaseworker(device, frame.getRemoveCaseworker()));
       case HAND_OVER -> call(id, () -> requests.handOver(device, frame.getHandOver()));
       case CLOSE_CASE -> call(id, () -> requests.closeCase(device, frame.getCloseCase()));
+      case LINK_DEVICE ->
+          responder.refuse(id, ErrorCode.ALREADY_AUTHENTICATED, "already authenticated");
+      case LIST_DEVICES -> call(id, () -> deviceRequests.list(device));
+      case APPROVE_LINK -> call(id, () -> deviceRequests.approve(device, frame.getApproveLink()));
+      case UNLINK_DEVICE -> call(id, () -> deviceRequests.unlink(device, frame.getUnlinkDevice()));
+      case PUBLISH_DEVICE_LIST ->
+          call(id, () -> deviceRequests.publish(device, frame.getPublishDeviceList()));
       default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }

@@ -112,6 +112,9 @@ final class Responder {
         case UNKNOWN_CASE -> b.setError(ErrorCode.UNKNOWN_CASE);
         case LAST_CASEWORKER -> b.setError(ErrorCode.LAST_CASEWORKER);
         case MAILBOX_FULL -> b.setError(ErrorCode.MAILBOX_FULL);
+        case DEVICE_LIMIT -> b.setError(ErrorCode.DEVICE_LIMIT);
+        case DEVICE_LIST_STALE -> b.setError(ErrorCode.DEVICE_LIST_STALE);
+        case LAST_DEVICE -> b.setError(ErrorCode.LAST_DEVICE);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {
