@@ -28,9 +28,21 @@ public final class StoreFormats {
     org.rocksdb.DBOptions dbo = new org.rocksdb.DBOptions();
     org.rocksdb.RocksDB db = null;
     try {
-      db =
-          org.rocksdb.RocksDB.openReadOnly(
-              dbo, dir.toString(), ColumnFamilies.describe(cache, cfos), handles);
+      // Only the families the store has: an older store lacks those added since.
+      java.util.Set<String> existing = new java.util.HashSet<>();
+      try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+        for (byte[] name : org.rocksdb.RocksDB.listColumnFamilies(o, dir.toString())) {
+          existing.add(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
+        }
+      }
+      java.util.List<org.rocksdb.ColumnFamilyDescriptor> present = new java.util.ArrayList<>();
+      for (org.rocksdb.ColumnFamilyDescriptor d : ColumnFamilies.describe(cache, cfos)) {
+        if (existing.contains(
+            new String(d.getName(), java.nio.charset.StandardCharsets.US_ASCII))) {
+          present.add(d);
+        }
+      }
+      db = org.rocksdb.RocksDB.openReadOnly(dbo, dir.toString(), present, handles);
       return db.get(handles.get(0), StoreFormat.META_FORMAT) != null;
     } finally {
       ColumnFamilies.closeAll(handles, db, dbo, cfos, cache);
