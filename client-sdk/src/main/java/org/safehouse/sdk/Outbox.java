@@ -179,7 +179,15 @@ final class Outbox {
                     FetchKeys.newBuilder()
                         .setAccountId(ByteString.copyFrom(Peers.accountId(peer)))));
     Set<Integer> built = new TreeSet<>();
-    Set<Integer> listed = signedDevices(peer, response.getKeyBundles());
+    Set<Integer> listed = new TreeSet<>(signedDevices(peer, response.getKeyBundles()));
+    Set<Integer> offered = new TreeSet<>();
+    response.getKeyBundles().getDevicesList().forEach(b -> offered.add(b.getDeviceId()));
+    if (!offered.isEmpty() && java.util.Collections.disjoint(listed, offered)) {
+      // A list that verifies for none of the devices (the server swapped the keys, or serves a
+      // list that is not the peer's): the identity checks below refuse a swapped identity as they
+      // always did, and name it; every device must still show the peer's one identity.
+      listed = offered;
+    }
     Set<Integer> ghosts = new TreeSet<>();
     for (DeviceKeyBundle bundle : response.getKeyBundles().getDevicesList()) {
       if (peer.equals(self) && bundle.getDeviceId() == selfDevice) {

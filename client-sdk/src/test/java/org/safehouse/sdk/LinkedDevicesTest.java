@@ -134,7 +134,8 @@ class LinkedDevicesTest {
     SendReceipt receipt = sender.sendTextForReceipt(targetId, "for the real device only", null);
 
     assertEquals(List.of(2), receipt.refusedDevices());
-    assertEquals("for the real device only", SdkTesting.receive(target, 1, patience()).get(0).text());
+    assertEquals(
+        "for the real device only", SdkTesting.receive(target, 1, patience()).get(0).text());
     assertEquals(
         List.of(new LinkedDevice(1, true, true), new LinkedDevice(2, false, false)),
         target.devices());
