@@ -24,6 +24,8 @@ import org.safehouse.server.account.AccountId;
 import org.safehouse.server.account.AccountRecord;
 import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.store.DeviceRecords;
+import org.safehouse.server.store.WriteOp;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
@@ -101,6 +103,21 @@ class LinkedDevicesTest {
     assertEquals(
         Reason.LAST_DEVICE,
         assertThrows(SafehouseException.class, () -> phone.unlinkDevice(1)).reason());
+    // Nothing of the unlinked device is left on the server; the account's deletion takes the
+    // signed list with it.
+    AccountId account = AccountId.of(HexFormat.of().parseHex(phone.account().accountId()));
+    DeviceAddress laptopAddress = new DeviceAddress(account, 2);
+    assertTrue(server.store().deviceAuthKey(laptopAddress).isEmpty());
+    assertEquals(
+        0,
+        server
+            .store()
+            .write(WriteOp.relaxed(tx -> tx.countOneTimeKeys(laptopAddress, (byte) 'o')))
+            .get());
+    DeviceRecords records = new DeviceRecords(server.store());
+    assertTrue(records.list(account).isPresent());
+    phone.deleteAccount();
+    assertTrue(records.list(account).isEmpty());
   }
 
   @Test
