@@ -161,9 +161,16 @@ public final class LinkedDevices {
               byte[] message = new byte[LINK_CONTEXT.length + nonce.length];
               System.arraycopy(LINK_CONTEXT, 0, message, 0, LINK_CONTEXT.length);
               System.arraycopy(nonce, 0, message, LINK_CONTEXT.length, nonce.length);
-              if (!Ed25519.isValidPublicKey(authPublicKey)
-                  || !Ed25519.verify(authPublicKey, message, signature)) {
-                throw new CompletionException(notLinked());
+              // Nothing reaches the store's writer (and its synced commits) unless a link
+              // waits for this key and the signature proves it is the new device's.
+              try {
+                if (!Ed25519.isValidPublicKey(authPublicKey)
+                    || !Ed25519.verify(authPublicKey, message, signature)
+                    || !records.hasLink(authPublicKey)) {
+                  throw new CompletionException(notLinked());
+                }
+              } catch (IOException e) {
+                throw new CompletionException(e);
               }
               return authPublicKey.clone();
             },
@@ -172,6 +179,7 @@ public final class LinkedDevices {
   }
 
   private Redeemed redeemIn(Tx tx, byte[] authPublicKey) throws Exception {
+    records.deleteExpiredLinks(tx, clock.millis());
     DeviceRecords.Link link = records.link(tx, authPublicKey).orElseThrow(LinkedDevices::notLinked);
     if (link.expiresAtMillis() <= clock.millis()) {
       records.deleteLink(tx, authPublicKey);

@@ -68,6 +68,15 @@ public final class DeviceRecords {
     tx.batch().put(lists(store), Keys.account(account), v);
   }
 
+  /** Whether a link for this auth key is stored (committed), before any write. Blocking. */
+  public boolean hasLink(byte[] authPublicKey) throws IOException {
+    try {
+      return store.db().get(links(store), authPublicKey) != null;
+    } catch (RocksDBException e) {
+      throw new IOException("cannot read a device link", e);
+    }
+  }
+
   public Optional<Link> link(Tx tx, byte[] authPublicKey) throws RocksDBException {
     return Optional.ofNullable(store.db().get(links(store), authPublicKey))
         .map(DeviceRecords::decodeLink);
