@@ -48,6 +48,8 @@ public final class ConfigFile {
           "quota.mailbox-bytes",
           "quota.key-fetches-per-hour",
           "quota.max-copies-per-send",
+          "quota.devices-per-client",
+          "quota.devices-per-staff",
           "metrics.listen",
           "metrics.allow-non-loopback");
 
@@ -164,7 +166,9 @@ public final class ConfigFile {
         integer(p, "quota.mailbox-messages", q.mailboxMessages()),
         bytes(p, "quota.mailbox-bytes", q.mailboxBytes()),
         integer(p, "quota.key-fetches-per-hour", q.keyFetchesPerHour()),
-        integer(p, "quota.max-copies-per-send", q.maxCopiesPerSend()));
+        integer(p, "quota.max-copies-per-send", q.maxCopiesPerSend()),
+        integer(p, "quota.devices-per-client", q.devicesPerClient()),
+        integer(p, "quota.devices-per-staff", q.devicesPerStaff()));
   }
 
   private static long bytes(Properties p, String key, long dflt) {

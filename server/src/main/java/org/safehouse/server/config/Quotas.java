@@ -13,10 +13,31 @@ package org.safehouse.server.config;
  *     only), so nobody can drain a colleague's one-time prekeys
  * @param maxCopiesPerSend copies in one send (one per recipient device), checked before any copy is
  *     encrypted for storage
+ * @param devicesPerClient devices a client account may have (issue 15; 1 by default: a person in
+ *     hiding should carry as few seizable devices as possible)
+ * @param devicesPerStaff devices a caseworker or admin account may have (5 by default)
  */
 public record Quotas(
-    int mailboxMessages, long mailboxBytes, int keyFetchesPerHour, int maxCopiesPerSend) {
+    int mailboxMessages,
+    long mailboxBytes,
+    int keyFetchesPerHour,
+    int maxCopiesPerSend,
+    int devicesPerClient,
+    int devicesPerStaff) {
+  /** Quotas with the default device limits. */
+  public Quotas(
+      int mailboxMessages, long mailboxBytes, int keyFetchesPerHour, int maxCopiesPerSend) {
+    this(mailboxMessages, mailboxBytes, keyFetchesPerHour, maxCopiesPerSend, 1, 5);
+  }
+
   public Quotas {
+    if (devicesPerClient < 1 || devicesPerStaff < 1) {
+      throw new IllegalArgumentException(
+          "quota.devices-per-client and quota.devices-per-staff must be at least 1, were "
+              + devicesPerClient
+              + " and "
+              + devicesPerStaff);
+    }
     if (mailboxMessages < 1) {
       throw new IllegalArgumentException(
           "quota.mailbox-messages must be at least 1, was " + mailboxMessages);
@@ -36,6 +57,6 @@ public record Quotas(
   }
 
   public static Quotas defaults() {
-    return new Quotas(10_000, 64L << 20, 10, 16);
+    return new Quotas(10_000, 64L << 20, 10, 16, 1, 5);
   }
 }

@@ -30,6 +30,11 @@ public record DeviceLimits(int maxPerClient, int maxPerStaff, Duration linkTtl) 
     }
   }
 
+  /** The limits configured as {@code quota.devices-per-client} and {@code -per-staff}. */
+  public static DeviceLimits of(org.safehouse.server.config.Quotas q) {
+    return new DeviceLimits(q.devicesPerClient(), q.devicesPerStaff(), DEFAULTS.linkTtl());
+  }
+
   /** The most devices an account of {@code role} may have. */
   public int max(Role role) {
     return role == Role.CLIENT ? maxPerClient : maxPerStaff;

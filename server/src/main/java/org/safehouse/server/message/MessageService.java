@@ -64,6 +64,11 @@ public final class MessageService {
     this.maxTtl = maxTtl;
   }
 
+  /** The quotas this service enforces (the device limits are read from them too). */
+  public Quotas quotas() {
+    return quotas;
+  }
+
   /** The longest any copy is kept (retention.max): no copy is delivered later after its send. */
   public Duration maxTtl() {
     return maxTtl;

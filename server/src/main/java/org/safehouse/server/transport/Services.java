@@ -71,7 +71,7 @@ public record Services(
 
   /** Linked devices and signed device lists (issue 15). */
   LinkedDevices devices() {
-    return new LinkedDevices(store, hub, clock, DeviceLimits.DEFAULTS);
+    return new LinkedDevices(store, hub, clock, DeviceLimits.of(messages.quotas()));
   }
 
   DeliverySession newDeliverySession(

@@ -24,6 +24,7 @@ import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.SignedDeviceList;
 import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
+import org.safehouse.server.config.Quotas;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
@@ -87,6 +88,21 @@ class LinkedDevicesProtocolTest {
     clock.advance(DeviceLimits.DEFAULTS.linkTtl());
     try (RawClient c = TestServers.connect(server)) {
       assertEquals(ErrorCode.AUTH_FAILED, redeem(c, late).getError(), "expired");
+    }
+  }
+
+  @Test
+  void theDeviceLimitOfARoleComesFromTheConfiguration() throws Exception {
+    server.close();
+    server =
+        SafehouseServer.start(
+            TestServers.config(data).withQuotas(new Quotas(10_000, 64L << 20, 10, 16, 1, 1)),
+            clock);
+    RawClient.Device phone = new RawClient.Device();
+    try (RawClient c = TestServers.connect(server)) {
+      c.enroll(server.createInvite(Role.CASEWORKER).code(), phone);
+      assertEquals(
+          ErrorCode.DEVICE_LIMIT, approve(c, phone, 2, phone, new RawClient.Device()).getError());
     }
   }
 
