@@ -67,7 +67,12 @@ import picocli.CommandLine.ParentCommand;
       CheckInCommands.Alerts.class,
       CheckInCommands.DuressPassphrase.class,
       SafehouseCli.DeleteAccount.class,
-      SafehouseCli.Wipe.class
+      SafehouseCli.Wipe.class,
+      DeviceCommands.ServerLink.class,
+      DeviceCommands.Link.class,
+      DeviceCommands.Approve.class,
+      DeviceCommands.ListDevices.class,
+      DeviceCommands.Unlink.class
     })
 public final class SafehouseCli implements Callable<Integer> {
   static final String PASSPHRASE_ENV = "SAFEHOUSE_PASSPHRASE";
@@ -165,6 +170,10 @@ public final class SafehouseCli implements Callable<Integer> {
     if (e instanceof SafehouseException s && s.reason() == SafehouseException.Reason.MAILBOX_FULL) {
       return "the recipient's mailbox is full; they need to come online and receive,"
           + " then send again (nothing was sent)";
+    }
+    if (e instanceof SafehouseException s && s.reason() == SafehouseException.Reason.DEVICE_LIMIT) {
+      return "this account already has as many devices as the server allows for its role;"
+          + " unlink one first ('devices', 'unlink-device ID')";
     }
     if (e instanceof SafehouseException s
         && s.reason() == SafehouseException.Reason.SIGNED_IN_ELSEWHERE) {
@@ -421,6 +430,15 @@ public final class SafehouseCli implements Callable<Integer> {
       try (SafehouseClient c = cli.openConnected()) {
         SendReceipt sent =
             c.sendTextForReceipt(peer.trim().toLowerCase(java.util.Locale.ROOT), text, d);
+        if (!sent.refusedDevices().isEmpty()) {
+          // Issue 15: a device the recipient's identity never signed got nothing readable.
+          cli.err.println(
+              "warning: device(s) "
+                  + sent.refusedDevices()
+                  + " of the recipient are not on its signed device list and got nothing"
+                  + " readable; tell the recipient and the server's operator");
+          cli.err.flush();
+        }
         if (d != null && sent.ttl().compareTo(d) < 0) {
           // Not silently: the sender asked for longer than the server keeps anything.
           cli.err.println(

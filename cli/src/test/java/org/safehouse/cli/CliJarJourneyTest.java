@@ -148,4 +148,57 @@ class CliJarJourneyTest {
     assertEquals(1, refused.exit());
     assertEquals(1, refused.err().lines().count(), refused.err());
   }
+
+  @Test
+  void aSecondDeviceLinkedWithTheShippedJarReceivesToo() throws Exception {
+    ok("phone", "", "enroll", server.createInvite(Role.CASEWORKER).toString());
+    ok("colleague", "", "enroll", server.createInvite(Role.ADMIN).toString());
+    String me = lastWord(ok("phone", "", "whoami").out());
+    String colleague = lastWord(ok("colleague", "", "whoami").out());
+    String serverLink = ok("phone", "", "server-link").out().trim();
+
+    // The new device's `link` runs until approved; its code is read from its output as it runs.
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            ShippedJars.command(
+                ShippedJars.jar(ShippedJars.CLI),
+                dir,
+                List.of(
+                    "--home",
+                    dir.resolve("laptop").toString(),
+                    "link",
+                    serverLink,
+                    "--wait",
+                    "90s")));
+    pb.environment().put(SafehouseCli.PASSPHRASE_ENV, PASSPHRASE);
+    pb.redirectErrorStream(true);
+    Process linking = pb.start();
+    try {
+      linking.getOutputStream().close();
+      java.io.BufferedReader out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  linking.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      String code = null;
+      for (String line = out.readLine(); line != null && code == null; line = out.readLine()) {
+        if (line.startsWith("link code: ")) {
+          code = line.substring("link code: ".length());
+        }
+      }
+      assertTrue(code != null, "the new device printed its link code");
+      assertEquals("approved as device 2\n", ok("phone", "", "approve-link", code).out());
+      String rest = new String(linking.getInputStream().readAllBytes(), "UTF-8");
+      assertTrue(linking.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "link finished");
+      assertEquals(0, linking.exitValue(), rest);
+      assertTrue(rest.contains("linked as device 2 of caseworker " + me), rest);
+    } finally {
+      linking.destroyForcibly();
+    }
+
+    ok("colleague", "to both of my devices\n", "send", me);
+    assertEquals(
+        colleague + "\tto both of my devices\n", ok("phone", "", "receive", "--wait", "5").out());
+    assertEquals(
+        colleague + "\tto both of my devices\n", ok("laptop", "", "receive", "--wait", "5").out());
+  }
 }

@@ -47,9 +47,14 @@ record DeviceCredentials(
    * Castle's own Ed25519, not the JCA's: Android has Ed25519 in its providers only from API 33.
    */
   byte[] signChallenge(byte[] nonce) {
+    return sign(authKeyPkcs8, AUTH_CONTEXT, nonce);
+  }
+
+  /** Ed25519 over {@code context || nonce} with a PKCS#8 auth key. */
+  static byte[] sign(byte[] authKeyPkcs8, byte[] context, byte[] nonce) {
     Ed25519Signer signer = new Ed25519Signer();
     signer.init(true, privateKey(authKeyPkcs8));
-    signer.update(AUTH_CONTEXT, 0, AUTH_CONTEXT.length);
+    signer.update(context, 0, context.length);
     signer.update(nonce, 0, nonce.length);
     return signer.generateSignature();
   }

@@ -95,6 +95,13 @@ final class Inbox {
   // Set on the worker thread when a delivery carried a check-in, read there after its commit.
   private boolean checkInsTaken;
   private volatile java.util.function.BiConsumer<String, List<String>> onReceipt = (p, ids) -> {};
+  private volatile String self;
+  private volatile SentCopies onSentCopy = (peer, id, text) -> {};
+
+  /** Where a copy of what another device of this account sent goes (the history). */
+  interface SentCopies {
+    void sent(String peer, String messageId, String text) throws IOException;
+  }
 
   Inbox(
       LocalStore local,
@@ -243,6 +250,20 @@ final class Inbox {
         }
         return false;
       }
+      case SENT_COPY -> {
+        // Only this account's own devices may file a message as sent by it.
+        if (sender.equals(self) && content.getSentCopy().hasText()) {
+          try {
+            onSentCopy.sent(
+                Hex.format(content.getSentCopy().getRecipientAccountId().toByteArray()),
+                Hex.format(content.getSentCopy().getClientMessageId().toByteArray()),
+                content.getSentCopy().getText().getBody());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+        return false;
+      }
       case PROFILE -> {
         batch.put(
             NAME + sender, content.getProfile().getDisplayName().getBytes(StandardCharsets.UTF_8));
@@ -341,6 +362,11 @@ final class Inbox {
   }
 
   /** Called with the sender and the message ids of each delivery receipt taken in. */
+  void onSentCopy(String self, SentCopies onSentCopy) {
+    this.self = self;
+    this.onSentCopy = onSentCopy;
+  }
+
   void onReceipt(java.util.function.BiConsumer<String, List<String>> onReceipt) {
     this.onReceipt = onReceipt;
   }

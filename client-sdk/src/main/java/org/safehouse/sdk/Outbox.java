@@ -15,6 +15,7 @@ import org.safehouse.protocol.wire.Copy;
 import org.safehouse.protocol.wire.DeviceKeyBundle;
 import org.safehouse.protocol.wire.ErrorCode;
 import org.safehouse.protocol.wire.FetchKeys;
+import org.safehouse.protocol.wire.KeyBundles;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.Send;
 import org.safehouse.sdk.SafehouseException.Reason;
@@ -47,6 +48,19 @@ final class Outbox {
   private final ServerLink link;
   private final SignalStore signal;
   private final Object cryptoLock;
+  // Per peer: its devices that are on no device list its identity signed (ghosts), as of the last
+  // fetch of its keys. They get random bytes, never a copy they could read.
+  private final java.util.Map<String, Set<Integer>> refused =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private volatile String self = "";
+  private volatile int selfDevice;
+
+  /** This device: its account's devices are verified against its own identity key. */
+  void setSelf(String self, int selfDevice) {
+    this.self = self;
+    this.selfDevice = selfDevice;
+  }
 
   Outbox(ServerLink link, SignalStore signal, Object cryptoLock) {
     this.link = link;
@@ -75,8 +89,24 @@ final class Outbox {
     if (devices.isEmpty()) {
       devices = establish(peer, null);
     }
+    devices.addAll(refused.getOrDefault(peer, java.util.Collections.emptySet()));
     for (int attempt = 0; ; attempt++) {
-      List<Copy> copies = encrypt(peer, devices, plaintext);
+      // A device the server wants a copy for but this device has no session with is on no list
+      // the peer signed (establish builds sessions only with those): it gets random bytes.
+      Set<Integer> real = new TreeSet<>(devices);
+      real.retainAll(sessionDevices(peer));
+      Set<Integer> ghosts = new TreeSet<>(devices);
+      ghosts.removeAll(real);
+      if (real.isEmpty()) {
+        throw new SafehouseException(
+            Reason.PROTOCOL,
+            "None of that contact's devices is on a device list its identity signed; nothing was"
+                + " sent. Tell the server's operator.");
+      }
+      List<Copy> copies = new ArrayList<>(encrypt(peer, real, plaintext));
+      for (int ghost : ghosts) {
+        copies.add(decoy(ghost, copies.get(0).getCiphertext().size()));
+      }
       Send.Builder send =
           Send.newBuilder()
               .setRecipientAccountId(ByteString.copyFrom(peerId))
@@ -86,7 +116,9 @@ final class Outbox {
       Response response = link.callAllowingErrors(ClientFrame.newBuilder().setSend(send));
       if (response.getError() == ErrorCode.OK) {
         return new SendReceipt(
-            Hex.format(messageId), Duration.ofSeconds(response.getSent().getTtlSeconds()));
+            Hex.format(messageId),
+            Duration.ofSeconds(response.getSent().getTtlSeconds()),
+            new ArrayList<>(ghosts));
       }
       if (response.getError() != ErrorCode.DEVICE_MISMATCH || attempt > 0) {
         throw ServerLink.refusal(response);
@@ -104,7 +136,7 @@ final class Outbox {
       if (!missing.isEmpty()) {
         establish(peer, missing);
       }
-      devices = current;
+      devices = new TreeSet<>(current);
     }
   }
 
@@ -147,7 +179,27 @@ final class Outbox {
                     FetchKeys.newBuilder()
                         .setAccountId(ByteString.copyFrom(Peers.accountId(peer)))));
     Set<Integer> built = new TreeSet<>();
+    Set<Integer> listed = new TreeSet<>(signedDevices(peer, response.getKeyBundles()));
+    Set<Integer> offered = new TreeSet<>();
+    response.getKeyBundles().getDevicesList().forEach(b -> offered.add(b.getDeviceId()));
+    if (!offered.isEmpty() && java.util.Collections.disjoint(listed, offered)) {
+      // A list that verifies for none of the devices (the server swapped the keys, or serves a
+      // list that is not the peer's): the identity checks below refuse a swapped identity as they
+      // always did, and name it; every device must still show the peer's one identity.
+      listed = offered;
+    }
+    Set<Integer> ghosts = new TreeSet<>();
     for (DeviceKeyBundle bundle : response.getKeyBundles().getDevicesList()) {
+      if (peer.equals(self) && bundle.getDeviceId() == selfDevice) {
+        continue; // this device itself
+      }
+      if (!listed.contains(bundle.getDeviceId())) {
+        ghosts.add(bundle.getDeviceId());
+        synchronized (cryptoLock) {
+          signal.deleteSession(new SignalProtocolAddress(peer, bundle.getDeviceId()));
+        }
+        continue;
+      }
       if (only != null && !only.contains(bundle.getDeviceId())) {
         continue;
       }
@@ -177,11 +229,58 @@ final class Outbox {
       }
       built.add(bundle.getDeviceId());
     }
-    if (built.isEmpty()) {
+    refused.put(peer, ghosts);
+    if (built.isEmpty() && only == null) {
       throw new SafehouseException(
           Reason.UNKNOWN_PEER, "That contact has not finished setting up; try again later.");
     }
     return built;
+  }
+
+  /**
+   * The devices on the peer's signed device list, if its signature verifies under the identity this
+   * device knows for the peer (for a first contact, the one its bundles show, which {@link
+   * #establish} then checks as for any first contact). A peer that never published a list has only
+   * its first device (accounts enrolled before lists existed); a list that does not verify names
+   * none.
+   */
+  private Set<Integer> signedDevices(String peer, KeyBundles bundles) throws SafehouseException {
+    if (!bundles.hasDeviceList()) {
+      return java.util.Collections.singleton(1);
+    }
+    IdentityKey known =
+        peer.equals(self)
+            ? signal.getIdentityKeyPair().getPublicKey()
+            : signal.getIdentity(Peers.address(peer));
+    List<IdentityKey> candidates = new ArrayList<>();
+    if (known != null) {
+      candidates.add(known);
+    } else {
+      // First contact: the identity whose signature the list carries (the other bundles' identity
+      // is then refused by the first-contact checks, as without lists).
+      for (DeviceKeyBundle b : bundles.getDevicesList()) {
+        try {
+          candidates.add(new IdentityKey(b.getIdentityKey().toByteArray()));
+        } catch (InvalidKeyException e) {
+          // not a key: cannot have signed anything
+        }
+      }
+    }
+    byte[] account = Peers.accountId(peer);
+    for (IdentityKey identity : candidates) {
+      var listed = DeviceLists.verify(bundles.getDeviceList(), identity, account);
+      if (listed.isPresent()) {
+        return new TreeSet<>(listed.get().keySet());
+      }
+    }
+    return java.util.Collections.emptySet();
+  }
+
+  /** Random bytes the size of a real copy, for a device that must get nothing readable. */
+  private static Copy decoy(int device, int size) {
+    byte[] noise = new byte[size];
+    RANDOM.nextBytes(noise);
+    return Copy.newBuilder().setDeviceId(device).setCiphertext(ByteString.copyFrom(noise)).build();
   }
 
   private List<Copy> encrypt(String peer, Set<Integer> devices, byte[] plaintext)

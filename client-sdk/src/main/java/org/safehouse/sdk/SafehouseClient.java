@@ -66,6 +66,7 @@ public final class SafehouseClient implements AutoCloseable {
   // Opened with the duress passphrase: the app sees an empty client (see DuressSignal).
   private final boolean duress;
   private volatile boolean closed;
+  private final Devices devices;
 
   private SafehouseClient(Device device) {
     this.local = device.local();
@@ -86,6 +87,9 @@ public final class SafehouseClient implements AutoCloseable {
     this.history = new History(local, clock, device.keepHistory() && !duress);
     this.wakeups = new Wakeups(link);
     this.attachments = new Attachments(local, outbox, link, history, clock);
+    this.devices = new Devices(link, signal, credentials, clock);
+    inbox.onSentCopy(credentials.accountHex(), history::recordSent);
+    outbox.setSelf(credentials.accountHex(), credentials.deviceId());
     inbox.onReceipt(history::markDelivered);
     this.caseAlerts = new CaseAlerts(local, clock);
     this.caseConversation =
@@ -301,7 +305,94 @@ public final class SafehouseClient implements AutoCloseable {
       // Enrolled: the server asks for the keys again on the next connection.
       LOG.log(Level.WARNING, "Key upload after enrollment failed; will retry");
     }
+    try {
+      client.devices.publishIfMissing();
+    } catch (IOException | SafehouseException e) {
+      LOG.log(Level.WARNING, "Publishing the signed device list after enrollment failed");
+    }
     return client;
+  }
+
+  /** A device that {@link LinkRequest#finish} just made, with its prekeys uploaded. */
+  static SafehouseClient linked(Device device) {
+    SafehouseClient client = of(device);
+    try {
+      client.keys.replenish();
+    } catch (IOException | SafehouseException e) {
+      LOG.log(Level.WARNING, "Key upload after linking failed; will retry");
+    }
+    return client;
+  }
+
+  /**
+   * Starts linking a new device to an account that already has one: makes this device's keys and
+   * the link code to show (see {@link LinkRequest}). No network, nothing written.
+   *
+   * @param serverLink {@code safehouse://HOST:PORT/#pin=PIN&secret=SECRET}, as {@link
+   *     #serverLink()} shows it on a device of the account
+   * @param options the proxy and clock of the new device
+   * @return the request; show its code, then call {@link LinkRequest#finish}
+   * @throws SafehouseException {@code LINK_INVALID} if {@code serverLink} is malformed
+   */
+  public static LinkRequest requestLink(String serverLink, ClientOptions options)
+      throws SafehouseException {
+    return LinkRequest.start(serverLink, options);
+  }
+
+  /**
+   * The server's address, pin and upgrade secret, for a new device to {@linkplain #requestLink
+   * request a link} with; no network.
+   *
+   * @return {@code safehouse://HOST:PORT/#pin=PIN&secret=SECRET}
+   */
+  public String serverLink() {
+    return "safehouse://"
+        + credentials.server()
+        + "/#pin="
+        + credentials.pin()
+        + "&secret="
+        + credentials.secret();
+  }
+
+  /**
+   * Approves the link code a new device shows: it becomes this account's next device, with the
+   * account's identity, once it {@linkplain LinkRequest#finish finishes}. Signs the new device list
+   * with the account's identity key.
+   *
+   * @param linkCode the code the new device shows
+   * @return the new device's id
+   * @throws SafehouseException {@code LINK_INVALID} for a malformed or already used code; {@code
+   *     DEVICE_LIMIT} if the account has as many devices as the server allows for its role; {@code
+   *     PROTOCOL} if the server's list of this account's devices is not signed by it
+   * @throws IOException if the connection breaks
+   */
+  public int approveLink(String linkCode) throws IOException, SafehouseException {
+    return devices.approve(linkCode);
+  }
+
+  /**
+   * Unlinks a device of this account (this one too, if another is left): the server deletes its
+   * keys and queued messages and drops its connections at once, and senders stop encrypting to it.
+   *
+   * @param deviceId the device, as {@link #devices()} lists it
+   * @throws SafehouseException {@code LAST_DEVICE} for the account's only device; {@code
+   *     UNKNOWN_PEER} for a device the account does not have
+   * @throws IOException if the connection breaks
+   */
+  public void unlinkDevice(int deviceId) throws IOException, SafehouseException {
+    devices.unlink(deviceId);
+  }
+
+  /**
+   * This account's devices as the server lists them, each marked if it is on the account's signed
+   * device list.
+   *
+   * @return the devices, by id
+   * @throws SafehouseException {@code PROTOCOL} if the server's list is not signed by this account
+   * @throws IOException if the connection breaks
+   */
+  public List<LinkedDevice> devices() throws IOException, SafehouseException {
+    return devices.devices();
   }
 
   /**
@@ -512,7 +603,32 @@ public final class SafehouseClient implements AutoCloseable {
             .build();
     SendReceipt receipt = outbox.sendForReceipt(peerAccountId, content, ttl);
     history.recordSent(peerAccountId, receipt.messageId(), text);
+    copyToOwnDevices(peerAccountId, receipt.messageId(), content, ttl);
     return receipt;
+  }
+
+  /** What this device sent goes, end-to-end encrypted, to the account's other devices too. */
+  private void copyToOwnDevices(String peer, String messageId, Content sent, Duration ttl) {
+    try {
+      if (devices.others().isEmpty()) {
+        return;
+      }
+      Content copy =
+          Content.newBuilder()
+              .setSentCopy(
+                  org.safehouse.protocol.content.SentCopy.newBuilder()
+                      .setRecipientAccountId(
+                          com.google.protobuf.ByteString.copyFrom(Peers.accountId(peer)))
+                      .setClientMessageId(
+                          com.google.protobuf.ByteString.copyFrom(
+                              org.safehouse.sdk.internal.store.Hex.parse(messageId)))
+                      .setText(sent.getText()))
+              .build();
+      outbox.sendForReceipt(credentials.accountHex(), copy, ttl);
+    } catch (IOException | SafehouseException e) {
+      // The message itself was sent; the other devices miss only this copy of it.
+      LOG.log(Level.WARNING, "Copying a sent message to this account's other devices failed");
+    }
   }
 
   /**

@@ -83,7 +83,13 @@ public final class SafehouseException extends Exception {
      * its sender's account deleted), or is not one of this device's, or its file failed the check
      * against the digest the sender sent: nothing was saved.
      */
-    ATTACHMENT_UNAVAILABLE
+    ATTACHMENT_UNAVAILABLE,
+    /** The link code is not one a new device shows, or that device's link was not approved. */
+    LINK_INVALID,
+    /** The account already has as many devices as the server allows for its role. */
+    DEVICE_LIMIT,
+    /** Unlinking the account's only device; delete the account instead. */
+    LAST_DEVICE
   }
 
   private final Reason reason;

@@ -504,6 +504,15 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
           new SafehouseException(
               Reason.ATTACHMENT_UNAVAILABLE,
               "The attachment is no longer on the server (downloaded, expired or deleted).");
+      case DEVICE_LIMIT ->
+          new SafehouseException(
+              Reason.DEVICE_LIMIT,
+              "This account already has as many devices as the server allows for its role; unlink"
+                  + " one first ('devices').");
+      case LAST_DEVICE ->
+          new SafehouseException(
+              Reason.LAST_DEVICE,
+              "This is the account's only device; to stop using it, delete the account instead.");
       case UNAVAILABLE, INTERNAL ->
           new SafehouseException(
               Reason.SERVER_UNAVAILABLE,

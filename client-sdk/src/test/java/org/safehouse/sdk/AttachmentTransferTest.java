@@ -54,7 +54,7 @@ class AttachmentTransferTest {
   static void start() throws Exception {
     var config =
         TestServers.config(temp.resolve("server"))
-            .withQuotas(new Quotas(10_000, 64L << 20, 10, 16, MAX, MAX));
+            .withQuotas(new Quotas(10_000, 64L << 20, 10, 16, MAX, MAX, 1, 5));
     server = SafehouseServer.start(config, new FakeClock());
     worker = enroll("worker", server.createInvite(Role.CASEWORKER).toString());
     client = enroll("client", worker.createInvite("client"));

@@ -36,6 +36,8 @@ final class Layout {
           .text(t.t("nav.cases"))
           .raw("</a> <a href=\"/invite\">")
           .text(t.t("nav.invite"))
+          .raw("</a> <a href=\"/devices\">")
+          .text(t.t("nav.devices"))
           .raw("</a></nav>")
           .raw("<form method=\"post\" action=\"/lock\" id=\"lock-form\" class=\"lock\">")
           .add(csrf(r))

@@ -76,6 +76,8 @@ final class Pages implements WebServer.Handler {
         invites.handle(r, s);
       } else if (p.startsWith("/thread/") || p.equals("/alerts")) {
         casePages.handle(r, s);
+      } else if (p.equals("/devices") || p.startsWith("/devices/")) {
+        new DevicePages().handle(r, s);
       } else if (p.startsWith("/c/") || p.startsWith("/case/")) {
         conversations.handle(r, s);
       } else {

@@ -399,6 +399,31 @@ class ConsoleBrowserJourneyTest {
 
   @Test
   @Order(12)
+  void theDevicesPageLinksANewDeviceFromItsCode() throws Exception {
+    browser.open(base + "/devices");
+    browser.waitFor("#link-device svg.qr");
+    assertEquals(1, browser.all("#devices li").size());
+    String serverLink = browser.find("#server-link").getAttribute("value");
+    browser.assertAccessible("devices");
+    // A new device (here the SDK) starts linking with the server link and shows its code.
+    org.safehouse.sdk.LinkRequest phone =
+        SafehouseClient.requestLink(serverLink, org.safehouse.sdk.ClientOptions.defaults());
+    browser.find("#code").sendKeys(phone.code());
+    browser.find("#approve").click();
+    browser.waitFor("#approved");
+    try (SafehouseClient linked =
+        phone.finish(
+            dir.resolve("phone"), Relay.PASSPHRASE.toCharArray(), Duration.ofSeconds(30))) {
+      assertEquals(2, linked.account().deviceId());
+    }
+    browser.open(base + "/devices");
+    browser.waitFor("#devices");
+    assertEquals(2, browser.all("#devices li").size());
+    browser.screenshot("devices");
+  }
+
+  @Test
+  @Order(13)
   void oneKeystrokeLocksAndALockedConsoleShowsNothing() throws Exception {
     browser.open(base + "/cases");
     browser.waitFor("#case-list");
@@ -413,7 +438,7 @@ class ConsoleBrowserJourneyTest {
   }
 
   @Test
-  @Order(13)
+  @Order(14)
   void anOpenInviteIsListedWithItsExpiryAndOnceCancelledItsLinkEnrollsNobody() throws Exception {
     browser.open(base + "/invite");
     if (!browser.all("#passphrase").isEmpty()) {

@@ -23,7 +23,11 @@ public final class Refusal extends Exception {
     PUSH_DISABLED,
     UNKNOWN_BLOB,
     BLOB_TOO_LARGE,
-    BLOB_QUOTA_EXCEEDED
+    BLOB_QUOTA_EXCEEDED,
+    // Linked devices (issue 15).
+    DEVICE_LIMIT,
+    DEVICE_LIST_STALE,
+    LAST_DEVICE
   }
 
   /** One answer for "no such case" and "not on its team", so case ids cannot be probed. */

@@ -7,7 +7,7 @@ import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 
 /** Ed25519 signature checks with the JDK's own implementation, on raw 32-byte public keys. */
-final class Ed25519 {
+public final class Ed25519 {
   // DER SubjectPublicKeyInfo prefix for an Ed25519 key (RFC 8410); the raw key follows.
   private static final byte[] SPKI_PREFIX = {
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
@@ -15,7 +15,7 @@ final class Ed25519 {
 
   private Ed25519() {}
 
-  static boolean isValidPublicKey(byte[] raw) {
+  public static boolean isValidPublicKey(byte[] raw) {
     if (raw == null || raw.length != 32) {
       return false;
     }
@@ -27,7 +27,7 @@ final class Ed25519 {
     }
   }
 
-  static boolean verify(byte[] rawPublicKey, byte[] message, byte[] signature) {
+  public static boolean verify(byte[] rawPublicKey, byte[] message, byte[] signature) {
     if (signature == null || signature.length != 64) {
       return false;
     }

@@ -50,6 +50,8 @@ public final class ConfigFile {
           "quota.max-copies-per-send",
           "attachments.max-bytes",
           "attachments.quota-bytes",
+          "quota.devices-per-client",
+          "quota.devices-per-staff",
           "metrics.listen",
           "metrics.allow-non-loopback",
           "push.enabled",
@@ -214,7 +216,9 @@ public final class ConfigFile {
         integer(p, "quota.key-fetches-per-hour", q.keyFetchesPerHour()),
         integer(p, "quota.max-copies-per-send", q.maxCopiesPerSend()),
         bytes(p, "attachments.max-bytes", q.attachmentMaxBytes()),
-        bytes(p, "attachments.quota-bytes", q.attachmentQuotaBytes()));
+        bytes(p, "attachments.quota-bytes", q.attachmentQuotaBytes()),
+        integer(p, "quota.devices-per-client", q.devicesPerClient()),
+        integer(p, "quota.devices-per-staff", q.devicesPerStaff()));
   }
 
   private static long bytes(Properties p, String key, long dflt) {

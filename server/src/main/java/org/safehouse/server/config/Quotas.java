@@ -17,6 +17,9 @@ package org.safehouse.server.config;
  *     are refused with {@code BLOB_TOO_LARGE}
  * @param attachmentQuotaBytes blob bytes one account may have waiting for download (or being
  *     uploaded); beyond it an upload is refused with {@code BLOB_QUOTA_EXCEEDED}
+ * @param devicesPerClient devices a client account may have (1 by default: a person in hiding
+ *     should carry as few seizable devices as possible)
+ * @param devicesPerStaff devices a caseworker or admin account may have (5 by default)
  */
 public record Quotas(
     int mailboxMessages,
@@ -24,11 +27,15 @@ public record Quotas(
     int keyFetchesPerHour,
     int maxCopiesPerSend,
     long attachmentMaxBytes,
-    long attachmentQuotaBytes) {
+    long attachmentQuotaBytes,
+    int devicesPerClient,
+    int devicesPerStaff) {
   public static final long DEFAULT_ATTACHMENT_MAX_BYTES = 100L << 20;
   public static final long DEFAULT_ATTACHMENT_QUOTA_BYTES = 512L << 20;
+  public static final int DEFAULT_DEVICES_PER_CLIENT = 1;
+  public static final int DEFAULT_DEVICES_PER_STAFF = 5;
 
-  /** Quotas with the default attachment limits. */
+  /** Quotas with the default attachment and device limits. */
   public Quotas(
       int mailboxMessages, long mailboxBytes, int keyFetchesPerHour, int maxCopiesPerSend) {
     this(
@@ -37,7 +44,9 @@ public record Quotas(
         keyFetchesPerHour,
         maxCopiesPerSend,
         DEFAULT_ATTACHMENT_MAX_BYTES,
-        DEFAULT_ATTACHMENT_QUOTA_BYTES);
+        DEFAULT_ATTACHMENT_QUOTA_BYTES,
+        DEFAULT_DEVICES_PER_CLIENT,
+        DEFAULT_DEVICES_PER_STAFF);
   }
 
   public Quotas {
@@ -47,6 +56,13 @@ public record Quotas(
               + attachmentMaxBytes
               + " and "
               + attachmentQuotaBytes);
+    }
+    if (devicesPerClient < 1 || devicesPerStaff < 1) {
+      throw new IllegalArgumentException(
+          "quota.devices-per-client and quota.devices-per-staff must be at least 1, were "
+              + devicesPerClient
+              + " and "
+              + devicesPerStaff);
     }
     if (mailboxMessages < 1) {
       throw new IllegalArgumentException(

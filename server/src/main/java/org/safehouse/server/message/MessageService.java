@@ -64,6 +64,11 @@ public final class MessageService {
     this.maxTtl = maxTtl;
   }
 
+  /** The quotas this service enforces (the device limits are read from them too). */
+  public Quotas quotas() {
+    return quotas;
+  }
+
   /** The longest any copy is kept (retention.max): no copy is delivered later after its send. */
   public Duration maxTtl() {
     return maxTtl;
@@ -122,6 +127,10 @@ public final class MessageService {
             throw Refusal.unknownAccount();
           }
           int[] wanted = to.get().deviceIds();
+          if (recipient.equals(sender.account())) {
+            // A copy for this account's other devices (issue 15): never one for the sender.
+            wanted = Arrays.stream(wanted).filter(d -> d != sender.deviceId()).toArray();
+          }
           int[] given = copies.stream().mapToInt(Copy::deviceId).sorted().toArray();
           if (!Arrays.equals(wanted, given)) {
             throw Refusal.deviceMismatch(wanted);

@@ -45,6 +45,7 @@ final class AccountDeletion {
     deleteInvitesCreatedBy(a.id());
     BlobStore.of(store).accountDeleted(tx, a.id());
     CheckInStore.deleteAccount(tx, store, a);
+    DeviceRecords.deleteAccount(tx, store, a.id());
     return removed;
   }
 

@@ -39,7 +39,9 @@ final class ColumnFamilies {
     "blob-chunks",
     "blob-expiry",
     CheckInStore.SCHEDULES,
-    CheckInStore.ALERTS
+    CheckInStore.ALERTS,
+    DeviceRecords.LISTS,
+    DeviceRecords.LINKS
   };
 
   private ColumnFamilies() {}

@@ -65,7 +65,8 @@ public final class StoreBackup {
           "invites",
           "audit",
           "push",
-          CheckInStore.SCHEDULES);
+          CheckInStore.SCHEDULES,
+          DeviceRecords.LISTS);
   private static final Set<String> META =
       Set.of(
           new String(RelayStore.META_INITIALIZED, java.nio.charset.StandardCharsets.US_ASCII),

@@ -16,6 +16,7 @@ import org.safehouse.protocol.wire.Challenge;
 import org.safehouse.protocol.wire.ClientFrame;
 import org.safehouse.protocol.wire.EnrollResult;
 import org.safehouse.protocol.wire.ErrorCode;
+import org.safehouse.protocol.wire.Linked;
 import org.safehouse.protocol.wire.Response;
 import org.safehouse.protocol.wire.ServerFrame;
 import org.safehouse.server.Refusal;
@@ -100,6 +101,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
     switch (frame.getBodyCase()) {
       case ENROLL -> enroll(id, frame);
       case AUTHENTICATE -> authenticate(id, frame);
+      case LINK_DEVICE -> linkDevice(id, frame);
       case BODY_NOT_SET -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
       default -> responder.refuse(id, ErrorCode.UNAUTHENTICATED, "enroll or authenticate first");
     }
@@ -185,6 +187,45 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
                       .setRequestId(id)
                       .setAuthenticated(
                           AuthenticateResult.newBuilder().setRole(Requests.wireRole(role))));
+            },
+            ctx.executor());
+  }
+
+  /**
+   * A new device redeems its approved link. Not throttled like a sign-in: without the private auth
+   * key of an approved link there is nothing to guess, and a new device polls until it is approved.
+   */
+  private void linkDevice(long id, ClientFrame frame) {
+    if (authenticating) {
+      responder.refuse(id, ErrorCode.ALREADY_AUTHENTICATED, "authentication in progress");
+      return;
+    }
+    authenticating = true;
+    var l = frame.getLinkDevice();
+    services
+        .devices()
+        .redeem(
+            l.getAuthPublicKey().toByteArray(),
+            nonce,
+            l.getSignature().toByteArray(),
+            services.readers())
+        .whenCompleteAsync(
+            (linked, err) -> {
+              if (err != null) {
+                authenticating = false;
+                responder.fail(id, err);
+                return;
+              }
+              signedIn(
+                  linked.device(),
+                  Response.newBuilder()
+                      .setRequestId(id)
+                      .setLinked(
+                          Linked.newBuilder()
+                              .setAccountId(ByteString.copyFrom(linked.device().account().bytes()))
+                              .setDeviceId(linked.device().deviceId())
+                              .setRole(Requests.wireRole(linked.role()))
+                              .setProvisioning(ByteString.copyFrom(linked.provisioning()))));
             },
             ctx.executor());
   }

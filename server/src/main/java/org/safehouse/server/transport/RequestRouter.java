@@ -45,6 +45,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
   private final Requests requests;
   private final PushRequests push;
   private final InviteRequests invites;
+  private final DeviceRequests deviceRequests;
   private final AccountSendLimiter sends;
   private final Responder responder;
   private final BlobRequests blobs;
@@ -64,6 +65,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     this.push = new PushRequests(services.push());
     this.invites = new InviteRequests(services);
     this.checkIns = new CheckInRequests(services);
+    this.deviceRequests = new DeviceRequests(services);
     this.sends = sends;
     this.responder = responder;
     this.blobs = new BlobRequests(services.blobs(), responder);
@@ -157,6 +159,13 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
           call(
               id,
               () -> checkIns.acknowledge(device, frame.getAckCheckInAlerts().getAlertIdsList()));
+      case LINK_DEVICE ->
+          responder.refuse(id, ErrorCode.ALREADY_AUTHENTICATED, "already authenticated");
+      case LIST_DEVICES -> call(id, () -> deviceRequests.list(device));
+      case APPROVE_LINK -> call(id, () -> deviceRequests.approve(device, frame.getApproveLink()));
+      case UNLINK_DEVICE -> call(id, () -> deviceRequests.unlink(device, frame.getUnlinkDevice()));
+      case PUBLISH_DEVICE_LIST ->
+          call(id, () -> deviceRequests.publish(device, frame.getPublishDeviceList()));
       default -> responder.refuse(id, ErrorCode.BAD_REQUEST, "unknown or empty request");
     }
   }

@@ -95,8 +95,23 @@ final class Requests {
                                     .setPublicKey(ByteString.copyFrom(k.publicKey()))));
                 b.addDevices(d);
               }
+              return b;
+            })
+        .thenApplyAsync(
+            b -> {
+              // The signed device list goes with the bundles: senders encrypt only to the
+              // devices on a list that verifies (issue 15).
+              try {
+                services
+                    .devices()
+                    .signedList(AccountId.of(f.getAccountId().toByteArray()))
+                    .ifPresent(l -> b.setDeviceList(DeviceRequests.signedList(l)));
+              } catch (java.io.IOException e) {
+                throw new CompletionException(e);
+              }
               return Response.newBuilder().setKeyBundles(b);
-            });
+            },
+            services.readers());
   }
 
   CompletableFuture<Response.Builder> createInvite(DeviceAddress device, CreateInvite c) {

@@ -118,6 +118,9 @@ final class Responder {
         case UNKNOWN_BLOB -> b.setError(ErrorCode.UNKNOWN_BLOB);
         case BLOB_TOO_LARGE -> b.setError(ErrorCode.BLOB_TOO_LARGE);
         case BLOB_QUOTA_EXCEEDED -> b.setError(ErrorCode.BLOB_QUOTA_EXCEEDED);
+        case DEVICE_LIMIT -> b.setError(ErrorCode.DEVICE_LIMIT);
+        case DEVICE_LIST_STALE -> b.setError(ErrorCode.DEVICE_LIST_STALE);
+        case LAST_DEVICE -> b.setError(ErrorCode.LAST_DEVICE);
         case DEVICE_MISMATCH -> {
           DeviceMismatch.Builder m = DeviceMismatch.newBuilder();
           for (int d : r.deviceIds()) {

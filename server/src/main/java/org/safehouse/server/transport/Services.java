@@ -11,6 +11,8 @@ import org.safehouse.server.blob.BlobService;
 import org.safehouse.server.cases.CaseTeams;
 import org.safehouse.server.checkin.CheckIns;
 import org.safehouse.server.config.Limits;
+import org.safehouse.server.devices.DeviceLimits;
+import org.safehouse.server.devices.LinkedDevices;
 import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.DeliveryHub;
 import org.safehouse.server.message.DeliverySession;
@@ -107,6 +109,11 @@ public record Services(
         clock,
         limits,
         RelayMetrics.OFF);
+  }
+
+  /** Linked devices and signed device lists (issue 15). */
+  LinkedDevices devices() {
+    return new LinkedDevices(store, hub, clock, DeviceLimits.of(messages.quotas()));
   }
 
   DeliverySession newDeliverySession(

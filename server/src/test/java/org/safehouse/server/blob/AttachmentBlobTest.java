@@ -51,7 +51,7 @@ class AttachmentBlobTest {
   void start() throws Exception {
     var config =
         TestServers.config(temp.resolve("server"))
-            .withQuotas(new Quotas(10_000, 64L << 20, 10, 16, 4L * CHUNK, 6L * CHUNK));
+            .withQuotas(new Quotas(10_000, 64L << 20, 10, 16, 4L * CHUNK, 6L * CHUNK, 1, 5));
     server = SafehouseServer.start(config, clock);
     worker = TestServers.enroll(server, Role.CASEWORKER);
     client = TestServers.enrollClient(server, worker);

@@ -1,0 +1,285 @@
+package org.safehouse.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.safehouse.sdk.SdkTesting.PASSPHRASE;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.safehouse.protocol.wire.Delivery;
+import org.safehouse.sdk.SafehouseException.Reason;
+import org.safehouse.sdk.internal.crypto.Envelope;
+import org.safehouse.server.SafehouseServer;
+import org.safehouse.server.account.AccountId;
+import org.safehouse.server.account.AccountRecord;
+import org.safehouse.server.account.DeviceAddress;
+import org.safehouse.server.account.Role;
+import org.safehouse.server.store.DeviceRecords;
+import org.safehouse.server.store.WriteOp;
+import org.safehouse.server.testing.FakeClock;
+import org.safehouse.server.testing.RawClient;
+import org.safehouse.server.testing.TestServers;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.SessionCipher;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.ecc.ECKeyPair;
+import org.signal.libsignal.protocol.kem.KEMKeyPair;
+import org.signal.libsignal.protocol.kem.KEMKeyType;
+import org.signal.libsignal.protocol.state.KyberPreKeyRecord;
+import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
+import org.signal.libsignal.protocol.state.impl.InMemorySignalProtocolStore;
+
+/** Issue 15: linking, unlinking, the device limit, ghost devices and sent-copy sync. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LinkedDevicesTest {
+  @TempDir Path temp;
+  private SafehouseServer server;
+  private final List<SafehouseClient> clients = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    clients.forEach(SafehouseClient::close);
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void aLinkedDeviceJoinsTheAccountAndEveryDeviceSeesTheConversation() throws Exception {
+    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    SafehouseClient phone = enroll("phone", Role.CASEWORKER);
+    SafehouseClient colleague = enroll("colleague", Role.ADMIN);
+    String me = phone.account().accountId();
+    String them = colleague.account().accountId();
+
+    SafehouseClient laptop = link(phone, "laptop");
+    assertEquals(me, laptop.account().accountId());
+    assertEquals(2, laptop.account().deviceId());
+    assertEquals(
+        List.of(new LinkedDevice(1, false, true), new LinkedDevice(2, true, true)),
+        laptop.devices());
+
+    // A message to the person reaches both of their devices.
+    SendReceipt toBoth = colleague.sendTextForReceipt(me, "to every device", null);
+    assertEquals(List.of(), toBoth.refusedDevices());
+    assertEquals("to every device", SdkTesting.receive(phone, 1, patience()).get(0).text());
+    assertEquals("to every device", SdkTesting.receive(laptop, 1, patience()).get(0).text());
+
+    // What one device sends shows on the other, in the conversation with the recipient.
+    phone.sendText(them, "written on the phone", null);
+    laptop.sendText(them, "written on the laptop", null);
+    assertEquals(2, SdkTesting.receive(colleague, 2, patience()).size());
+    awaitOutgoing(laptop, them, "written on the phone");
+    awaitOutgoing(phone, them, "written on the laptop");
+  }
+
+  @Test
+  void anUnlinkedDeviceIsCutOffAtOnceAndTheLastDeviceCannotBeUnlinked() throws Exception {
+    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    SafehouseClient phone = enroll("phone", Role.CASEWORKER);
+    SafehouseClient colleague = enroll("colleague", Role.ADMIN);
+    SafehouseClient laptop = link(phone, "laptop");
+    colleague.sendText(phone.account().accountId(), "before", null);
+    SdkTesting.receive(laptop, 1, patience());
+
+    phone.unlinkDevice(2);
+
+    assertEquals(List.of(new LinkedDevice(1, true, true)), phone.devices());
+    SafehouseException cut = awaitRefusal(laptop);
+    assertEquals(Reason.DEVICE_REVOKED, cut.reason());
+    SendReceipt after = colleague.sendTextForReceipt(phone.account().accountId(), "after", null);
+    assertEquals(List.of(), after.refusedDevices());
+    assertEquals("after", SdkTesting.receive(phone, 2, patience()).get(1).text());
+    assertEquals(
+        Reason.LAST_DEVICE,
+        assertThrows(SafehouseException.class, () -> phone.unlinkDevice(1)).reason());
+    // Nothing of the unlinked device is left on the server; the account's deletion takes the
+    // signed list with it.
+    AccountId account = AccountId.of(HexFormat.of().parseHex(phone.account().accountId()));
+    DeviceAddress laptopAddress = new DeviceAddress(account, 2);
+    assertTrue(server.store().deviceAuthKey(laptopAddress).isEmpty());
+    assertEquals(
+        0,
+        server
+            .store()
+            .write(WriteOp.relaxed(tx -> tx.countOneTimeKeys(laptopAddress, (byte) 'o')))
+            .get());
+    DeviceRecords records = new DeviceRecords(server.store());
+    assertTrue(records.list(account).isPresent());
+    phone.deleteAccount();
+    assertTrue(records.list(account).isEmpty());
+  }
+
+  @Test
+  void aClientMayLinkNoSecondDeviceByDefault() throws Exception {
+    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    SafehouseClient caseworker = enroll("caseworker", Role.CASEWORKER);
+    SafehouseClient client =
+        SafehouseClient.enroll(
+            temp.resolve("client"), PASSPHRASE, caseworker.createInvite("client"));
+    clients.add(client);
+    LinkRequest second = SafehouseClient.requestLink(client.serverLink(), ClientOptions.defaults());
+
+    SafehouseException refused =
+        assertThrows(SafehouseException.class, () -> client.approveLink(second.code()));
+
+    assertEquals(Reason.DEVICE_LIMIT, refused.reason());
+    assertEquals(1, client.devices().size());
+    assertEquals(
+        Reason.LINK_INVALID,
+        assertThrows(SafehouseException.class, () -> client.approveLink("not-a-code")).reason());
+  }
+
+  @Test
+  void aDeviceTheServerAddsOnItsOwnGetsNothingReadableAndTheSenderIsTold() throws Exception {
+    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    SafehouseClient target = enroll("target", Role.CASEWORKER);
+    SafehouseClient sender = enroll("sender", Role.ADMIN);
+    String targetId = target.account().accountId();
+    Ghost ghost = Ghost.inject(server, targetId, 2);
+
+    SendReceipt receipt = sender.sendTextForReceipt(targetId, "for the real device only", null);
+
+    assertEquals(List.of(2), receipt.refusedDevices());
+    assertEquals(
+        "for the real device only", SdkTesting.receive(target, 1, patience()).get(0).text());
+    assertEquals(
+        List.of(new LinkedDevice(1, true, true), new LinkedDevice(2, false, false)),
+        target.devices());
+    // The ghost signs in with the key the server gave it and gets a copy: one it cannot open.
+    try (RawClient raw = TestServers.connect(server)) {
+      assertTrue(raw.authenticate(ghost.device).hasAuthenticated());
+      Delivery copy = raw.nextDelivery(Duration.ofSeconds(10));
+      SessionCipher cipher =
+          new SessionCipher(
+              ghost.signal, new SignalProtocolAddress(sender.account().accountId(), 1));
+      assertThrows(
+          Exception.class, () -> Envelope.open(cipher, copy.getCiphertext().toByteArray()));
+    }
+  }
+
+  private static final ClientOptions WITH_HISTORY = ClientOptions.defaults().withHistory(true);
+
+  private SafehouseClient enroll(String name, Role role) throws Exception {
+    SafehouseClient c =
+        SafehouseClient.enroll(
+            temp.resolve(name), PASSPHRASE, server.createInvite(role).toString(), WITH_HISTORY);
+    clients.add(c);
+    return c;
+  }
+
+  private SafehouseClient link(SafehouseClient existing, String name) throws Exception {
+    LinkRequest request = SafehouseClient.requestLink(existing.serverLink(), WITH_HISTORY);
+    assertEquals(2, existing.approveLink(request.code()));
+    SafehouseClient linked = request.finish(temp.resolve(name), PASSPHRASE, Duration.ofSeconds(30));
+    clients.add(linked);
+    return linked;
+  }
+
+  private static Duration patience() {
+    return Duration.ofSeconds(20);
+  }
+
+  private static void awaitOutgoing(SafehouseClient client, String peer, String text)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      if (client.history().messages(peer).stream()
+          .anyMatch(e -> e.outgoing() && e.text().equals(text))) {
+        return;
+      }
+      client.receive(Duration.ofMillis(200));
+    }
+    throw new AssertionError(
+        "no sent copy of '" + text + "' in " + client.history().messages(peer));
+  }
+
+  private static SafehouseException awaitRefusal(SafehouseClient client) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    SafehouseException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        client.connect();
+        client.contacts();
+      } catch (SafehouseException e) {
+        last = e;
+        if (e.reason() == Reason.DEVICE_REVOKED) {
+          return e;
+        }
+      } catch (java.io.IOException e) {
+        // the connection is being dropped; try again
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the unlinked device was not refused; last: " + last);
+  }
+
+  /** A device written straight into the store, with keys of its own, as a compelled host could. */
+  private record Ghost(RawClient.Device device, InMemorySignalProtocolStore signal) {
+    static Ghost inject(SafehouseServer server, String accountHex, int deviceId) throws Exception {
+      AccountId account = AccountId.of(HexFormat.of().parseHex(accountHex));
+      DeviceAddress address = new DeviceAddress(account, deviceId);
+      RawClient.Device device = new RawClient.Device();
+      device.accountId = account.bytes();
+      device.deviceId = deviceId;
+      IdentityKeyPair identity = IdentityKeyPair.generate();
+      InMemorySignalProtocolStore signal = new InMemorySignalProtocolStore(identity, 4242);
+      ECKeyPair signed = ECKeyPair.generate();
+      KEMKeyPair kyber = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
+      byte[] signedSig =
+          identity.getPrivateKey().calculateSignature(signed.getPublicKey().serialize());
+      byte[] kyberSig =
+          identity.getPrivateKey().calculateSignature(kyber.getPublicKey().serialize());
+      signal.storeSignedPreKey(777, new SignedPreKeyRecord(777, 0, signed, signedSig));
+      signal.storeKyberPreKey(778, new KyberPreKeyRecord(778, 0, kyber, kyberSig));
+      byte[] id = identity.getPublicKey().serialize();
+      server
+          .store()
+          .write(
+              tx -> {
+                AccountRecord a = tx.account(account).orElseThrow();
+                tx.putDevice(address, device.rawPublicKey());
+                tx.putAccount(
+                    new AccountRecord(
+                        a.id(),
+                        a.role(),
+                        deviceId + 1,
+                        new int[] {1, deviceId},
+                        a.team(),
+                        a.caseId()),
+                    false);
+                tx.putKeyRecord(
+                    address,
+                    (byte) 'i',
+                    ByteBuffer.allocate(4 + id.length).putInt(4242).put(id).array());
+                tx.putKeyRecord(
+                    address, (byte) 's', entry(777, signed.getPublicKey().serialize(), signedSig));
+                tx.putKeyRecord(
+                    address, (byte) 'k', entry(778, kyber.getPublicKey().serialize(), kyberSig));
+                return null;
+              })
+          .get();
+      return new Ghost(device, signal);
+    }
+
+    private static byte[] entry(int id, byte[] pub, byte[] sig) {
+      return ByteBuffer.allocate(4 + 2 + pub.length + 2 + sig.length)
+          .putInt(id)
+          .putShort((short) pub.length)
+          .put(pub)
+          .putShort((short) sig.length)
+          .put(sig)
+          .array();
+    }
+  }
+}
