@@ -222,6 +222,7 @@ public final class SafehouseServer implements AutoCloseable {
                   config.tlsCert(),
                   config.tlsEnabled() ? config.tlsKey() : null,
                   config.dataDir().resolve(UpgradeSecret.FILE),
+                  config.dataDir().resolve(org.safehouse.server.push.VapidKey.FILE),
                   clock));
       long every = config.sweepInterval().toMillis();
       scheduler.scheduleWithFixedDelay(

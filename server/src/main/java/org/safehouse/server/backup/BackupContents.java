@@ -16,7 +16,7 @@ import org.safehouse.server.store.StoreBackup;
  *
  * <pre>
  * header  "SHBP"(4) version=1(4) storeFormat(4) createdAtMillis(8)
- * file    'F' name(UTF) length(4) bytes          tls.cert, tls.key, upgrade-secret
+ * file    'F' name(UTF) length(4) bytes          tls.cert, tls.key, upgrade-secret, push-vapid.key
  * entry   'E' family(UTF) keyLength(4) key valueLength(4) value
  * end     'Z' entries(8)
  * </pre>
@@ -27,6 +27,9 @@ public final class BackupContents {
 
   public static final String TLS_KEY = "tls.key";
   public static final String UPGRADE_SECRET = "upgrade-secret";
+
+  /** The push wake-ups' VAPID signing key (absent where it was never made). */
+  public static final String VAPID_KEY = "push-vapid.key";
 
   private static final int MAGIC = 0x53484250; // "SHBP"
   private static final int VERSION = 1;

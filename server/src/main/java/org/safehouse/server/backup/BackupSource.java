@@ -19,17 +19,21 @@ public final class BackupSource {
   private final Path tlsCert;
   private final Path tlsKey;
   private final Path upgradeSecret;
+  private final Path vapidKey;
   private final Clock clock;
 
   /**
    * @param tlsKey the TLS key, or null in plaintext mode (then {@code tlsCert} is the proxy's)
+   * @param vapidKey the push wake-ups' signing key; backed up if the file exists, so that push
+   *     servers that tie a device's subscription to it still accept wake-ups after a restore
    */
   public BackupSource(
-      RelayStore store, Path tlsCert, Path tlsKey, Path upgradeSecret, Clock clock) {
+      RelayStore store, Path tlsCert, Path tlsKey, Path upgradeSecret, Path vapidKey, Clock clock) {
     this.store = store;
     this.tlsCert = tlsCert;
     this.tlsKey = tlsKey;
     this.upgradeSecret = upgradeSecret;
+    this.vapidKey = vapidKey;
     this.clock = clock;
   }
 
@@ -44,6 +48,7 @@ public final class BackupSource {
     byte[] cert = Files.readAllBytes(tlsCert);
     byte[] key = tlsKey != null && Files.exists(tlsKey) ? Files.readAllBytes(tlsKey) : null;
     byte[] secret = Files.readAllBytes(upgradeSecret);
+    byte[] vapid = Files.exists(vapidKey) ? Files.readAllBytes(vapidKey) : null;
     BackupContents.Writer[] writer = new BackupContents.Writer[1];
     StoreBackup.export(
         store,
@@ -56,6 +61,9 @@ public final class BackupSource {
               w.file(BackupContents.TLS_KEY, key);
             }
             w.file(BackupContents.UPGRADE_SECRET, secret);
+            if (vapid != null) {
+              w.file(BackupContents.VAPID_KEY, vapid);
+            }
             writer[0] = w;
           }
 

@@ -128,6 +128,11 @@ public final class Backups {
       writeFile(
           dataDir.resolve(org.safehouse.server.transport.UpgradeSecret.FILE),
           files.get(BackupContents.UPGRADE_SECRET));
+      if (files.containsKey(BackupContents.VAPID_KEY)) {
+        writeFile(
+            dataDir.resolve(org.safehouse.server.push.VapidKey.FILE),
+            files.get(BackupContents.VAPID_KEY));
+      }
       StoreBackup.Imported imported = StoreBackup.importInto(layout.storeDir(), contents);
       return new Summary(imported.entries(), imported.accounts(), imported.devices());
     } catch (IOException | RuntimeException e) {

@@ -102,6 +102,7 @@ class BackupRestoreTest {
     String pin = server.pin();
     String secret = server.upgradeSecret();
     int port = server.port();
+    byte[] vapidKey = Files.readAllBytes(data.resolve(org.safehouse.server.push.VapidKey.FILE));
 
     Path file = dir.resolve("backups").resolve("relay.backup");
     assertTrue(backup(server, file) > 0);
@@ -127,6 +128,12 @@ class BackupRestoreTest {
     SafehouseServer again = startOn(data, port);
     assertEquals(pin, again.pin(), "same TLS key, so the invites' pin still holds");
     assertEquals(secret, again.upgradeSecret());
+    Path vapid = data.resolve(org.safehouse.server.push.VapidKey.FILE);
+    assertArrayEquals(
+        vapidKey,
+        Files.readAllBytes(vapid),
+        "same push signing key, so push servers that tie subscriptions to it still accept wake-ups");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vapid)));
     assertTrue(again.firstAdminInvite().isEmpty(), "a restored server is not a fresh one");
     assertEquals(2, again.store().counters().accounts());
     assertEquals(0, again.store().counters().queuedMessages());
