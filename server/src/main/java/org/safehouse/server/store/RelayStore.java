@@ -153,10 +153,12 @@ public final class RelayStore implements AutoCloseable {
             // (O_DIRECT for flush and compaction was tried: it made the WAL syncs slower.)
             .setBytesPerSync(1L << 20);
     List<ColumnFamilyOptions> cfos = new ArrayList<>();
-    List<ColumnFamilyDescriptor> descriptors = ColumnFamilies.describe(cache, cfos);
+    List<ColumnFamilyDescriptor> known = ColumnFamilies.describe(cache, cfos);
     List<ColumnFamilyHandle> handles = new ArrayList<>();
+    List<ColumnFamilyDescriptor> descriptors;
     RocksDB db;
     try {
+      descriptors = created ? known : ColumnFamilies.present(dir, known, cfos);
       db = RocksDB.open(dbo, dir.toString(), descriptors, handles);
     } catch (RocksDBException e) {
       ColumnFamilies.closeAll(handles, null, dbo, cfos, cache);
@@ -171,7 +173,8 @@ public final class RelayStore implements AutoCloseable {
     }
     RelayStore store;
     try {
-      format.upgrade(db, handles, dir, clock);
+      format.upgrade(db, handles, dir, clock, created);
+      handles = ColumnFamilies.completed(db, known, descriptors, handles);
       // Only now, under RocksDB's lock on the folder: a second server must not touch the keys.
       BucketKeys keys = BucketKeys.open(dir, keyStorage, new SecureRandom());
       try {

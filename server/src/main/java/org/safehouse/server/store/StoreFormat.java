@@ -99,17 +99,24 @@ public final class StoreFormat {
   }
 
   /**
-   * Brings the open store in {@code storeDir} to this format (see the class comment).
+   * Brings the open store in {@code storeDir} to this format (see the class comment); one it just
+   * {@code created} is stamped with it.
    *
    * @return the checkpoint of the store as it was before an upgrade, or null if none was needed
    * @throws NewerStoreException if the store's format is newer than this build's
    * @throws IOException if the checkpoint or a step fails; the store then keeps the format of the
    *     last step that completed
    */
-  Path upgrade(RocksDB db, List<ColumnFamilyHandle> families, Path storeDir, Clock clock)
+  Path upgrade(
+      RocksDB db, List<ColumnFamilyHandle> families, Path storeDir, Clock clock, boolean created)
       throws IOException {
     ColumnFamilyHandle meta = families.get(0);
     try (WriteOptions synced = new WriteOptions().setSync(true)) {
+      if (created) {
+        // A store this build just made is of this build's format: nothing to upgrade.
+        db.put(meta, synced, META_FORMAT, encode(current));
+        return null;
+      }
       byte[] stamp = db.get(meta, META_FORMAT);
       int found = read(db, meta);
       if (found > current) {

@@ -57,6 +57,14 @@ class StoreFormatTest {
   }
 
   @Test
+  void aNewStoreIsStampedWithThisBuildsFormatWithoutACheckpoint() throws Exception {
+    try (RelayStore store = open(StoreFormat.RELEASE)) {
+      assertEquals(StoreFormat.CURRENT, StoreFormat.read(store.db(), store.metaCf()));
+    }
+    assertFalse(Files.exists(data.resolve("checkpoints")), "a new store has nothing to upgrade");
+  }
+
+  @Test
   void aStoreWithoutAVersionIsFormatOneAndIsStampedWithoutACheckpoint() throws Exception {
     makeUnstamped();
     try (RelayStore store = open(formatOne())) {
