@@ -10,8 +10,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.safehouse.protocol.content.CheckInSignal;
 import org.safehouse.protocol.content.Content;
+import org.safehouse.protocol.content.SentCopy;
 import org.safehouse.protocol.content.Text;
 import org.safehouse.protocol.wire.CheckIn;
 import org.safehouse.protocol.wire.ClientFrame;
@@ -29,13 +32,20 @@ import org.safehouse.sdk.internal.store.Hex;
  * every send, so an added member gets the next message and a removed one no more. Check-ins go the
  * same way: a padded {@link CheckInSignal} to every team member, then one {@code CheckIn} request;
  * an ordinary and a duress check-in differ only inside the encryption.
+ *
+ * <p>A text this device sends to a case also goes, end-to-end encrypted, to this account's other
+ * devices as a {@link SentCopy} with the case's id, so each files it in the case's thread: it comes
+ * out of their inbox as a {@link ReceivedMessage} whose sender is this account.
  */
 final class CaseConversation {
+  private static final Logger LOG = Logger.getLogger(CaseConversation.class.getName());
+
   private final ServerLink link;
   private final Outbox outbox;
   private final Casework casework;
   private final CaseAlerts alerts;
   private final DeviceCredentials self;
+  private final Devices devices;
   private final Clock clock;
 
   CaseConversation(
@@ -44,12 +54,14 @@ final class CaseConversation {
       Casework casework,
       CaseAlerts alerts,
       DeviceCredentials self,
+      Devices devices,
       Clock clock) {
     this.link = link;
     this.outbox = outbox;
     this.casework = casework;
     this.alerts = alerts;
     this.self = self;
+    this.devices = devices;
     this.clock = clock;
   }
 
@@ -95,7 +107,56 @@ final class CaseConversation {
             .setText(Text.newBuilder().setBody(text).setSentAtMillis(clock.millis()))
             .setCaseId(ByteString.copyFrom(Hex.parse(c.caseId())))
             .build();
-    return fanOut(c, content, ttl);
+    List<String> ids = new ArrayList<>();
+    try {
+      fanOut(c, content, ttl, ids);
+    } finally {
+      if (!ids.isEmpty()) {
+        copyToOwnDevices(content, ids.get(0), ttl);
+      }
+    }
+    return ids;
+  }
+
+  /** The copy of a sent case text for this account's other devices, if it has any. */
+  private void copyToOwnDevices(Content sent, String messageId, Duration ttl) {
+    try {
+      if (devices.others().isEmpty()) {
+        return;
+      }
+      Content copy =
+          Content.newBuilder()
+              .setSentCopy(
+                  SentCopy.newBuilder()
+                      .setClientMessageId(ByteString.copyFrom(Hex.parse(messageId)))
+                      .setText(sent.getText())
+                      .setCaseId(sent.getCaseId()))
+              .build();
+      outbox.send(Hex.format(self.accountId()), copy, ttl);
+    } catch (IOException | SafehouseException e) {
+      // The text itself was sent; the other devices miss only this copy of it.
+      LOG.log(Level.WARNING, "Copying a case text to this account's other devices failed");
+    }
+  }
+
+  /**
+   * What a delivered {@link SentCopy} of a case text becomes on this device: a text of the case's
+   * thread sent by this account; null if it is no such copy or not from this account.
+   */
+  static ReceivedMessage sentCopy(String sender, String self, String messageId, Content content) {
+    SentCopy copy = content.getSentCopy();
+    if (!sender.equals(self) || copy.getCaseId().size() != 16 || !copy.hasText()) {
+      return null;
+    }
+    return new ReceivedMessage(
+        copy.getClientMessageId().size() == 16
+            ? Hex.format(copy.getClientMessageId().toByteArray())
+            : messageId,
+        self,
+        copy.getText().getBody(),
+        Instant.ofEpochMilli(copy.getText().getSentAtMillis()),
+        null,
+        Hex.format(copy.getCaseId().toByteArray()));
   }
 
   /** Checks in: the signal to every team member, then the check-in request. */
@@ -109,7 +170,7 @@ final class CaseConversation {
                     .setAtMillis(clock.millis()))
             .setCaseId(ByteString.copyFrom(Hex.parse(c.caseId())))
             .build();
-    fanOut(c, content, null);
+    fanOut(c, content, null, new ArrayList<>());
     Response r = link.call(ClientFrame.newBuilder().setCheckIn(CheckIn.getDefaultInstance()));
     long due = r.getCheckedIn().getNextDueMillis();
     return due == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(due));
@@ -157,13 +218,12 @@ final class CaseConversation {
    * written to (its identity changed, say) does not stop the others; the first failure is thrown
    * after all were tried.
    */
-  private List<String> fanOut(Case c, Content content, Duration ttl)
+  private void fanOut(Case c, Content content, Duration ttl, List<String> ids)
       throws IOException, SafehouseException {
     Set<String> members = new LinkedHashSet<>();
     members.add(c.clientAccountId());
     members.addAll(c.team());
     members.remove(Hex.format(self.accountId()));
-    List<String> ids = new ArrayList<>();
     SafehouseException failed = null;
     for (String member : members) {
       try {
@@ -178,7 +238,6 @@ final class CaseConversation {
     if (failed != null) {
       throw failed;
     }
-    return ids;
   }
 
   private static int seconds(Duration d) {

@@ -47,11 +47,17 @@ public final class History {
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
   private final boolean enabled;
+  private volatile String self = "";
 
   History(LocalStore local, Clock clock, boolean enabled) {
     this.local = local;
     this.clock = clock;
     this.enabled = enabled;
+  }
+
+  /** This account's id, so that a copy of its own case text is not filed as received. */
+  void ownAccount(String self) {
+    this.self = self;
   }
 
   /**
@@ -186,7 +192,9 @@ public final class History {
 
   /** Keeps a received text, once per message id. */
   void recordReceived(ReceivedMessage m) throws IOException {
-    if (!enabled) {
+    if (!enabled || m.senderAccountId().equals(self)) {
+      // A case text another device of this account sent: it belongs to the case's thread, and a
+      // case text this device sends is not kept here either.
       return;
     }
     synchronized (this) {

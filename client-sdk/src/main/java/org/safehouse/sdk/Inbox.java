@@ -251,6 +251,12 @@ final class Inbox {
         return false;
       }
       case SENT_COPY -> {
+        ReceivedMessage caseText = CaseConversation.sentCopy(sender, self, messageId, content);
+        if (caseText != null) {
+          batch.put(
+              PENDING + sender + ":" + messageId, encode(sequence.incrementAndGet(), caseText));
+          return false;
+        }
         // Only this account's own devices may file a message as sent by it.
         if (sender.equals(self) && content.getSentCopy().hasText()) {
           try {

@@ -6,7 +6,8 @@ import java.time.Instant;
  * A text message received from a peer.
  *
  * @param messageId the sender's message id, 32 lowercase hex characters
- * @param senderAccountId 32 lowercase hex characters
+ * @param senderAccountId 32 lowercase hex characters; this account's own for a case text that
+ *     another of its devices sent (a copy for this device's case thread)
  * @param text the message text
  * @param sentAt when the sender's device says it sent the message
  * @param attachment a file sent with the text (then the text is its caption, maybe empty), or null

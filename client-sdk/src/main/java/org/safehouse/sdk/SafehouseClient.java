@@ -85,6 +85,7 @@ public final class SafehouseClient implements AutoCloseable {
     this.directory = new Directory(link, local, inbox, outbox, safetyNumbers);
     this.duress = local.openedUnderDuress();
     this.history = new History(local, clock, device.keepHistory() && !duress);
+    history.ownAccount(credentials.accountHex());
     this.wakeups = new Wakeups(link);
     this.attachments = new Attachments(local, outbox, link, history, clock);
     this.devices = new Devices(link, signal, credentials, clock);
@@ -93,7 +94,7 @@ public final class SafehouseClient implements AutoCloseable {
     inbox.onReceipt(history::markDelivered);
     this.caseAlerts = new CaseAlerts(local, clock);
     this.caseConversation =
-        new CaseConversation(link, outbox, casework, caseAlerts, credentials, clock);
+        new CaseConversation(link, outbox, casework, caseAlerts, credentials, devices, clock);
     inbox.onCheckIns(caseAlerts);
     if (duress) {
       DuressSignal.start(link, credentials, caseConversation, local, () -> closed);

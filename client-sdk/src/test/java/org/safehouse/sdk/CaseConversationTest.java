@@ -10,6 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,9 +33,8 @@ import org.safehouse.server.testing.TestServers;
  * One conversation per case, fanned out by the sending device to every member of the case team as
  * the server has it at that moment: add, remove and hand-over change who receives at once.
  *
- * <p>The server does not yet let an account have a second device (linking is issue 15), so each
- * member here has one device; the per-recipient send this fans out through encrypts to every device
- * of a recipient and is tested with several devices where that path is tested.
+ * <p>Each caseworker has a second, linked device (a client has one): a case text reaches every
+ * device of every other member, and the sender's own other device as a copy filed under the case.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CaseConversationTest {
@@ -66,23 +69,27 @@ class CaseConversationTest {
     ana.addCaseworker(caseId, id(ben));
     ana.addCaseworker(caseId, id(cai));
     assertEquals(List.of(id(ana), id(ben), id(cai)), client.ownCase().team());
+    SafehouseClient ana2 = link(ana, "ana2");
+    SafehouseClient ben2 = link(ben, "ben2");
+    SafehouseClient cai2 = link(cai, "cai2");
 
-    // The client writes to its case, not to each caseworker.
+    // The client writes to its case, not to each caseworker: all six team devices get it.
     assertEquals(3, client.sendToCase(null, "hello team", null).size());
-    for (SafehouseClient member : List.of(ana, ben, cai)) {
-      ReceivedMessage m = one(member);
+    for (ReceivedMessage m : oneEach(List.of(ana, ana2, ben, ben2, cai, cai2))) {
       assertEquals("hello team", m.text());
       assertEquals(caseId, m.caseId(), "filed in the case's thread");
       assertEquals(id(client), m.senderAccountId());
     }
 
-    // A caseworker's reply reaches the client and the rest of the team, not the sender.
+    // A caseworker's reply reaches the client and the rest of the team on every device, and the
+    // sender's own other device as sent by this account, in the case's thread.
     assertEquals(3, ben.sendToCase(caseId, "we are on it", null).size());
-    for (SafehouseClient member : List.of(client, ana, cai)) {
-      ReceivedMessage m = one(member);
+    for (ReceivedMessage m : oneEach(List.of(client, ana, ana2, cai, cai2, ben2))) {
       assertEquals("we are on it", m.text());
       assertEquals(caseId, m.caseId());
+      assertEquals(id(ben), m.senderAccountId());
     }
+    assertEquals(List.of(), ben.receive(Duration.ofMillis(300)), "no echo to the sending device");
 
     // Removed: cai gets nothing more, and the server no longer lets cai reach the client.
     ana.removeCaseworker(caseId, id(cai));
@@ -127,8 +134,45 @@ class CaseConversationTest {
     return got.get(0);
   }
 
+  /**
+   * One message from each device, received side by side (a first receive may wait for its
+   * connection's backlog notice).
+   */
+  private static List<ReceivedMessage> oneEach(List<SafehouseClient> devices) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(devices.size());
+    try {
+      List<Future<ReceivedMessage>> pending = new ArrayList<>();
+      for (SafehouseClient device : devices) {
+        pending.add(pool.submit(() -> one(device)));
+      }
+      List<ReceivedMessage> got = new ArrayList<>();
+      for (Future<ReceivedMessage> f : pending) {
+        try {
+          got.add(f.get());
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof Error error) {
+            throw error;
+          }
+          throw e;
+        }
+      }
+      return got;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   static String id(SafehouseClient c) {
     return c.account().accountId();
+  }
+
+  private SafehouseClient link(SafehouseClient existing, String name) throws Exception {
+    LinkRequest request =
+        SafehouseClient.requestLink(existing.serverLink(), ClientOptions.defaults());
+    assertEquals(2, existing.approveLink(request.code()));
+    SafehouseClient linked = request.finish(temp.resolve(name), PASSPHRASE, WAIT);
+    clients.add(linked);
+    return linked;
   }
 
   private SafehouseClient enroll(String name, String link) throws Exception {

@@ -29,8 +29,10 @@ final class CaseThreads {
     this.data = data;
   }
 
-  synchronized void received(ReceivedMessage m) throws IOException {
-    append(m.caseId(), new Entry(m.senderAccountId(), false, m.text(), Instant.now()));
+  /** A text of a case; one from {@code self} was sent by another device of this account. */
+  synchronized void received(ReceivedMessage m, String self) throws IOException {
+    boolean outgoing = m.senderAccountId().equals(self);
+    append(m.caseId(), new Entry(m.senderAccountId(), outgoing, m.text(), Instant.now()));
   }
 
   synchronized void sent(String caseId, String self, String text) throws IOException {

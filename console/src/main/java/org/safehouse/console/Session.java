@@ -83,7 +83,7 @@ final class Session {
                       m -> {
                         if (m.caseId() != null) {
                           try {
-                            threads.received(m);
+                            threads.received(m, client.account().accountId());
                           } catch (IOException e) {
                             throw new java.io.UncheckedIOException(e);
                           }
