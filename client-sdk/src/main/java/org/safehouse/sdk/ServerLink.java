@@ -60,6 +60,9 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   private final Connection.Dialer dialer;
   private final ScheduledExecutorService reconnector;
   private volatile Events events;
+  // A backlog notice that came before setEvents (guarded by this).
+  private Connection backlogBeforeEvents;
+  private BacklogDelivered backlogNoticeBeforeEvents;
   private volatile DeviceCredentials credentials;
   private Connection current;
   private boolean supervising;
@@ -90,7 +93,20 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
   }
 
   void setEvents(Events events) {
-    this.events = events;
+    Connection early;
+    BacklogDelivered notice;
+    synchronized (this) {
+      this.events = events;
+      early = backlogBeforeEvents;
+      notice = backlogNoticeBeforeEvents;
+      backlogBeforeEvents = null;
+      backlogNoticeBeforeEvents = null;
+    }
+    if (early != null) {
+      // The enrollment's connection announced its (empty) backlog before the client listened:
+      // without this, the first receive would wait for a notice that already came.
+      events.backlogDelivered(early, notice);
+    }
   }
 
   /**
@@ -277,10 +293,16 @@ final class ServerLink implements Connection.Listener, AutoCloseable {
 
   @Override
   public void backlogDelivered(Connection connection, BacklogDelivered notice) {
-    Events e = events;
-    if (e != null) {
-      e.backlogDelivered(connection, notice);
+    Events e;
+    synchronized (this) {
+      e = events;
+      if (e == null) {
+        backlogBeforeEvents = connection;
+        backlogNoticeBeforeEvents = notice;
+        return;
+      }
     }
+    e.backlogDelivered(connection, notice);
   }
 
   @Override

@@ -71,6 +71,20 @@ class ReceiveDrainTest {
   }
 
   @Test
+  void theFirstReceiveAfterEnrollingDoesNotWaitForABacklogNoticeThatAlreadyCame() throws Exception {
+    // The enrollment's connection announces its empty backlog at once, before the new client
+    // listens; a receive that missed it would wait DRAIN_STALL for it, on every new device.
+    SafehouseClient fresh =
+        open(
+            SafehouseClient.enroll(
+                temp.resolve("fresh"), PASSPHRASE, worker.createInvite("client")));
+    long start = System.nanoTime();
+    assertEquals(List.of(), fresh.receive(Duration.ZERO));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertTrue(took.compareTo(Inbox.DRAIN_STALL) < 0, "the first receive took " + took);
+  }
+
+  @Test
   void oneReceiveReturnsAllTenMessagesSentWhileAwayEachOnce() throws Exception {
     List<String> sent = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
