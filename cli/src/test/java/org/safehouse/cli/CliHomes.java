@@ -50,6 +50,11 @@ final class CliHomes {
     return new Run(exit, out.toString().lines().toList(), err.toString().lines().toList());
   }
 
+  /** {@code echo TEXT | safehouse --home DIR/HOME send PEER}. */
+  Run send(String home, String peer, String text) {
+    return run(home, text + "\n", "send", peer);
+  }
+
   /** Runs a command that must succeed. */
   Run ok(String home, String... args) {
     Run r = run(home, "", args);

@@ -13,13 +13,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.sdk.CaseAlert.Kind;
-import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.store.StoreInspector;
 import org.safehouse.server.testing.FakeClock;
@@ -31,25 +28,12 @@ import org.safehouse.server.testing.TestServers;
  * account with nothing of it left in the store's files.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class CheckInTest {
+class CheckInTest extends ServerAndClients {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
-  @TempDir Path temp;
-  private final FakeClock clock = new FakeClock();
-  private SafehouseServer server;
-  private final List<SafehouseClient> clients = new ArrayList<>();
-
   @BeforeEach
-  void startServer() throws Exception {
-    server = TestServers.start(temp.resolve("server"), clock);
-  }
-
-  @AfterEach
-  void stopAll() {
-    clients.forEach(SafehouseClient::close);
-    if (server != null) {
-      server.close();
-    }
+  void start() throws Exception {
+    startServer();
   }
 
   @Test
@@ -177,9 +161,9 @@ class CheckInTest {
     return clock.instant();
   }
 
-  private SafehouseClient enroll(String name, String link) throws Exception {
-    SafehouseClient client = SafehouseClient.enroll(temp.resolve(name), PASSPHRASE, link);
-    clients.add(client);
+  @Override
+  SafehouseClient enroll(String name, String link) throws Exception {
+    SafehouseClient client = super.enroll(name, link);
     assertFalse(client.account().accountId().isEmpty());
     return client;
   }

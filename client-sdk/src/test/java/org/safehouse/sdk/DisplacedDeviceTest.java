@@ -9,38 +9,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.sdk.SafehouseException.Reason;
-import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
-import org.safehouse.server.testing.FakeClock;
-import org.safehouse.server.testing.TestServers;
 
 /** Two running copies of one device: the newer sign-in wins, and they do not displace in turn. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class DisplacedDeviceTest {
-  @TempDir Path temp;
-  private SafehouseServer server;
-  private final List<SafehouseClient> clients = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    clients.forEach(SafehouseClient::close);
-    if (server != null) {
-      server.close();
-    }
-  }
+class DisplacedDeviceTest extends ServerAndClients {
 
   @Test
   void aDisplacedCopyStopsReconnectingAndSaysSoUntilConnectedByHand() throws Exception {
-    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    startServer();
     Path home = temp.resolve("phone");
     SafehouseClient.enroll(home, PASSPHRASE, server.createInvite(Role.ADMIN).toString()).close();
     Path copy = temp.resolve("stale-copy");

@@ -13,17 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.sdk.CaseAlert.Kind;
-import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.store.StoreInspector;
-import org.safehouse.server.testing.FakeClock;
-import org.safehouse.server.testing.TestServers;
 
 /**
  * The duress passphrase: unlocking with it shows an empty client and sends the team a duress
@@ -31,25 +26,12 @@ import org.safehouse.server.testing.TestServers;
  * records); only the team's SDK tells them apart.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class DuressTest {
+class DuressTest extends ServerAndClients {
   private static final char[] DURESS = "the other one".toCharArray();
 
-  @TempDir Path temp;
-  private final FakeClock clock = new FakeClock();
-  private SafehouseServer server;
-  private final List<SafehouseClient> clients = new ArrayList<>();
-
   @BeforeEach
-  void startServer() throws Exception {
-    server = TestServers.start(temp.resolve("server"), clock);
-  }
-
-  @AfterEach
-  void stopAll() {
-    clients.forEach(SafehouseClient::close);
-    if (server != null) {
-      server.close();
-    }
+  void start() throws Exception {
+    startServer();
   }
 
   @Test
@@ -170,9 +152,9 @@ class DuressTest {
     return out;
   }
 
-  private SafehouseClient enroll(String name, String link) throws Exception {
-    SafehouseClient client = SafehouseClient.enroll(temp.resolve(name), PASSPHRASE, link);
-    clients.add(client);
+  @Override
+  SafehouseClient enroll(String name, String link) throws Exception {
+    SafehouseClient client = super.enroll(name, link);
     assertTrue(client.account().accountId().matches("[0-9a-f]{32}"));
     return client;
   }

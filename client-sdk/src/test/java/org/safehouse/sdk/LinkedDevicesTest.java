@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.safehouse.sdk.SdkTesting.PASSPHRASE;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.protocol.wire.Delivery;
 import org.safehouse.sdk.SafehouseException.Reason;
 import org.safehouse.sdk.internal.crypto.Envelope;
@@ -26,7 +22,6 @@ import org.safehouse.server.account.DeviceAddress;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.store.DeviceRecords;
 import org.safehouse.server.store.WriteOp;
-import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
 import org.signal.libsignal.protocol.IdentityKeyPair;
@@ -41,22 +36,11 @@ import org.signal.libsignal.protocol.state.impl.InMemorySignalProtocolStore;
 
 /** Issue 15: linking, unlinking, the device limit, ghost devices and sent-copy sync. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class LinkedDevicesTest {
-  @TempDir Path temp;
-  private SafehouseServer server;
-  private final List<SafehouseClient> clients = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    clients.forEach(SafehouseClient::close);
-    if (server != null) {
-      server.close();
-    }
-  }
+class LinkedDevicesTest extends ServerAndClients {
 
   @Test
   void aLinkedDeviceJoinsTheAccountAndEveryDeviceSeesTheConversation() throws Exception {
-    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    startServer();
     SafehouseClient phone = enroll("phone", Role.CASEWORKER);
     SafehouseClient colleague = enroll("colleague", Role.ADMIN);
     String me = phone.account().accountId();
@@ -85,7 +69,7 @@ class LinkedDevicesTest {
 
   @Test
   void anUnlinkedDeviceIsCutOffAtOnceAndTheLastDeviceCannotBeUnlinked() throws Exception {
-    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    startServer();
     SafehouseClient phone = enroll("phone", Role.CASEWORKER);
     SafehouseClient colleague = enroll("colleague", Role.ADMIN);
     SafehouseClient laptop = link(phone, "laptop");
@@ -122,7 +106,7 @@ class LinkedDevicesTest {
 
   @Test
   void aClientMayLinkNoSecondDeviceByDefault() throws Exception {
-    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    startServer();
     SafehouseClient caseworker = enroll("caseworker", Role.CASEWORKER);
     SafehouseClient client =
         SafehouseClient.enroll(
@@ -142,7 +126,7 @@ class LinkedDevicesTest {
 
   @Test
   void aDeviceTheServerAddsOnItsOwnGetsNothingReadableAndTheSenderIsTold() throws Exception {
-    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    startServer();
     SafehouseClient target = enroll("target", Role.CASEWORKER);
     SafehouseClient sender = enroll("sender", Role.ADMIN);
     String targetId = target.account().accountId();

@@ -3,40 +3,21 @@ package org.safehouse.sdk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.safehouse.sdk.SdkTesting.PASSPHRASE;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.sdk.SafehouseException.Reason;
-import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
-import org.safehouse.server.testing.FakeClock;
-import org.safehouse.server.testing.TestServers;
 
 /** A caseworker lists the invites it made and cancels one; the cancelled link enrolls nobody. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class OpenInvitesTest {
-  @TempDir Path temp;
-  private final List<SafehouseClient> clients = new ArrayList<>();
-  private SafehouseServer server;
-
-  @AfterEach
-  void stopAll() {
-    clients.forEach(SafehouseClient::close);
-    if (server != null) {
-      server.close();
-    }
-  }
+class OpenInvitesTest extends ServerAndClients {
 
   @Test
   void aCaseworkerSeesItsOpenInvitesAndACancelledOneEnrollsNobody() throws Exception {
-    server = TestServers.start(temp.resolve("server"), new FakeClock());
+    startServer();
     SafehouseClient admin = enroll("admin", server.createInvite(Role.ADMIN).toString());
     SafehouseClient worker = enroll("worker", admin.createInvite("caseworker"));
     assertEquals(List.of(), admin.listInvites(), "the admin's invite was used");
@@ -74,11 +55,5 @@ class OpenInvitesTest {
     assertEquals(Reason.INVITE_INVALID, refused.reason());
     enroll("client", kept.link());
     assertEquals(List.of(), worker.listInvites());
-  }
-
-  private SafehouseClient enroll(String name, String link) throws Exception {
-    SafehouseClient client = SafehouseClient.enroll(temp.resolve(name), PASSPHRASE, link);
-    clients.add(client);
-    return client;
   }
 }

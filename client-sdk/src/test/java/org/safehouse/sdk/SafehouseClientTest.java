@@ -9,44 +9,26 @@ import static org.safehouse.sdk.SdkTesting.PASSPHRASE;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.sdk.SafehouseException.Reason;
-import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
-import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.TestServers;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class SafehouseClientTest {
+class SafehouseClientTest extends ServerAndClients {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
-  @TempDir Path temp;
-  private final FakeClock clock = new FakeClock();
-  private SafehouseServer server;
-  private final List<SafehouseClient> clients = new ArrayList<>();
-
   @BeforeEach
-  void startServer() throws Exception {
-    server = TestServers.start(temp.resolve("server"), clock);
-  }
-
-  @AfterEach
-  void stopAll() {
-    clients.forEach(SafehouseClient::close);
-    if (server != null) {
-      server.close();
-    }
+  void start() throws Exception {
+    startServer();
   }
 
   @Test
@@ -215,12 +197,6 @@ class SafehouseClientTest {
     SafehouseException e =
         assertThrows(SafehouseException.class, () -> caseworker.sendText(cl, "anyone?", null));
     assertEquals(Reason.UNKNOWN_PEER, e.reason());
-  }
-
-  private SafehouseClient enroll(String name, String link) throws Exception {
-    SafehouseClient client = SafehouseClient.enroll(temp.resolve(name), PASSPHRASE, link);
-    clients.add(client);
-    return client;
   }
 
   private static Set<String> ids(List<Contact> contacts) {

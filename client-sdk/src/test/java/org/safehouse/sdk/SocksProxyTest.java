@@ -12,14 +12,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.safehouse.server.SafehouseServer;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.MicroSocks;
@@ -31,20 +26,8 @@ import org.safehouse.server.testing.MicroSocks;
  * in-process, the journey.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class SocksProxyTest {
+class SocksProxyTest extends ServerAndClients {
   private static final Duration WAIT = Duration.ofSeconds(20);
-
-  @TempDir Path temp;
-  private SafehouseServer server;
-  private final List<SafehouseClient> clients = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() {
-    clients.forEach(SafehouseClient::close);
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @Test
   void enrollSendAndReceiveGoThroughTheProxyToTheServerByName() throws Exception {
@@ -106,10 +89,5 @@ class SocksProxyTest {
                 PASSPHRASE,
                 "safehouse://localhost:1/#pin=x&code=y&secret=z",
                 http));
-  }
-
-  private SafehouseClient keep(SafehouseClient c) {
-    clients.add(c);
-    return c;
   }
 }

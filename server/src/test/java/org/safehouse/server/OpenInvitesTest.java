@@ -31,6 +31,7 @@ import org.safehouse.server.account.Invites;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.admin.AdminClient;
 import org.safehouse.server.store.RelayStore;
+import org.safehouse.server.store.StoreInspector;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
@@ -79,8 +80,8 @@ class OpenInvitesTest {
       assertEquals(clock.millis() + Duration.ofHours(72).toMillis(), newest.getExpiresAtMillis());
       byte[] wireBytes = mine.toByteArray();
       for (byte[] code : List.of(first, second)) {
-        assertTrue(indexOf(wireBytes, code) < 0, "a code is never listed");
-        assertTrue(indexOf(wireBytes, sha256(code)) < 0, "nor its whole hash");
+        assertTrue(StoreInspector.indexOf(wireBytes, code) < 0, "a code is never listed");
+        assertTrue(StoreInspector.indexOf(wireBytes, sha256(code)) < 0, "nor its whole hash");
       }
       assertEquals(List.of(hex(id(others))), ids(list(o)));
       // An admin sees the invites it made, not everyone's (that is the admin socket's view).
@@ -222,14 +223,5 @@ class OpenInvitesTest {
 
   private static String hex(byte[] b) {
     return HexFormat.of().formatHex(b);
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      if (Arrays.equals(hay, i, i + needle.length, needle, 0, needle.length)) {
-        return i;
-      }
-    }
-    return -1;
   }
 }

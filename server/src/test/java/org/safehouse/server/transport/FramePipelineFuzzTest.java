@@ -58,6 +58,7 @@ import org.safehouse.server.keys.KeyDirectory;
 import org.safehouse.server.message.InProcessDeliveryHub;
 import org.safehouse.server.message.MessageService;
 import org.safehouse.server.message.RoutingPolicy;
+import org.safehouse.server.metrics.RelayMetrics;
 import org.safehouse.server.store.RelayStore;
 import org.slf4j.LoggerFactory;
 
@@ -254,7 +255,11 @@ class FramePipelineFuzzTest {
                   Duration.ofMinutes(10),
                   d.requestsPerSecond(),
                   d.maxConnections(),
-                  d.deliveryWindow()));
+                  d.deliveryWindow()),
+              RelayMetrics.OFF,
+              null,
+              null,
+              null);
       byte[] spki =
           KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic().getEncoded();
       authKey = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
