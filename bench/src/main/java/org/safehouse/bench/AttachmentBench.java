@@ -131,7 +131,7 @@ public final class AttachmentBench {
     return ratios;
   }
 
-  static double median(List<Double> values) {
+  private static double median(List<Double> values) {
     List<Double> sorted = values.stream().sorted().toList();
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
