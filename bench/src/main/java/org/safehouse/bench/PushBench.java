@@ -80,6 +80,7 @@ public final class PushBench {
     PushEndpoints stored = new PushEndpoints(server.store());
     WebPushReceiver keys = WebPushReceiver.generate();
     List<DeviceAddress> all = new ArrayList<>();
+    AccountId sender = AccountId.random(random);
     for (int i = 0; i < n; i++) {
       DeviceAddress d = new DeviceAddress(AccountId.random(random), 1);
       byte[] value =
@@ -90,6 +91,15 @@ public final class PushBench {
           .write(
               tx -> {
                 stored.put(tx, d, value);
+                // A copy waits for the device (it never connects): the relay wakes only a device
+                // that has something waiting when the wake-up is due.
+                tx.append(
+                    d,
+                    System.currentTimeMillis() + Duration.ofHours(1).toMillis(),
+                    sender,
+                    1,
+                    new byte[16],
+                    new byte[256]);
                 return null;
               })
           .get();
