@@ -23,12 +23,17 @@ import org.safehouse.sdk.WrongPassphraseException;
 final class Console implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Console.class.getName());
   // The console keeps each conversation's history (the SDK keeps none unless asked).
-  private static final ClientOptions OPTIONS = ClientOptions.defaults().withHistory(true);
+  static final ClientOptions OPTIONS = ClientOptions.defaults().withHistory(true);
+
+  /** How long a console linked as a new device waits for the approval, unless told otherwise. */
+  static final Duration LINK_WAIT = Duration.ofMinutes(10);
 
   enum State {
     LOCKED,
     UNLOCKING,
-    UNLOCKED
+    UNLOCKED,
+    /** An empty home becoming a new device of an account: see {@link PendingLink}. */
+    LINKING
   }
 
   private final Path home;
@@ -48,8 +53,21 @@ final class Console implements AutoCloseable {
   private Session session;
   private String error;
   private long lastActivity;
+  private boolean closed;
+  private final PendingLink pendingLink;
 
   Console(Path home, String serverInvite, Duration idleLock, LongSupplier nanos, Events events) {
+    this(home, serverInvite, idleLock, nanos, events, LINK_WAIT);
+  }
+
+  Console(
+      Path home,
+      String serverInvite,
+      Duration idleLock,
+      LongSupplier nanos,
+      Events events,
+      Duration linkWait) {
+    this.pendingLink = new PendingLink(this, home, linkWait);
     this.home = home;
     this.serverInvite = serverInvite;
     this.idleLock = idleLock;
@@ -75,6 +93,47 @@ final class Console implements AutoCloseable {
 
   boolean hasServerInvite() {
     return serverInvite != null;
+  }
+
+  /** This console's link as a new device of an account, while it has no store yet. */
+  PendingLink pendingLink() {
+    return pendingLink;
+  }
+
+  /** LOCKED with an empty home becomes LINKING; false in any other state. */
+  synchronized boolean startLinking() {
+    if (state != State.LOCKED || closed || !needsEnrollment()) {
+      return false;
+    }
+    state = State.LINKING;
+    error = null;
+    return true;
+  }
+
+  /**
+   * The end of linking: {@code opened} (the linked client) unlocks the console as the new device;
+   * null (failed or cancelled) goes back to LOCKED.
+   */
+  void linked(SafehouseClient opened) {
+    synchronized (this) {
+      if (closed && opened != null) {
+        opened.close();
+        return;
+      }
+      if (opened == null) {
+        if (state == State.LINKING) {
+          state = State.LOCKED;
+        }
+        events.publish("state", "");
+        return;
+      }
+      if (state == State.UNLOCKED) {
+        opened.close();
+        return;
+      }
+      state = State.UNLOCKING;
+    }
+    finishUnlock(opened, null);
   }
 
   /** The unlocked session, or null when locked. */
@@ -188,6 +247,10 @@ final class Console implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    synchronized (this) {
+      closed = true;
+    }
+    pendingLink.cancel();
     lock();
   }
 }

@@ -50,8 +50,15 @@ public final class ConsoleMain {
   /** Starts a console on {@code port} (0: any free one). */
   public static Running start(Path home, String serverInvite, int port, Duration idleLock)
       throws java.io.IOException {
+    return start(home, serverInvite, port, idleLock, Console.LINK_WAIT);
+  }
+
+  /** As above; a console linked as a new device waits {@code linkWait} for the approval. */
+  static Running start(
+      Path home, String serverInvite, int port, Duration idleLock, Duration linkWait)
+      throws java.io.IOException {
     Events events = new Events();
-    Console console = new Console(home, serverInvite, idleLock, System::nanoTime, events);
+    Console console = new Console(home, serverInvite, idleLock, System::nanoTime, events, linkWait);
     WebServer web = new WebServer(port, console);
     web.start(new Pages(console, events));
     return new Running(console, web);

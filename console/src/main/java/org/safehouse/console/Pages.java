@@ -18,12 +18,14 @@ final class Pages implements WebServer.Handler {
   private final ConversationPages conversations;
   private final InvitePages invites;
   private final CasePages casePages = new CasePages();
+  private final LinkPages links;
 
   Pages(Console console, Events events) {
     this.console = console;
     this.events = events;
     this.conversations = new ConversationPages();
     this.invites = new InvitePages();
+    this.links = new LinkPages(console);
   }
 
   @Override
@@ -53,9 +55,15 @@ final class Pages implements WebServer.Handler {
       WebServer.redirect(r.exchange, "/");
       return;
     }
+    if (p.equals("/link") || p.startsWith("/link/")) {
+      links.handle(r);
+      return;
+    }
     Session s = console.session();
     if (s == null) {
-      if (!p.equals("/")) {
+      if (console.state() == Console.State.LINKING) {
+        WebServer.redirect(r.exchange, "/link");
+      } else if (!p.equals("/")) {
         WebServer.redirect(r.exchange, "/");
       } else if (console.state() == Console.State.UNLOCKING) {
         WebServer.html(r.exchange, 200, unlockingPage(r));
@@ -130,6 +138,9 @@ final class Pages implements WebServer.Handler {
     main.raw("<button type=\"submit\" id=\"unlock\">")
         .text(t.t(enroll ? "enroll.button" : "unlock.button"))
         .raw("</button></form>");
+    if (enroll) {
+      main.add(LinkPages.offer(r));
+    }
     return Layout.page(r, "unlock", t.t(enroll ? "enroll.title" : "unlock.title"), false, main);
   }
 

@@ -23,6 +23,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.support.ui.Select;
 import org.safehouse.cli.CliRunner;
 import org.safehouse.sdk.SafehouseClient;
@@ -477,5 +478,100 @@ class ConsoleBrowserJourneyTest {
     assertEquals(1, refused.exit(), refused.out());
     assertEquals(1, refused.err().lines().count(), refused.err());
     assertTrue(refused.err().contains("ask for a new invite"), refused.err());
+  }
+
+  @Test
+  @Order(15)
+  void aConsoleOnAnEmptyHomeLinksAsANewDeviceOfTheCaseworkerAndSeesHerCases() throws Exception {
+    browser.open(base + "/invite");
+    if (!browser.all("#passphrase").isEmpty()) {
+      browser.find("#passphrase").sendKeys(Relay.PASSPHRASE, Keys.ENTER);
+      browser.waitLong("#case-list");
+      browser.open(base + "/invite");
+    }
+    browser.waitFor("#new-invite").click();
+    String invite = browser.waitFor("#invite-link").getAttribute("value");
+    browser.open(base + "/devices");
+    browser.waitFor("#copy[data-copy='server-link']");
+    String serverLink = browser.find("#server-link").getAttribute("value");
+    String first = browser.driver.getWindowHandle();
+    try (SafehouseClient lina = relay.client("lina", invite);
+        ConsoleMain.Running laptop =
+            ConsoleMain.start(dir.resolve("laptop"), null, 0, Duration.ofMinutes(10))) {
+      // The laptop's console in a second window, as localhost: its cookie stays apart.
+      browser.driver.switchTo().newWindow(WindowType.WINDOW);
+      browser.open(laptop.address().replace("127.0.0.1", "localhost"));
+      browser.waitFor("#start-link").click();
+      browser.waitFor("#server-link").sendKeys(serverLink);
+      browser.find("#passphrase").sendKeys(Relay.PASSPHRASE);
+      browser.find("#passphrase2").sendKeys(Relay.PASSPHRASE);
+      browser.find("#link").click();
+      String code = browser.waitFor("#link-code").getText().trim();
+      assertFalse(browser.find("svg.qr").getAttribute("aria-label").isEmpty());
+      assertTrue(browser.find("#link-steps").getText().contains("approve-link " + code));
+      browser.assertAccessible("link code");
+      browser.screenshot("link-code");
+      String laptopWindow = browser.driver.getWindowHandle();
+
+      // The caseworker's first console approves the code the laptop shows (a wrong one first).
+      browser.driver.switchTo().window(first);
+      browser.open(base + "/devices");
+      browser.waitFor("#code").sendKeys(code.substring(1));
+      browser.find("#approve").click();
+      browser.waitForText("main", "not a link code");
+      browser.open(base + "/devices");
+      browser.waitFor("#code").sendKeys(code);
+      browser.find("#approve").click();
+      browser.waitFor("#approved");
+
+      // Without a reload, the laptop opens unlocked as device 3, with the caseworker's cases.
+      browser.driver.switchTo().window(laptopWindow);
+      browser.waitLong("#case-list");
+      assertTrue(laptop.unlocked());
+      lina.connect();
+      String linaId = lina.account().accountId();
+      browser.waitFor("#case-list a[href='/c/" + linaId + "']");
+      String worker = lina.contacts().get(0).accountId();
+      lina.sendText(worker, "Did the laptop get this too?", null);
+      browser.click("#case-list a[href='/c/" + linaId + "']");
+      browser.waitForText("#messages li.in", "Did the laptop get this too?");
+      browser.driver.close();
+    } finally {
+      browser.driver.switchTo().window(first);
+    }
+  }
+
+  @Test
+  @Order(16)
+  void aLinkCodeNobodyApprovesEndsWithAClearMessageAndTheFormToStartAgain() throws Exception {
+    browser.open(base + "/devices");
+    String serverLink = browser.waitFor("#server-link").getAttribute("value");
+    Path home = dir.resolve("spare");
+    try (ConsoleMain.Running spare =
+        ConsoleMain.start(home, null, 0, Duration.ofMinutes(10), Duration.ofSeconds(1))) {
+      browser.open(spare.address().replace("127.0.0.1", "localhost"));
+      browser.waitFor("#start-link").click();
+      browser.waitFor("#server-link").sendKeys("safehouse://example.org/#pin=nothing");
+      browser.find("#passphrase").sendKeys(Relay.PASSPHRASE);
+      browser.find("#passphrase2").sendKeys(Relay.PASSPHRASE);
+      browser.find("#link").click();
+      browser.waitForText("#link-error", "not a Safehouse server link");
+
+      browser.find("#server-link").clear();
+      browser.find("#server-link").sendKeys(serverLink);
+      browser.find("#passphrase").sendKeys(Relay.PASSPHRASE);
+      browser.find("#passphrase2").sendKeys(Relay.PASSPHRASE);
+      browser.find("#link").click();
+      browser.waitFor("#link-code");
+      // Nobody approves: the page turns into the failure and the form, live.
+      browser.waitLong("#link-error");
+      assertTrue(
+          browser.find("#link-error").getText().contains("approved the code in time"),
+          browser.find("main").getText());
+      browser.find("#link-form");
+      browser.assertAccessible("link failed");
+      assertFalse(spare.unlocked());
+      assertFalse(Files.exists(home.resolve("store.key")), "nothing was written");
+    }
   }
 }

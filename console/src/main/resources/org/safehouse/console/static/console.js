@@ -36,6 +36,15 @@
     events.addEventListener('state', function () {
       if (page === 'unlocking' || page === 'unlock') { window.location.href = '/'; }
     });
+    // Linking this console as a new device: the approval (or a failure) changes the state.
+    if (page === 'linking') {
+      var linkDone = function () { window.location.href = '/link'; };
+      events.addEventListener('state', linkDone);
+      events.addEventListener('open', function () {
+        fetch('/unlock/status', { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+          .then(function (s) { if (s !== 'linking') { linkDone(); } });
+      });
+    }
     // Whatever changed before this page's stream (re)opened is fetched when it opens.
     events.addEventListener('open', function () { refresh(''); });
     events.addEventListener('history', function (e) { refresh(e.data); });
