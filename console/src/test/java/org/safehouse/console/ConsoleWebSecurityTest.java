@@ -218,4 +218,27 @@ class ConsoleWebSecurityTest {
     assertTrue(!body.contains(" style="), body);
     assertTrue(!body.contains("http://") && !body.contains("https://"), body);
   }
+
+  @Test
+  void linkingThisConsoleNeedsTheCookieAndTheCsrfTokenLikeEveryPage() throws IOException {
+    assertEquals(403, RawHttp.get(port, "/link", Map.of()).status());
+    String cookie = login();
+    String csrf = csrf(cookie);
+    assertTrue(
+        RawHttp.get(port, "/", Map.of("Cookie", cookie)).body().contains("href=\"/link\""),
+        "an empty home offers linking");
+    RawHttp.Response form = RawHttp.get(port, "/link", Map.of("Cookie", cookie));
+    assertEquals(200, form.status());
+    assertTrue(form.body().contains("id=\"link-form\""), form.body());
+    assertTrue(!form.body().contains(" style=") && !form.body().contains("<script>"));
+    String start = "serverLink=x&passphrase=p&passphrase2=p";
+    Map<String, String> h = Map.of("Cookie", cookie, "Origin", "http://127.0.0.1:" + port);
+    assertEquals(403, RawHttp.send(port, "POST", "/link", h, start).status());
+    assertEquals(403, RawHttp.send(port, "POST", "/link", h, start + "&csrf=wrong").status());
+    assertEquals(403, RawHttp.send(port, "POST", "/link/cancel", h, "").status());
+    assertEquals("locked", RawHttp.get(port, "/unlock/status", Map.of("Cookie", cookie)).body());
+    RawHttp.Response bad = RawHttp.send(port, "POST", "/link", h, start + "&csrf=" + csrf);
+    assertTrue(bad.body().contains("id=\"link-error\""), bad.body());
+    assertEquals("locked", RawHttp.get(port, "/unlock/status", Map.of("Cookie", cookie)).body());
+  }
 }
