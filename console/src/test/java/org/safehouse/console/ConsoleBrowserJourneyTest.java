@@ -550,7 +550,9 @@ class ConsoleBrowserJourneyTest {
     try (ConsoleMain.Running spare =
         ConsoleMain.start(home, null, 0, Duration.ofMinutes(10), Duration.ofSeconds(1))) {
       browser.open(spare.address().replace("127.0.0.1", "localhost"));
-      browser.waitFor("#start-link").click();
+      browser.waitFor("#start-link");
+      browser.assertAccessible("setup, with the offer to link");
+      browser.find("#start-link").click();
       browser.waitFor("#server-link").sendKeys("safehouse://example.org/#pin=nothing");
       browser.find("#passphrase").sendKeys(Relay.PASSPHRASE);
       browser.find("#passphrase2").sendKeys(Relay.PASSPHRASE);
