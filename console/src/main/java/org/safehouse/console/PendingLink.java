@@ -114,7 +114,10 @@ final class PendingLink {
       }
     }
     // A device the account approved is linked even if the caseworker pressed "start again"
-    // meanwhile: it opens rather than being left behind unused on the server.
+    // meanwhile: it opens (and a newer code is forgotten) rather than being left unused.
+    if (!current && opened != null) {
+      cancel();
+    }
     if (current || opened != null) {
       console.linked(opened);
     }
