@@ -83,16 +83,20 @@ final class OwnCopies {
   }
 
   /**
-   * The file a copy from this account carries, to list and download like a received one; null if it
-   * carries none or is not from this account (only its own devices may file a message as sent by
-   * it).
+   * The file a copy from this account carries, to list and download like a received one (in the
+   * conversation with its recipient; a case file's in this account's own); null if it carries none
+   * or is not from this account (only its own devices may file a message as sent by it).
    */
   static Attachment attachment(String sender, String self, Content content) {
     SentCopy copy = content.getSentCopy();
     if (!sender.equals(self) || !copy.hasText() || !copy.getText().hasAttachment()) {
       return null;
     }
-    return new Attachment(copy.getText().getAttachment(), self);
+    String conversation =
+        copy.getRecipientAccountId().size() == 16
+            ? Hex.format(copy.getRecipientAccountId().toByteArray())
+            : self;
+    return new Attachment(copy.getText().getAttachment(), self, conversation);
   }
 
   /**

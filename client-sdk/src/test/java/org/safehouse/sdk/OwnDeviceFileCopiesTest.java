@@ -64,6 +64,7 @@ class OwnDeviceFileCopiesTest extends ServerAndClients {
     // The client downloads it; the blob stays for the laptop.
     Attachment received = awaitFile(client, sent.attachmentId());
     assertEquals(me, received.senderAccountId());
+    assertEquals(me, received.conversationAccountId());
     assertArrayEquals(
         scan, Files.readAllBytes(client.download(received.id(), temp.resolve("client.pdf"), null)));
     assertTrue(stored(blobId), "kept for the sender's other device");
@@ -71,6 +72,7 @@ class OwnDeviceFileCopiesTest extends ServerAndClients {
     // The laptop gets the sent copy with the file, shows it as sent to the client, downloads it.
     Attachment copy = awaitFile(laptop, sent.attachmentId());
     assertEquals(me, copy.senderAccountId());
+    assertEquals(clientId, copy.conversationAccountId(), "in the conversation with the client");
     assertEquals("passport.pdf", copy.fileName());
     assertEquals(scan.length, copy.size());
     assertTrue(
