@@ -1,11 +1,14 @@
 package org.safehouse.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,7 +28,10 @@ import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
 
-/** Issue 15 from the command line: link, list, both devices receive, limit, ghost, unlink. */
+/**
+ * Issue 15 from the command line: link, list, both devices receive, a file sent from one device
+ * shows on the other, limit, ghost, unlink.
+ */
 @Timeout(180)
 class LinkedDevicesCliTest {
   @TempDir Path dir;
@@ -80,6 +86,19 @@ class LinkedDevicesCliTest {
     assertEquals(List.of(colleague + "\tto both"), cli.ok("phone", "receive", "--wait", "5").out());
     assertEquals(
         List.of(colleague + "\tto both"), cli.ok("laptop", "receive", "--wait", "5").out());
+
+    // A file sent from the phone is listed on the laptop as sent by this account; it downloads.
+    byte[] scan = "passport scan".getBytes(StandardCharsets.UTF_8);
+    Path file = Files.write(dir.resolve("scan.pdf"), scan);
+    String fileId = cli.ok("phone", "send-file", colleague, file.toString()).line();
+    cli.ok("laptop", "receive", "--wait", "1");
+    assertEquals(
+        List.of(fileId + "\t" + me + "\t" + scan.length + "\tscan.pdf"),
+        cli.ok("laptop", "files").out());
+    Path got = dir.resolve("on-the-laptop.pdf");
+    assertEquals(
+        got.toString(), cli.ok("laptop", "download", fileId, "--to", got.toString()).line());
+    assertArrayEquals(scan, Files.readAllBytes(got));
 
     // Unlinked from the phone: the laptop is told, in one line, that it is out.
     assertEquals("device 2 unlinked", cli.ok("phone", "unlink-device", "2").line());

@@ -12,10 +12,20 @@ import org.safehouse.sdk.internal.store.Hex;
 public final class Attachment {
   private final org.safehouse.protocol.content.Attachment descriptor;
   private final String senderAccountId;
+  private final String conversationAccountId;
 
   Attachment(org.safehouse.protocol.content.Attachment descriptor, String senderAccountId) {
+    this(descriptor, senderAccountId, senderAccountId);
+  }
+
+  /** A file this account sent from another device to {@code conversationAccountId}. */
+  Attachment(
+      org.safehouse.protocol.content.Attachment descriptor,
+      String senderAccountId,
+      String conversationAccountId) {
     this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
     this.senderAccountId = senderAccountId;
+    this.conversationAccountId = conversationAccountId;
   }
 
   /**
@@ -34,6 +44,16 @@ public final class Attachment {
    */
   public String senderAccountId() {
     return senderAccountId;
+  }
+
+  /**
+   * The conversation it belongs to: the sender's, or, for a file this account sent from another of
+   * its devices, the recipient's.
+   *
+   * @return an account id, 32 lowercase hex characters
+   */
+  public String conversationAccountId() {
+    return conversationAccountId;
   }
 
   /**
@@ -78,7 +98,12 @@ public final class Attachment {
   }
 
   byte[] encode() {
-    byte[] sender = senderAccountId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    // "sender" or, for a file another device of this account sent, "sender:conversation".
+    String who =
+        conversationAccountId.equals(senderAccountId)
+            ? senderAccountId
+            : senderAccountId + ":" + conversationAccountId;
+    byte[] sender = who.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     byte[] d = descriptor.toByteArray();
     byte[] out = new byte[1 + sender.length + d.length];
     out[0] = (byte) sender.length;
@@ -89,11 +114,13 @@ public final class Attachment {
 
   static Attachment decode(byte[] bytes) throws InvalidProtocolBufferException {
     int n = bytes[0] & 0xff;
-    String sender = new String(bytes, 1, n, java.nio.charset.StandardCharsets.US_ASCII);
+    String who = new String(bytes, 1, n, java.nio.charset.StandardCharsets.US_ASCII);
+    int colon = who.indexOf(':');
     return new Attachment(
         org.safehouse.protocol.content.Attachment.parseFrom(
             java.util.Arrays.copyOfRange(bytes, 1 + n, bytes.length)),
-        sender);
+        colon < 0 ? who : who.substring(0, colon),
+        colon < 0 ? who : who.substring(colon + 1));
   }
 
   @Override

@@ -32,13 +32,21 @@ final class Attachments {
   private final Outbox outbox;
   private final BlobTransfers transfers;
   private final History history;
+  private final OwnCopies ownCopies;
   private final Clock clock;
 
-  Attachments(LocalStore local, Outbox outbox, ServerLink link, History history, Clock clock) {
+  Attachments(
+      LocalStore local,
+      Outbox outbox,
+      ServerLink link,
+      History history,
+      OwnCopies ownCopies,
+      Clock clock) {
     this.local = local;
     this.outbox = outbox;
     this.transfers = new BlobTransfers(link);
     this.history = history;
+    this.ownCopies = ownCopies;
     this.clock = clock;
   }
 
@@ -98,7 +106,8 @@ final class Attachments {
                     .setAttachment(descriptor))
             .build();
     SendReceipt receipt = outbox.sendForReceipt(peer, content, ttl);
-    history.recordSent(peer, receipt.messageId(), "[file] " + baseName(name));
+    history.recordSent(peer, receipt.messageId(), OwnCopies.historyText(content.getText()));
+    ownCopies.sentTo(peer, receipt.messageId(), content.getText(), ttl);
     return new SentFile(
         receipt.messageId(),
         Hex.format(descriptor.getBlobId().toByteArray()),

@@ -10,8 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.safehouse.protocol.content.CheckInSignal;
 import org.safehouse.protocol.content.Content;
 import org.safehouse.protocol.content.SentCopy;
@@ -34,18 +32,17 @@ import org.safehouse.sdk.internal.store.Hex;
  * an ordinary and a duress check-in differ only inside the encryption.
  *
  * <p>A text this device sends to a case also goes, end-to-end encrypted, to this account's other
- * devices as a {@link SentCopy} with the case's id, so each files it in the case's thread: it comes
- * out of their inbox as a {@link ReceivedMessage} whose sender is this account.
+ * devices as a {@link SentCopy} with the case's id ({@link OwnCopies}), so each files it in the
+ * case's thread: it comes out of their inbox as a {@link ReceivedMessage} whose sender is this
+ * account.
  */
 final class CaseConversation {
-  private static final Logger LOG = Logger.getLogger(CaseConversation.class.getName());
-
   private final ServerLink link;
   private final Outbox outbox;
   private final Casework casework;
   private final CaseAlerts alerts;
   private final DeviceCredentials self;
-  private final Devices devices;
+  private final OwnCopies ownCopies;
   private final Clock clock;
 
   CaseConversation(
@@ -54,14 +51,14 @@ final class CaseConversation {
       Casework casework,
       CaseAlerts alerts,
       DeviceCredentials self,
-      Devices devices,
+      OwnCopies ownCopies,
       Clock clock) {
     this.link = link;
     this.outbox = outbox;
     this.casework = casework;
     this.alerts = alerts;
     this.self = self;
-    this.devices = devices;
+    this.ownCopies = ownCopies;
     this.clock = clock;
   }
 
@@ -112,51 +109,10 @@ final class CaseConversation {
       fanOut(c, content, ttl, ids);
     } finally {
       if (!ids.isEmpty()) {
-        copyToOwnDevices(content, ids.get(0), ttl);
+        ownCopies.sentToCase(content.getCaseId(), ids.get(0), content.getText(), ttl);
       }
     }
     return ids;
-  }
-
-  /** The copy of a sent case text for this account's other devices, if it has any. */
-  private void copyToOwnDevices(Content sent, String messageId, Duration ttl) {
-    try {
-      if (devices.others().isEmpty()) {
-        return;
-      }
-      Content copy =
-          Content.newBuilder()
-              .setSentCopy(
-                  SentCopy.newBuilder()
-                      .setClientMessageId(ByteString.copyFrom(Hex.parse(messageId)))
-                      .setText(sent.getText())
-                      .setCaseId(sent.getCaseId()))
-              .build();
-      outbox.send(Hex.format(self.accountId()), copy, ttl);
-    } catch (IOException | SafehouseException e) {
-      // The text itself was sent; the other devices miss only this copy of it.
-      LOG.log(Level.WARNING, "Copying a case text to this account's other devices failed");
-    }
-  }
-
-  /**
-   * What a delivered {@link SentCopy} of a case text becomes on this device: a text of the case's
-   * thread sent by this account; null if it is no such copy or not from this account.
-   */
-  static ReceivedMessage sentCopy(String sender, String self, String messageId, Content content) {
-    SentCopy copy = content.getSentCopy();
-    if (!sender.equals(self) || copy.getCaseId().size() != 16 || !copy.hasText()) {
-      return null;
-    }
-    return new ReceivedMessage(
-        copy.getClientMessageId().size() == 16
-            ? Hex.format(copy.getClientMessageId().toByteArray())
-            : messageId,
-        self,
-        copy.getText().getBody(),
-        Instant.ofEpochMilli(copy.getText().getSentAtMillis()),
-        null,
-        Hex.format(copy.getCaseId().toByteArray()));
   }
 
   /** Checks in: the signal to every team member, then the check-in request. */

@@ -251,7 +251,11 @@ final class Inbox {
         return false;
       }
       case SENT_COPY -> {
-        ReceivedMessage caseText = CaseConversation.sentCopy(sender, self, messageId, content);
+        Attachment file = OwnCopies.attachment(sender, self, content);
+        if (file != null) {
+          batch.put(Attachments.RECEIVED + file.id(), file.encode());
+        }
+        ReceivedMessage caseText = OwnCopies.caseText(sender, self, messageId, content, file);
         if (caseText != null) {
           batch.put(
               PENDING + sender + ":" + messageId, encode(sequence.incrementAndGet(), caseText));
@@ -263,7 +267,7 @@ final class Inbox {
             onSentCopy.sent(
                 Hex.format(content.getSentCopy().getRecipientAccountId().toByteArray()),
                 Hex.format(content.getSentCopy().getClientMessageId().toByteArray()),
-                content.getSentCopy().getText().getBody());
+                OwnCopies.historyText(content.getSentCopy().getText()));
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }

@@ -67,6 +67,7 @@ public final class SafehouseClient implements AutoCloseable {
   private final boolean duress;
   private volatile boolean closed;
   private final Devices devices;
+  private final OwnCopies ownCopies;
 
   private SafehouseClient(Device device) {
     this.local = device.local();
@@ -87,14 +88,15 @@ public final class SafehouseClient implements AutoCloseable {
     this.history = new History(local, clock, device.keepHistory() && !duress);
     history.ownAccount(credentials.accountHex());
     this.wakeups = new Wakeups(link);
-    this.attachments = new Attachments(local, outbox, link, history, clock);
     this.devices = new Devices(link, signal, credentials, clock);
+    this.ownCopies = new OwnCopies(outbox, devices, credentials);
+    this.attachments = new Attachments(local, outbox, link, history, ownCopies, clock);
     inbox.onSentCopy(credentials.accountHex(), history::recordSent);
     outbox.setSelf(credentials.accountHex(), credentials.deviceId());
     inbox.onReceipt(history::markDelivered);
     this.caseAlerts = new CaseAlerts(local, clock);
     this.caseConversation =
-        new CaseConversation(link, outbox, casework, caseAlerts, credentials, devices, clock);
+        new CaseConversation(link, outbox, casework, caseAlerts, credentials, ownCopies, clock);
     inbox.onCheckIns(caseAlerts);
     if (duress) {
       DuressSignal.start(link, credentials, caseConversation, local, () -> closed);
@@ -604,32 +606,8 @@ public final class SafehouseClient implements AutoCloseable {
             .build();
     SendReceipt receipt = outbox.sendForReceipt(peerAccountId, content, ttl);
     history.recordSent(peerAccountId, receipt.messageId(), text);
-    copyToOwnDevices(peerAccountId, receipt.messageId(), content, ttl);
+    ownCopies.sentTo(peerAccountId, receipt.messageId(), content.getText(), ttl);
     return receipt;
-  }
-
-  /** What this device sent goes, end-to-end encrypted, to the account's other devices too. */
-  private void copyToOwnDevices(String peer, String messageId, Content sent, Duration ttl) {
-    try {
-      if (devices.others().isEmpty()) {
-        return;
-      }
-      Content copy =
-          Content.newBuilder()
-              .setSentCopy(
-                  org.safehouse.protocol.content.SentCopy.newBuilder()
-                      .setRecipientAccountId(
-                          com.google.protobuf.ByteString.copyFrom(Peers.accountId(peer)))
-                      .setClientMessageId(
-                          com.google.protobuf.ByteString.copyFrom(
-                              org.safehouse.sdk.internal.store.Hex.parse(messageId)))
-                      .setText(sent.getText()))
-              .build();
-      outbox.sendForReceipt(credentials.accountHex(), copy, ttl);
-    } catch (IOException | SafehouseException e) {
-      // The message itself was sent; the other devices miss only this copy of it.
-      LOG.log(Level.WARNING, "Copying a sent message to this account's other devices failed");
-    }
   }
 
   /**

@@ -103,7 +103,7 @@ final class AttachmentPages {
     h.raw(disabled ? " disabled" : "").raw(">").text(t.t("files.send")).raw("</button></form>");
     h.raw("<ul id=\"received-files\">");
     for (Attachment a : s.client.attachments()) {
-      if (!a.senderAccountId().equals(peer)) {
+      if (!a.conversationAccountId().equals(peer)) {
         continue;
       }
       h.raw("<li").attr("data-id", a.id()).raw("><span class=\"file-name\">").text(a.fileName());

@@ -23,10 +23,11 @@ import org.safehouse.server.store.BlobStore;
 import org.safehouse.server.store.RelayStore;
 
 /**
- * Attachment blobs: begin an upload bound to recipient devices, store its chunks in order, hand
- * them out to those devices only, and forget each device once it has the whole blob. Anyone else
- * asking about a blob gets {@code UNKNOWN_BLOB}, as for one that does not exist. Blocking reads run
- * on {@code readers}; writes go through the store's writer (group commit).
+ * Attachment blobs: begin an upload bound to its reader devices (the recipients' devices and the
+ * uploader's other devices), store its chunks in order, hand them out to those devices only, and
+ * forget each device once it has the whole blob. Anyone else asking about a blob gets {@code
+ * UNKNOWN_BLOB}, as for one that does not exist. Blocking reads run on {@code readers}; writes go
+ * through the store's writer (group commit).
  */
 public final class BlobService {
   /** What an upload's begin applied. */
@@ -67,7 +68,8 @@ public final class BlobService {
   }
 
   /**
-   * Begins an upload of {@code size} bytes for the current devices of {@code recipients}.
+   * Begins an upload of {@code size} bytes for the current devices of {@code recipients} and the
+   * uploader's other current devices (which get a copy of what it sends).
    *
    * @return fails with {@code BAD_REQUEST} (no recipient, a size not in the padding set), {@code
    *     BLOB_TOO_LARGE}, {@code BLOB_QUOTA_EXCEEDED}, {@code UNKNOWN_RECIPIENT} (one answer for an
@@ -107,6 +109,14 @@ public final class BlobService {
               if (!waiting.contains(device)) {
                 waiting.add(device);
               }
+            }
+          }
+          // The uploader's other devices get a copy of the message (what one device sends shows
+          // on the others), so they read the blob too.
+          for (int d : from.deviceIds()) {
+            DeviceAddress device = new DeviceAddress(uploader.account(), d);
+            if (d != uploader.deviceId() && !waiting.contains(device)) {
+              waiting.add(device);
             }
           }
           long now = clock.millis();
