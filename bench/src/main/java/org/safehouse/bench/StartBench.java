@@ -126,6 +126,7 @@ public final class StartBench {
     final ServerProcess process;
     final long t0;
     final CompletableFuture<Long> listening = new CompletableFuture<>();
+    volatile long cpuAtListeningNanos;
     final CompletableFuture<String> pin = new CompletableFuture<>();
 
     Started(ServerProcess process, long t0) {
@@ -162,6 +163,7 @@ public final class StartBench {
                 for (String l; (l = r.readLine()) != null; ) {
                   long now = System.nanoTime();
                   if (l.startsWith("Safehouse relay listening on ")) {
+                    s.cpuAtListeningNanos = cpuOf(p);
                     s.listening.complete(now);
                   } else if (l.startsWith("Pin: ")) {
                     s.pin.complete(l.substring(5).trim());
@@ -206,22 +208,32 @@ public final class StartBench {
     List<Object> rounds = new ArrayList<>();
     List<Double> listening = new ArrayList<>();
     List<Double> signedIn = new ArrayList<>();
+    List<Double> cpus = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       Started s = start(jar, data, conf, port, dir.resolve("start-" + i + ".log"));
       double signIn = signIn(prober, sender, s) / 1e6;
       double listen = (s.listening.get(60, TimeUnit.SECONDS) - s.t0) / 1e6;
+      double cpu = s.cpuAtListeningNanos / 1e6;
       long stop0 = System.nanoTime();
       s.process.close();
       double stop = (System.nanoTime() - stop0) / 1e6;
       listening.add(listen);
       signedIn.add(signIn);
-      rounds.add(Map.of("listening_ms", listen, "signed_in_ms", signIn, "stop_ms", stop));
+      cpus.add(cpu);
+      rounds.add(
+          Map.of(
+              "listening_ms", listen,
+              "signed_in_ms", signIn,
+              "server_cpu_at_listening_ms", cpu,
+              "stop_ms", stop));
       CompareBench.log(
           String.format(
               Locale.ROOT,
-              "  start %d: listening after %.0f ms, signed in after %.0f ms, stopped in %.0f ms",
+              "  start %d: listening after %.0f ms (server CPU %.0f ms), signed in after %.0f ms,"
+                  + " stopped in %.0f ms",
               i + 1,
               listen,
+              cpu,
               signIn,
               stop));
     }
@@ -231,6 +243,7 @@ public final class StartBench {
     m.put("store_bytes", treeSize(data));
     m.put("median_listening_ms", median(listening));
     m.put("median_signed_in_ms", median(signedIn));
+    m.put("median_server_cpu_at_listening_ms", median(cpus));
     m.put("runs", rounds);
     return m;
   }
@@ -270,6 +283,15 @@ public final class StartBench {
       }
     }
     throw new IllegalStateException("no sign-in within 120 s");
+  }
+
+  /** CPU time of a process (all its threads) so far, from /proc; 0 if it has gone. */
+  private static long cpuOf(Process p) {
+    try {
+      return Proc.read(p.pid()).cpuNanos();
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   private static int freePort() throws Exception {
@@ -313,7 +335,7 @@ public final class StartBench {
     Map<String, Object> jvm = (Map<String, Object>) r.get("jvm_only_ms");
     md.append("| JVM alone (`java -version`, same options) | ")
         .append(CompareReport.num(jvm.get("median"), 0))
-        .append(" | – | – | – |\n");
+        .append(" | – | – | – | – |\n");
     for (var e : ((Map<String, Object>) r.get("jars")).entrySet()) {
       Map<String, Object> m = (Map<String, Object>) e.getValue();
       StringBuilder each = new StringBuilder();
@@ -326,6 +348,7 @@ public final class StartBench {
       }
       md.append("| ").append(e.getKey());
       md.append(" | ").append(CompareReport.num(m.get("median_listening_ms"), 0));
+      md.append(" | ").append(CompareReport.num(m.get("median_server_cpu_at_listening_ms"), 0));
       md.append(" | ").append(CompareReport.num(m.get("median_signed_in_ms"), 0));
       md.append(" | ").append(each);
       md.append(" | ")

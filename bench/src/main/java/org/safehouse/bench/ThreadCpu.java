@@ -59,7 +59,9 @@ final class ThreadCpu {
 
   /** Digits folded to "N": threads of one pool share a row. */
   static String fold(String name) {
-    return name.replaceAll("[0-9]+", "N");
+    // "C1 CompilerThre" and "C2 CompilerThre" (names are cut at 15 characters) keep their tier.
+    int keep = name.matches("C[12] .*") ? 2 : 0;
+    return name.substring(0, keep) + name.substring(keep).replaceAll("[0-9]+", "N");
   }
 
   static boolean compiler(String name) {
