@@ -330,8 +330,9 @@ public final class StartBench {
             r.get("started"),
             r.get("git")));
     md.append(
-        "| server | start → listening ms | start → TLS + sign-in ms | every run (listening / sign-in) | store MB |\n");
-    md.append("|---|---|---|---|---|\n");
+        "| server | start → listening ms | server CPU until listening ms (all threads) | start →"
+            + " TLS + sign-in ms | every run (listening / sign-in) | store MB |\n");
+    md.append("|---|---|---|---|---|---|\n");
     Map<String, Object> jvm = (Map<String, Object>) r.get("jvm_only_ms");
     md.append("| JVM alone (`java -version`, same options) | ")
         .append(CompareReport.num(jvm.get("median"), 0))
