@@ -33,6 +33,7 @@ tree="$ROOT/bench/target/before-$before"
 BEFORE_JAR="$tree/server/target/safehouse-server.jar"
 if [[ ! -f "$BEFORE_JAR" ]]; then
   git worktree remove --force "$tree" 2> /dev/null || true
+  git worktree prune
   git worktree add -q --detach "$tree" "$before"
   (cd "$tree" && mvn -o -B -q -pl server -am package -DskipTests -Dspotless.check.skip=true)
 fi
