@@ -25,14 +25,6 @@ for a in "$@"; do
 done
 OUT="${OUT:-bench/results}"
 WORK="$ROOT/bench/target/compare"
-# Free ports now (other work may run servers on this machine); Safehouse picks its own.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-MQTT_PORT=$(free_port)
-XMPP_PORT=$(free_port)
-XMPP_TLS_PORT=$(free_port)
-EJB_TLS_PORT=$(free_port)
 PEERS="${PEERS:-safehouse,mosquitto,prosody,ejabberd}"
 wants() { [[ ",$PEERS," == *",$1,"* ]]; }
 mkdir -p "$OUT" "$WORK"
@@ -54,21 +46,11 @@ if command -v systemctl > /dev/null; then
   done
 fi
 
-if [[ ! -f "$WORK/cert.pem" ]]; then
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2> /dev/null
-fi
-fill() {
-  sed -e "s#@WORK@#$WORK#g" -e "s#@PORT@#$MQTT_PORT#g" -e "s#@C2S_PORT@#$XMPP_PORT#g" \
-    -e "s#@TLS_PORT@#$XMPP_TLS_PORT#g" -e "s#@EJB_TLS_PORT@#$EJB_TLS_PORT#g" "$1" > "$2"
-}
-fill bench/peers/mosquitto.conf.template "$WORK/mosquitto.conf"
+# Ports (other work may run servers on this machine; Safehouse picks its own), certificate,
+# Mosquitto and Safehouse configurations.
+# shellcheck source=bench/compare-common.sh
+source bench/compare-common.sh
 fill bench/peers/prosody.cfg.lua.template "$WORK/prosody.cfg.lua"
-fill bench/peers/safehouse.conf.template "$WORK/safehouse.conf"
-rm -f "$WORK/mosquitto.passwd"
-touch "$WORK/mosquitto.passwd"
-mosquitto_passwd -b "$WORK/mosquitto.passwd" bench bench-pass
 echo "weaker: written, not synced (storage internal: offline messages appended to a file per user and flushed to the OS, no fsync)" \
   > "$WORK/prosody-durability.txt"
 

@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import org.safehouse.server.config.ConfigFile;
 
 /**
  * Safehouse side by side with Mosquitto, Prosody and ejabberd, each run as its own process on this
@@ -38,6 +37,13 @@ public final class CompareBench {
     Path work = Path.of("bench/target/compare");
     Path out = Path.of("bench/results");
     Path serverJar = Path.of("server/target/safehouse-server.jar");
+
+    /** Other Safehouse builds, run as peers "safehouse@LABEL" ({@code --jar LABEL=PATH}). */
+    Map<String, Path> jars = new LinkedHashMap<>();
+
+    /** Keep workload C's idle connections open through the send steps that follow. */
+    boolean holdIdle;
+
     List<String> peers = List.of("safehouse", "mosquitto", "prosody", "ejabberd");
     List<Integer> payloads = List.of(256, 1024);
     List<Integer> sharedPayloads = List.of(1024);
@@ -90,6 +96,15 @@ public final class CompareBench {
           case "--work" -> s.work = Path.of(args[++i]);
           case "--out" -> s.out = Path.of(args[++i]);
           case "--server-jar" -> s.serverJar = Path.of(args[++i]);
+          case "--jar" -> {
+            String[] kv = args[++i].split("=", 2);
+            if (kv.length != 2 || kv[0].isBlank()) {
+              throw new IllegalArgumentException("--jar wants LABEL=PATH, not " + args[i]);
+            }
+            s.jars.put(kv[0], Path.of(kv[1]));
+          }
+          case "--hold-idle" -> s.holdIdle = true;
+          case "--prewarm-s" -> s.prewarm = Duration.ofSeconds(Integer.parseInt(args[++i]));
           case "--peers" -> s.peers = List.of(args[++i].split(","));
           case "--payloads" -> s.payloads = ints(args[++i]);
           case "--shared-payloads" ->
@@ -183,6 +198,9 @@ public final class CompareBench {
     setup.put("offline_cap", s.offlineCap);
     setup.put("idle_steps", s.idleSteps);
     setup.put("server_java_opts", s.serverJavaOpts);
+    setup.put("prewarm_s", s.prewarm.toMillis() / 1e3);
+    setup.put("hold_idle", s.holdIdle);
+    setup.put("jars", s.jars.toString());
     setup.put("latency_limit_ms", LATENCY_LIMIT_MS);
     setup.put("target_p99_ms", TARGET_P99_MS);
     root.put("setup", setup);
@@ -225,6 +243,11 @@ public final class CompareBench {
             r.put("peer", peer.name());
             r.put("durability", peer.durability());
             r.put("payload_bytes", payload);
+            if (s.holdIdle && p.serverCpus.equals("0")) {
+              r.put(
+                  "idle_connections_held",
+                  ((Map<?, ?>) idle.get(peer.name())).get("held_through_sends"));
+            }
             r.put("online", online(peer, sink, payload));
             r.put("offline", offline(peer, sink, payload));
             runs.add(r);
@@ -291,59 +314,15 @@ public final class CompareBench {
 
   private Peer start(String name, String cpus) throws Exception {
     Path work = s.work.toAbsolutePath();
-    switch (name) {
-      case "safehouse" -> {
-        Path data = work.resolve("safehouse-data");
-        deleteTree(data);
-        Files.createDirectories(data);
-        Path tmp = Files.createDirectories(work.resolve("safehouse-tmp"));
-        Path log = work.resolve("safehouse.log");
-        List<String> cmd = pinned(cpus, javaBin());
-        cmd.addAll(List.of(s.serverJavaOpts.trim().split("\\s+")));
-        cmd.addAll(
-            List.of(
-                "-Djava.io.tmpdir=" + tmp,
-                "-jar",
-                s.serverJar.toAbsolutePath().toString(),
-                "serve",
-                "--data",
-                data.toString(),
-                "--listen",
-                "127.0.0.1:0",
-                "--config",
-                work.resolve("safehouse.conf").toString()));
-        Files.deleteIfExists(log);
-        ServerProcess sp = ServerProcess.start(cmd, log, 0);
-        String pin = null;
-        int port = 0;
-        java.util.regex.Pattern listening =
-            java.util.regex.Pattern.compile(
-                "Safehouse relay listening on 127\\.0\\.0\\.1:(\\d+) .*");
-        for (int i = 0; i < 600 && pin == null; i++) {
-          for (String l : Files.readAllLines(log)) {
-            java.util.regex.Matcher m = listening.matcher(l);
-            if (m.matches()) {
-              port = Integer.parseInt(m.group(1));
-            } else if (l.startsWith("Pin: ")) {
-              pin = l.substring(5).trim();
-            }
-          }
-          if (pin == null) {
-            if (!sp.process.isAlive()) {
-              throw new java.io.IOException("the Safehouse server exited; see " + log);
-            }
-            Thread.sleep(100);
-          }
-        }
-        if (pin == null) {
-          sp.close();
-          throw new java.io.IOException("the Safehouse server did not start; see " + log);
-        }
-        Path socket =
-            ConfigFile.load(work.resolve("safehouse.conf"), data.toString(), null).adminSocket();
-        String secret = Files.readString(data.resolve("upgrade-secret")).trim();
-        return new SafehousePeer(sp, port, pin, secret, socket);
+    if (SafehouseLauncher.isSafehouse(name)) {
+      String label = SafehouseLauncher.label(name);
+      Path jar = label == null ? s.serverJar : s.jars.get(label);
+      if (jar == null) {
+        throw new IllegalArgumentException("peer " + name + " needs --jar " + label + "=PATH");
       }
+      return SafehouseLauncher.start(name, jar, pinned(cpus), s.serverJavaOpts, work);
+    }
+    switch (name) {
       case "mosquitto" -> {
         Path data = work.resolve("mosquitto-data");
         deleteTree(data);
@@ -473,7 +452,7 @@ public final class CompareBench {
       log(
           String.format(
               "  %s %dB rate %d: achieved %.0f/s ack p99 %.2f ms, delivery p99 %.2f ms, server"
-                  + " %.1f us/msg, generator %.2f cores",
+                  + " %.1f us/msg, generator %.2f cores; threads: %s",
               peer.name(),
               payload,
               rate,
@@ -481,7 +460,8 @@ public final class CompareBench {
               ackP99,
               e2eP99,
               (double) ((Map<?, ?>) step.get("cost")).get("server_cpu_us_per_msg"),
-              (double) ((Map<?, ?>) step.get("cost")).get("generator_cores_busy")));
+              (double) ((Map<?, ?>) step.get("cost")).get("generator_cores_busy"),
+              ThreadCpu.summary(step.get("server_threads"), 4)));
       if (kept && Math.max(ackP99, e2eP99) <= TARGET_P99_MS) {
         best20 = step;
       }
@@ -633,6 +613,7 @@ public final class CompareBench {
                 new LoopPacer(
                     loop, mine, peer, templates, period, start, windowStart, windowEnd, c, paced)));
     SendBench.sleepUntil(windowStart);
+    Map<Long, ThreadCpu.Sample> threads0 = ThreadCpu.read(peer.serverPid());
     Proc s0 = Proc.read(peer.serverPid());
     Proc g0 = Proc.self();
     long m0 = Proc.machineBusyNanos();
@@ -649,6 +630,7 @@ public final class CompareBench {
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     Proc s1 = Proc.read(peer.serverPid());
+    Map<Long, ThreadCpu.Sample> threads1 = ThreadCpu.read(peer.serverPid());
     Proc g1 = Proc.self();
     long m1 = Proc.machineBusyNanos();
     sink.windowStart = Long.MAX_VALUE;
@@ -668,6 +650,7 @@ public final class CompareBench {
     m.put("ack_ms", SendBench.latency(ackH));
     m.put("delivery_ms", SendBench.latency(e2eH));
     m.put("cost", Proc.perMessage(s0, s1, g0, g1, m0, m1, c.ok.sum(), secs));
+    m.put("server_threads", ThreadCpu.diff(threads0, threads1, c.ok.sum()));
     return m;
   }
 
@@ -778,7 +761,7 @@ public final class CompareBench {
     System.gc();
     Thread.sleep(1000);
     Proc base = Proc.read(peer.serverPid());
-    boolean jvm = peer.name().equals("safehouse");
+    boolean jvm = SafehouseLauncher.isSafehouse(peer.name());
     long baseHeap = jvm ? liveHeapKb(peer.serverPid()) : 0;
     int open = 0;
     Map<String, Object> p0 = new LinkedHashMap<>();
@@ -841,8 +824,11 @@ public final class CompareBench {
               + ")");
       Thread.sleep(s.idleHoldSeconds * 1000L);
     }
-    peer.closeIdle();
+    if (!s.holdIdle) {
+      peer.closeIdle();
+    }
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("held_through_sends", s.holdIdle ? open : 0);
     m.put("points", points);
     m.put("open_s", secs);
     if (error != null) {

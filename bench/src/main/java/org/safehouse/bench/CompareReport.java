@@ -220,6 +220,7 @@ final class CompareReport {
         }
         md.append("\n");
       }
+      ThreadCpu.table(md, g.getValue());
       String file = "compare-" + (++chart) + ".svg";
       Files.writeString(out.resolve(file), svg(g.getKey(), g.getValue()));
       md.append("\n![throughput against p99, ").append(g.getKey()).append("](").append(file);

@@ -170,7 +170,7 @@ public final class PurgeStallBench {
     int senders = 16;
     int online = 32;
     int offline = 32;
-    try (SafehousePeer peer = new SafehousePeer(sp, port, pin, secret, socket)) {
+    try (SafehousePeer peer = new SafehousePeer("safehouse", sp, port, pin, secret, socket)) {
       peer.setUp(senders, online, offline, stamp -> {});
       byte[][] templates = new byte[64][num("payload", 1024)];
       for (byte[] t : templates) {

@@ -42,6 +42,7 @@ import org.safehouse.server.testing.RawClient;
  * admin socket, sends acknowledged after the server's synced commit, deliveries acked by id.
  */
 final class SafehousePeer implements Peer {
+  private final String name;
   private final ServerProcess server;
   private final int port;
   private final String secret;
@@ -52,14 +53,17 @@ final class SafehousePeer implements Peer {
   private final SslContext tls;
   private Sink sink;
   private final List<Conn> senders = new ArrayList<>();
+  private final List<RawClient.Device> senderDevices = new ArrayList<>();
   private final List<Conn> online = new ArrayList<>();
   private final List<RawClient.Device> offlineDevices = new ArrayList<>();
   private final List<byte[]> onlineIds = new ArrayList<>();
   private final List<Conn> offline = new ArrayList<>();
   private final List<Conn> idle = new ArrayList<>();
 
-  SafehousePeer(ServerProcess server, int port, String pin, String secret, Path adminSocket)
+  SafehousePeer(
+      String name, ServerProcess server, int port, String pin, String secret, Path adminSocket)
       throws Exception {
+    this.name = name;
     this.server = server;
     this.port = port;
     this.secret = secret;
@@ -75,7 +79,7 @@ final class SafehousePeer implements Peer {
 
   @Override
   public String name() {
-    return "safehouse";
+    return name;
   }
 
   @Override
@@ -245,9 +249,14 @@ final class SafehousePeer implements Peer {
     }
     for (int i = 0; i < senderCount; i++) {
       Conn c = new Conn().open();
-      c.enroll();
+      senderDevices.add(c.enroll());
       senders.add(c);
     }
+  }
+
+  /** The device of sender {@code i}, to sign in again later (StartBench). */
+  RawClient.Device senderDevice(int i) {
+    return senderDevices.get(i);
   }
 
   @Override

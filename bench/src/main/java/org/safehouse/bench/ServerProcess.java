@@ -47,6 +47,13 @@ final class ServerProcess implements AutoCloseable {
     return s;
   }
 
+  /** A server process started elsewhere, stopped with the others if this JVM stops. */
+  static ServerProcess adopt(Process p) {
+    ServerProcess s = new ServerProcess(p);
+    CompareBench.RUNNING.add(s);
+    return s;
+  }
+
   static boolean accepts(int port) {
     try (Socket sock = new Socket()) {
       sock.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -108,7 +108,15 @@ public final class TlsMaterial {
   /** A server context: TLS 1.3 only, BoringSSL when its native library loads, else the JDK. */
   public SslContext serverContext() throws IOException {
     try {
-      return SslContextBuilder.forServer(certFile.toFile(), keyFile.toFile())
+      java.security.PrivateKey key = JdkPem.privateKey(keyFile);
+      SslContextBuilder builder =
+          key != null
+              ? SslContextBuilder.forServer(key, JdkPem.chain(certFile))
+              : SslContextBuilder.forServer(certFile.toFile(), keyFile.toFile());
+      return builder
+          // Netty hands the key to OpenSSL through an in-memory key store; PKCS#12 (the default)
+          // would encrypt it there and back with 10,000 rounds of PBKDF2 at every start.
+          .keyStoreType("JKS")
           .sslProvider(
               io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
           .protocols("TLSv1.3")

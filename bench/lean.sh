@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The lean relay (issue 14, item 7), before and after in one run:
+#
+#   BEFORE=<commit> bench/lean.sh
+#
+# Builds the server jar of BEFORE in a git worktree under bench/target (once per commit), the
+# current server jar and bench/target/relay-bench.jar (skip: SKIP_BUILD=1), then runs
+#  1. CompareBench --full, server pinned to core 0 and generator to core 1, peers safehouse@before,
+#     safehouse (this tree) and mosquitto: 5,000 idle connections held open through the send steps
+#     at 1,000 and 4,000 msg/s of 256 B (15 s each after a PREWARM_S-second warm-up, default 45:
+#     the JIT compilers settle), 100,000 offline messages; server CPU by thread per step;
+#  2. StartBench on both jars: start to "listening" and to the first sign-in on a store with
+#     100,000 queued messages, 5 starts each, server pinned to core 0.
+# The servers run with a 256 MB heap, as the Debian package does (SERVER_JAVA_OPTS overrides).
+# Results: OUT (default bench/results/lean): compare.{json,md}, compare-1.svg, machine.txt,
+# start/start.{json,md}. About 20 minutes. Environment: BEFORE (required), OUT, PREWARM_S,
+# SKIP_BUILD=1, BENCH_ARGS (more CompareBench options), START_ARGS (more StartBench options).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+BEFORE="${BEFORE:?usage: BEFORE=<commit> bench/lean.sh}"
+OUT="${OUT:-bench/results/lean}"
+WORK="$ROOT/bench/target/lean"
+export SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
+mkdir -p "$OUT" "$WORK"
+command -v mosquitto > /dev/null || PATH="$PATH:/usr/sbin"
+# shellcheck source=bench/compare-common.sh
+source bench/compare-common.sh
+
+# ---------------------------------------------------------------- build
+before="$(git rev-parse --short "$BEFORE")"
+tree="$ROOT/bench/target/before-$before"
+BEFORE_JAR="$tree/server/target/safehouse-server.jar"
+if [[ ! -f "$BEFORE_JAR" ]]; then
+  git worktree remove --force "$tree" 2> /dev/null || true
+  git worktree prune
+  git worktree add -q --detach "$tree" "$before"
+  (cd "$tree" && mvn -o -B -q -pl server -am package -DskipTests -Dspotless.check.skip=true)
+fi
+if [[ "${SKIP_BUILD:-0}" != 1 || ! -f bench/target/relay-bench.jar ]]; then
+  mvn -o -B -q -P relay-bench package -pl bench -am -DskipTests -Dspotless.check.skip=true
+fi
+CURRENT_JAR="$ROOT/server/target/safehouse-server.jar"
+
+commit="$(git rev-parse --short HEAD)"
+if [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then commit="$commit-dirty"; fi
+{
+  echo "# Machine of the last bench/lean.sh (before $before, after $commit)"
+  echo "date: $(date -u +%FT%TZ)"
+  echo "uptime before: $(uptime)"
+  echo "kernel: $(uname -srm)"
+  lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz' || true
+  grep MemTotal /proc/meminfo
+  echo "java: $(java -version 2>&1 | head -1)"
+  echo "mosquitto: $(dpkg-query -W -f='${Version}' mosquitto 2> /dev/null || echo unknown)"
+  echo "server JVM options: $SERVER_JAVA_OPTS"
+} > "$OUT/machine.txt"
+
+# ---------------------------------------------------------------- run
+read -r -a extra <<< "${BENCH_ARGS:-}"
+java -Xms1g -Xmx8g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dbench.git="$commit" \
+  -cp bench/target/relay-bench.jar org.safehouse.bench.CompareBench --full \
+  --work "$WORK" --out "$OUT" --mqtt-port "$MQTT_PORT" \
+  --peers "safehouse@before,safehouse,mosquitto" --jar "before=$BEFORE_JAR" \
+  --rates 1000,4000 --payloads 256 --shared-payloads "" --idle 5000 --hold-idle \
+  --prewarm-s "${PREWARM_S:-45}" "${extra[@]}"
+rm -f "$OUT/compare.partial.json"
+
+read -r -a start_extra <<< "${START_ARGS:-}"
+java -Xms512m -Xmx2g -XX:+UseParallelGC -Dbench.git="$commit" \
+  -cp bench/target/relay-bench.jar org.safehouse.bench.StartBench \
+  --jar "before=$BEFORE_JAR" --jar "current=$CURRENT_JAR" --cpus 0 \
+  --work "$ROOT/bench/target/start" --out "$OUT/start" "${start_extra[@]}"
+
+echo "uptime after: $(uptime)" >> "$OUT/machine.txt"
+echo "done: $OUT/compare.md, $OUT/start/start.md"
