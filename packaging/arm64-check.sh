@@ -6,8 +6,8 @@
 # own (x86-64) Java: the admin enrolls with the first admin invite, invites a caseworker, who
 # invites a client; a message goes each way. Then `--version` and `admin stats` on the aarch64
 # Java. Emulation, not ARM hardware: it proves the aarch64 code paths load and work, not their
-# speed. It used 89 s of CPU in all (user and system, with every process it starts); on this
-# 2-core machine, shared with other builds (load average 15-23), it took 4.5 minutes.
+# speed. On a 2-core machine it took 66 s (65 s of CPU, every process it starts) with the
+# machine nearly idle (load average 1.5-5), 4.5-5 minutes while other builds ran (load 15-23).
 #
 # It installs what it needs when run as root (CI is): Debian's qemu-user, and Debian's arm64
 # openjdk-17-jre-headless with the few libraries it loads, unpacked into a folder of its own
@@ -22,8 +22,8 @@ server_jar=${1:-server/target/safehouse-server.jar}
 cli_jar=${2:-cli/target/safehouse.jar}
 root=${ARM64_ROOT:-/var/cache/safehouse-arm64/root}
 arm_java=$root/usr/lib/jvm/java-17-openjdk-arm64/bin/java
-# Each step gets this long at most: the emulated server took 94-233 s to start on this 2-core
-# machine while other builds ran (load average 15-23).
+# Each step gets this long at most: the emulated server took 29 s to start on a nearly idle 2-core
+# machine, 94-233 s on the same machine while other builds ran (load average 15-23).
 limit=${ARM64_CHECK_TIMEOUT:-600}
 
 passed=0
@@ -97,7 +97,6 @@ until grep -q '^Pin: ' "$work/out" 2>/dev/null; do
 done
 line=$(grep '^Safehouse relay listening on ' "$work/out")
 echo "  server: $line (started in $(($(date +%s) - t0)) s)"
-port=$(sed -E 's/.* on 127\.0\.0\.1:([0-9]+) .*/\1/' <<<"$line")
 [[ "$line" == *"(TLS 1.3, BoringSSL, epoll on aarch64)" ]] &&
   pass "the aarch64 JVM listens with TLS 1.3 on BoringSSL and native epoll" ||
   fail "expected '(TLS 1.3, BoringSSL, epoll on aarch64)' in: $line"
@@ -154,7 +153,7 @@ fi
 # An admin command, a JVM of its own on aarch64, through the server's admin socket.
 stats=$(timeout "$limit" "${arm[@]}" "${jvm[@]}" -jar "$server_jar" admin --data "$work/data" stats 2>&1 || true)
 grep -q '^accounts 3$' <<<"$stats" && grep -q '^devices 3$' <<<"$stats" &&
-  pass "admin stats on aarch64 through the admin socket: $(tr '\n' ' ' <<<"$stats")" ||
+  pass "admin stats on aarch64 through the admin socket: $(paste -sd' ' <<<"$stats")" ||
   fail "admin stats: $stats"
 
 kill -TERM "$server_pid"
