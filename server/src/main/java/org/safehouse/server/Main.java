@@ -14,6 +14,7 @@ import org.safehouse.server.config.Durations;
 import org.safehouse.server.config.PushSettings;
 import org.safehouse.server.config.ServerConfig;
 import org.safehouse.server.store.StoreFormat;
+import org.safehouse.server.transport.NativeTransport;
 import org.safehouse.server.transport.TlsMaterial;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -118,6 +119,7 @@ public final class Main implements Callable<Integer> {
       onSignal("INT", stop);
       String mode =
           cfg.tlsEnabled() ? "TLS 1.3, " + TlsMaterial.provider() : "plaintext, behind a TLS proxy";
+      mode += ", " + NativeTransport.describe();
       System.out.println(
           "Safehouse relay listening on "
               + cfg.listen().host()

@@ -95,6 +95,13 @@ class ServerProcessTest {
     Result stopped = server.terminate();
     assertEquals(0, stopped.exitCode(), "stderr " + stopped.err());
     assertTrue(stopped.out().get(0).startsWith("Safehouse relay listening on 127.0.0.1:"));
+    // The jar's Linux natives carry TLS and the listener (packaging/arm64-check.sh: on aarch64).
+    assertTrue(
+        stopped
+            .out()
+            .get(0)
+            .endsWith(" (TLS 1.3, BoringSSL, epoll on " + System.getProperty("os.arch") + ")"),
+        stopped.out().get(0));
     assertEquals("Pin: " + server.pin(), stopped.out().get(1));
     // Stdout is a pipe here, as under a service manager: the invite is in the file only.
     assertEquals(3, stopped.out().size(), "stdout " + stopped.out());
