@@ -201,4 +201,12 @@ public final class MessageService {
               return removed;
             }));
   }
+
+  /**
+   * Writes the acks the writer holds for a later write now: a device that disconnects may reconnect
+   * at once, and its new session reads the stored cursor.
+   */
+  public void writeHeldAcks() {
+    store.write(WriteOp.relaxed(tx -> Boolean.TRUE));
+  }
 }
