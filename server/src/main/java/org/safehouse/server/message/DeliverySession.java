@@ -84,6 +84,7 @@ public final class DeliverySession implements DeliveryHub.Listener {
   private boolean dirty;
   private boolean closed;
   private boolean backlogAnnounced;
+  private boolean ackedAny;
 
   public DeliverySession(
       DeviceAddress device,
@@ -220,6 +221,7 @@ public final class DeliverySession implements DeliveryHub.Listener {
     }
     long[] seqs = java.util.Arrays.copyOf(acked, n);
     messages.ack(device, seqs, cursor());
+    ackedAny = true;
     pump();
   }
 
@@ -233,6 +235,9 @@ public final class DeliverySession implements DeliveryHub.Listener {
     closed = true;
     hub.unregister(device, this);
     liveQueue.clear();
+    if (ackedAny) {
+      messages.writeHeldAcks();
+    }
   }
 
   /** Everything before this seq was acknowledged or has expired. */

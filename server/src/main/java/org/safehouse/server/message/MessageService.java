@@ -182,11 +182,13 @@ public final class MessageService {
 
   /**
    * Deletes acknowledged copies and moves the mailbox cursor. Not synced on its own: losing an ack
-   * in a crash means one repeated delivery, which clients drop by message id.
+   * in a crash means one repeated delivery, which clients drop by message id. Nobody waits for it:
+   * the writer may hold it a few milliseconds to write it with the next send (see {@link
+   * WriteOp#deferred}).
    */
   public CompletableFuture<Integer> ack(DeviceAddress device, long[] seqs, long cursor) {
     return store.write(
-        WriteOp.relaxed(
+        WriteOp.deferred(
             tx -> {
               Requester.check(tx, device); // a revoked device must not leave a cursor behind
               int removed = 0;
@@ -198,5 +200,13 @@ public final class MessageService {
               tx.putCursor(device, cursor);
               return removed;
             }));
+  }
+
+  /**
+   * Writes the acks the writer holds for a later write now: a device that disconnects may reconnect
+   * at once, and its new session reads the stored cursor.
+   */
+  public void writeHeldAcks() {
+    store.write(WriteOp.relaxed(tx -> Boolean.TRUE));
   }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
@@ -18,10 +19,29 @@ import org.slf4j.LoggerFactory;
  * {@link WriteBatch}, writes the batch with one WAL sync, and only then completes their futures.
  * Senders that arrive while a sync is running form the next group, so throughput grows with load
  * while each sync still covers every acknowledged write.
+ *
+ * <p>A group made only of {@linkplain WriteOp#deferrable deferrable} ops (acks) is held up to
+ * {@link #HOLD_NANOS} for the next op, and written with it: at a low rate every send would
+ * otherwise cost two writes, its own and its recipient's ack. Small groups complete on this thread
+ * (see {@link #INLINE_COMPLETIONS}).
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_GROUP = 4096;
+  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /** How long a group of deferrable ops (acks) waits for the next op to ride along with. */
+  static final long HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(4);
+
+  /** A group of deferrable ops this big is written without waiting. */
+  static final int MAX_HELD = 256;
+
+  /**
+   * A group with at most this many completions and after-commit hooks completes on the writer
+   * thread, saving a hand-over per group; a bigger one goes to the completer thread, so the next
+   * group's sync does not wait behind thousands of completions.
+   */
+  static final int INLINE_COMPLETIONS = 16;
 
   private record Pending<T>(WriteOp<T> op, CompletableFuture<T> future, long queuedAt) {
     void apply(Tx tx, List<Runnable> completions) throws Exception {
@@ -40,6 +60,8 @@ final class GroupCommitWriter implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  // Tasks handed to the completer and not finished yet.
+  private final AtomicInteger completerBacklog = new AtomicInteger();
   private final WriteOptions synced = new WriteOptions().setSync(true);
   private final WriteOptions unsynced = new WriteOptions().setSync(false);
   private final AccountCache accountCache = new AccountCache(100_000);
@@ -90,26 +112,54 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void run() {
     List<Pending<?>> group = new ArrayList<>();
+    long holdUntil = 0;
     while (true) {
       try {
-        Pending<?> first = queue.poll(50, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          if (closing && queue.isEmpty()) {
+        // A group of deferrable ops only is held: the next op joins it, or it is written alone
+        // once its time is up.
+        long wait = group.isEmpty() ? IDLE_POLL_NANOS : holdUntil - System.nanoTime();
+        Pending<?> next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+        if (next == null) {
+          if (!group.isEmpty()) {
+            commitAndClear(group);
+          } else if (closing && queue.isEmpty()) {
             return;
           }
           continue;
         }
-        group.add(first);
-        queue.drainTo(group, MAX_GROUP - 1);
-        commit(group);
+        int held = group.size();
+        if (held == 0) {
+          holdUntil = System.nanoTime() + HOLD_NANOS;
+        }
+        group.add(next);
+        queue.drainTo(group, MAX_GROUP - group.size());
+        if (closing || group.size() >= MAX_HELD || !onlyDeferrable(group, held)) {
+          commitAndClear(group);
+        }
       } catch (InterruptedException e) {
+        fail(group, new StoreClosedException());
         Thread.currentThread().interrupt();
         return;
-      } catch (RuntimeException e) {
-        log.error("writer failed a group", e);
-      } finally {
-        group.clear();
       }
+    }
+  }
+
+  private static boolean onlyDeferrable(List<Pending<?>> group, int from) {
+    for (int i = from; i < group.size(); i++) {
+      if (!group.get(i).op().deferrable()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void commitAndClear(List<Pending<?>> group) {
+    try {
+      commit(group);
+    } catch (RuntimeException e) {
+      log.error("writer failed a group", e);
+    } finally {
+      group.clear();
     }
   }
 
@@ -144,7 +194,7 @@ final class GroupCommitWriter implements AutoCloseable {
         failing = false;
         stats.record(
             group.size(),
-            started - group.get(0).queuedAt(),
+            started - oldestWaiting(group).queuedAt(),
             applied - started,
             System.nanoTime() - applied);
       }
@@ -153,9 +203,8 @@ final class GroupCommitWriter implements AutoCloseable {
       nextSeq = tx.nextSeq;
       seqReservedUpTo = tx.seqReservedUpTo;
       publish();
-      // Acknowledge and notify on another thread, so the next group's sync starts at once.
       List<Runnable> hooks = tx.afterCommitHooks();
-      completer.execute(
+      Runnable finish =
           () -> {
             completions.forEach(Runnable::run);
             for (Runnable hook : hooks) {
@@ -165,7 +214,23 @@ final class GroupCommitWriter implements AutoCloseable {
                 log.error("after-commit hook failed", e);
               }
             }
-          });
+          };
+      // A small group completes here when the completer has nothing left of earlier groups (so
+      // notifications keep their commit order); a big one on the completer, so that the next
+      // group's sync starts at once.
+      if (completions.size() + hooks.size() <= INLINE_COMPLETIONS && completerBacklog.get() == 0) {
+        finish.run();
+      } else {
+        completerBacklog.incrementAndGet();
+        completer.execute(
+            () -> {
+              try {
+                finish.run();
+              } finally {
+                completerBacklog.decrementAndGet();
+              }
+            });
+      }
     } catch (RocksDBException e) {
       // Nothing of this group is durable: fail every op so no sender gets an OK.
       failing = true;
@@ -176,6 +241,16 @@ final class GroupCommitWriter implements AutoCloseable {
       log.error("store write failed: cannot save a new bucket key ({})", e.getClass().getName());
       fail(group, e);
     }
+  }
+
+  /** The op whose wait the group's queue-wait figure shows: the oldest not held on purpose. */
+  private static Pending<?> oldestWaiting(List<Pending<?>> group) {
+    for (Pending<?> p : group) {
+      if (!p.op().deferrable()) {
+        return p;
+      }
+    }
+    return group.get(0);
   }
 
   private static void fail(List<Pending<?>> group, Exception e) {

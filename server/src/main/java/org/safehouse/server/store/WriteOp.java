@@ -28,4 +28,35 @@ public interface WriteOp<T> {
       }
     };
   }
+
+  /**
+   * Whether the writer may hold the op back a few milliseconds, to write it with the next group
+   * instead of in a write of its own. Only relaxed ops whose future nobody waits on promptly.
+   */
+  default boolean deferrable() {
+    return false;
+  }
+
+  /**
+   * A {@link #relaxed} op the writer may hold back a few milliseconds (see {@link #deferrable}): a
+   * device's acks, which nobody waits for, ride along with the next send's write.
+   */
+  static <T> WriteOp<T> deferred(WriteOp<T> op) {
+    return new WriteOp<>() {
+      @Override
+      public T apply(Tx tx) throws Exception {
+        return op.apply(tx);
+      }
+
+      @Override
+      public boolean durable() {
+        return false;
+      }
+
+      @Override
+      public boolean deferrable() {
+        return true;
+      }
+    };
+  }
 }
