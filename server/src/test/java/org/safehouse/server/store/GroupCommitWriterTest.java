@@ -99,6 +99,14 @@ class GroupCommitWriterTest {
     assertEquals(new MailboxUsage(0, 0), store.write(tx -> tx.mailboxUsage(device)).get());
   }
 
+  /** Waits (with a deadline) until {@code list} holds {@code n} entries. */
+  private static void awaitSize(List<?> list, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (list.size() < n && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+  }
+
   @Test
   void aSmallGroupCompletesOnTheWriterAndABigOneOnTheCompleter() throws Exception {
     List<String> threads = Collections.synchronizedList(new ArrayList<>());
@@ -109,6 +117,7 @@ class GroupCommitWriterTest {
               return null;
             })
         .get();
+    awaitSize(threads, 1); // hooks run just after the futures complete
     assertEquals(List.of("store-writer"), threads);
 
     threads.clear();
@@ -125,6 +134,7 @@ class GroupCommitWriterTest {
           }
         });
     CompletableFuture.allOf(big.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+    awaitSize(threads, GroupCommitWriter.INLINE_COMPLETIONS + 1);
     assertEquals(
         Collections.nCopies(GroupCommitWriter.INLINE_COMPLETIONS + 1, "store-completer"), threads);
   }
