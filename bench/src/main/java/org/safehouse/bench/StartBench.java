@@ -262,6 +262,7 @@ public final class StartBench {
       // As the Debian launcher does: the first start writes the archive at its clean stop.
       fillOpts = new ArrayList<>(s.opts);
       fillOpts.add("-XX:ArchiveClassesAtExit=" + archive);
+      fillOpts.add("-XX:+VerifySharedSpaces");
       fillOpts.add("-Xlog:cds=off,cds+dynamic=off");
     }
     Started first = start(s.jar, fillOpts, s.data, s.conf, s.port, s.dir.resolve("fill.log"));
@@ -283,7 +284,8 @@ public final class StartBench {
         throw new IllegalStateException("no class archive written: " + archive);
       }
       List<String> o = new ArrayList<>(s.opts);
-      o.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto"));
+      o.addAll(
+          List.of("-XX:SharedArchiveFile=" + archive, "-XX:+VerifySharedSpaces", "-Xshare:auto"));
       s.opts = o;
     }
     s.prober = new SafehousePeer(s.label, null, s.port, pin, secret, socket);
