@@ -151,10 +151,11 @@ else
   [[ "$mode" == "700 $user 400 $user " ]] && pass "the first clean stop wrote $cds/safehouse.jsa.new, owner-only" ||
     fail "$cds and its archive should be 700 and 400 $user, are: ${mode:-missing}"
   start_relay
-  if grep -q "listening on 127.0.0.1:$port " "$log" && grep -q "$cds/safehouse.jsa" "/proc/$pid/maps"; then
-    pass "the second start listens with the class archive mapped"
+  if grep -q "listening on 127.0.0.1:$port " "$log" && grep -q "$cds/safehouse.jsa" "/proc/$pid/maps" &&
+    grep -q "$cds/librocksdbjni" "/proc/$pid/maps"; then
+    pass "the second start listens with the class archive and RocksDB's library from $cds mapped"
   else
-    fail "the second start should listen with $cds/safehouse.jsa mapped: $(cat "$log"; ls -l "$cds")"
+    fail "the second start should listen with $cds/safehouse.jsa and librocksdbjni mapped: $(cat "$log"; ls -l "$cds")"
   fi
   stop_relay
   [[ "$status" == 0 && "$(wc -l <"$log")" -le 4 ]] && pass "it stops cleanly and quietly with the archive" ||

@@ -182,6 +182,7 @@ class DebianPackageTest {
     Files.writeString(Path.of(archive + ".new"), "archive"); // what the JVM writes at its stop
     List<String> second = argsWithCds(wrapper, java, cds.toString());
     assertTrue(second.contains("-XX:SharedArchiveFile=" + archive), second.toString());
+    assertTrue(second.contains("-Dsafehouse.native-dir=" + cds), second.toString());
     assertTrue(
         second.containsAll(List.of("-Xshare:auto", "-XX:+VerifySharedSpaces")), second.toString());
     assertEquals(second, argsWithCds(wrapper, java, cds.toString()));
@@ -209,7 +210,9 @@ class DebianPackageTest {
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
     Files.writeString(temp.resolve("verdict"), "0");
     List<String> shared = argsWithCds(wrapper, java, open.toString());
-    assertTrue(shared.stream().noneMatch(a -> a.contains("Archive")), shared.toString());
+    assertTrue(
+        shared.stream().noneMatch(a -> a.contains("Archive") || a.contains("native-dir")),
+        shared.toString());
     List<String> none = argsWithCds(wrapper, java, temp.resolve("missing/cds").toString());
     assertTrue(none.stream().noneMatch(a -> a.contains("Archive")), none.toString());
     // Admin commands never use one.

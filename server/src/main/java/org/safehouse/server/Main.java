@@ -105,6 +105,7 @@ public final class Main implements Callable<Integer> {
         return 2;
       }
       SafehouseServer server;
+      org.safehouse.server.store.RocksNative.load();
       try {
         server = SafehouseServer.start(cfg, Clock.systemUTC(), push);
       } catch (StoreFormat.NewerStoreException e) {
