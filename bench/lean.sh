@@ -10,7 +10,8 @@
 #     at 1,000 and 4,000 msg/s of 256 B (15 s each after a PREWARM_S-second warm-up, default 45:
 #     the JIT compilers settle), 100,000 offline messages; server CPU by thread per step;
 #  2. StartBench on both jars: start to "listening" and to the first sign-in on a store with
-#     100,000 queued messages, 5 starts each, server pinned to core 0.
+#     100,000 queued messages, 5 starts each (alternating), server pinned to core 0; the
+#     current jar as the Debian launcher starts it (class archive, RocksDB library kept).
 # The servers run with a 256 MB heap, as the Debian package does (SERVER_JAVA_OPTS overrides).
 # Results: OUT (default bench/results/lean): compare.{json,md}, compare-1.svg, machine.txt,
 # start/start.{json,md}. About 20 minutes. Environment: BEFORE (required), OUT, PREWARM_S,
@@ -67,9 +68,13 @@ java -Xms1g -Xmx8g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dbench.git="$
 rm -f "$OUT/compare.partial.json"
 
 read -r -a start_extra <<< "${START_ARGS:-}"
+# "current" starts as the Debian launcher starts it: with the class archive its first start
+# writes, and RocksDB's library kept in an owner-only folder.
+rm -rf "$WORK/native" && mkdir -m 0700 "$WORK/native"
 java -Xms512m -Xmx2g -XX:+UseParallelGC -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.StartBench \
   --jar "before=$BEFORE_JAR" --jar "current=$CURRENT_JAR" --cpus 0 \
+  --cds current --opts "current=-Dsafehouse.native-dir=$WORK/native" \
   --work "$ROOT/bench/target/start" --out "$OUT/start" "${start_extra[@]}"
 
 echo "uptime after: $(uptime)" >> "$OUT/machine.txt"

@@ -79,27 +79,42 @@ if [[ -n "$(ls -A "$data")" ]]; then
   extra=(--data "$data")
   echo "  note: /var/lib/safehouse is in use; this check runs on $data instead"
 fi
+# The class archive folder of a relay already in use is left alone.
+cds=/var/lib/safehouse/cds
+cds_existed=0
+[[ -e "$cds" ]] && cds_existed=1
 # A free port below 1024, so the check also shows the capability at work.
 port=
 for p in 844 853 866 877 888 899 911 922 933 944; do
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
 done
 log=$(mktemp)
-# shellcheck disable=SC2086 # ExecStart and Environment are word lists, as systemd splits them
-(
-  umask 0077
-  cd /
-  exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 $env_vars \
-    setpriv --reuid="$user" --regid="$user" --init-groups --no-new-privs \
-    --inh-caps=-all,+"$caps" --ambient-caps=-all,+"$caps" --bounding-set=-all,+"$caps" \
-    -- $exec_start --listen "127.0.0.1:$port" "${extra[@]}"
-) >"$log" 2>&1 &
-pid=$!
-for _ in $(seq 1 120); do
-  grep -q "listening on" "$log" && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.25
-done
+# Starts the unit's command (as systemd would) in the background: pid, output in $log.
+start_relay() {
+  : >"$log"
+  # shellcheck disable=SC2086 # ExecStart and Environment are word lists, as systemd splits them
+  (
+    umask 0077
+    cd /
+    exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 $env_vars \
+      setpriv --reuid="$user" --regid="$user" --init-groups --no-new-privs \
+      --inh-caps=-all,+"$caps" --ambient-caps=-all,+"$caps" --bounding-set=-all,+"$caps" \
+      -- $exec_start --listen "127.0.0.1:$port" "${extra[@]}"
+  ) >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do
+    grep -q "listening on" "$log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+}
+# Stops it with SIGTERM; status is its exit code.
+stop_relay() {
+  kill -TERM "$pid" 2>/dev/null || true
+  status=0
+  wait "$pid" || status=$?
+}
+start_relay
 if grep -q "listening on 127.0.0.1:$port " "$log"; then
   pass "ExecStart as $user listens on 127.0.0.1:$port (below 1024)"
 else
@@ -119,14 +134,41 @@ fi
 stats=$(setpriv --reuid="$user" --regid="$user" --init-groups -- /usr/bin/safehouse-server admin "${extra[@]}" stats 2>&1 || true)
 grep -q '^accounts 0$' <<<"$stats" && pass "safehouse-server admin stats answers through the wrapper" ||
   fail "admin stats: $stats"
-kill -TERM "$pid" 2>/dev/null || true
-status=0
-wait "$pid" || status=$?
+stop_relay
 [[ "$status" == 0 ]] && pass "SIGTERM stops it with exit code 0" || fail "exit code after SIGTERM: $status: $(cat "$log")"
 if [[ "$(wc -l <"$log")" -le 4 ]]; then
   pass "start and stop log $(wc -l <"$log") lines, nothing else"
 else
   fail "start and stop should log a few lines: $(cat "$log")"
+fi
+
+# The class archive (see /usr/bin/safehouse-server): written at that clean stop, owner-only;
+# the next start checks it and runs with it mapped; a damaged one never stops a start.
+if [[ "$cds_existed" == 1 ]]; then
+  echo "  note: $cds exists already (a relay in use); the class archive checks are skipped"
+else
+  mode=$(stat -c '%a %U' "$cds" "$cds/safehouse.jsa.new" 2>/dev/null | tr '\n' ' ' || true)
+  [[ "$mode" == "700 $user 400 $user " ]] && pass "the first clean stop wrote $cds/safehouse.jsa.new, owner-only" ||
+    fail "$cds and its archive should be 700 and 400 $user, are: ${mode:-missing}"
+  start_relay
+  if grep -q "listening on 127.0.0.1:$port " "$log" && grep -q "$cds/safehouse.jsa" "/proc/$pid/maps" &&
+    grep -q "$cds/librocksdbjni" "/proc/$pid/maps"; then
+    pass "the second start listens with the class archive and RocksDB's library from $cds mapped"
+  else
+    fail "the second start should listen with $cds/safehouse.jsa and librocksdbjni mapped: $(cat "$log"; ls -l "$cds")"
+  fi
+  stop_relay
+  [[ "$status" == 0 && "$(wc -l <"$log")" -le 4 ]] && pass "it stops cleanly and quietly with the archive" ||
+    fail "stop with the archive: exit $status: $(cat "$log")"
+  printf 'damaged!' | dd of="$cds/safehouse.jsa" bs=1 seek=100000 conv=notrunc status=none
+  start_relay
+  if grep -q "listening on 127.0.0.1:$port " "$log"; then
+    pass "a damaged archive is ignored: the relay still starts"
+  else
+    fail "with a damaged archive the relay did not start: $(cat "$log")"
+  fi
+  stop_relay
+  rm -rf "$cds"
 fi
 
 # Leave the folder as the package made it: the first real start creates its own key and invite.

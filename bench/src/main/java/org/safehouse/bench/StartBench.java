@@ -28,7 +28,11 @@ import org.safehouse.server.testing.RawClient;
  * (b) to the first TLS handshake and sign-in that succeeds (a client retrying every 5 ms). A
  * baseline row times {@code java -version} with the same JVM options: what the JVM alone costs.
  * Writes {@code start.json} and {@code start.md}. JVM options: {@code SERVER_JAVA_OPTS} (default:
- * what the Debian package's launcher uses, a 256 MB pre-touched heap).
+ * what the Debian package's launcher uses, a 256 MB pre-touched heap), plus {@code --opts
+ * LABEL=OPTIONS} for one jar. {@code --cds LABEL}: that jar's first start (the one that fills the
+ * store) writes a class-data-sharing archive at its clean stop and the timed starts use it, as the
+ * Debian launcher does. The timed starts go round-robin over the jars (a label may name the same
+ * jar as another with other options), so a busy spell of the machine hits them alike.
  */
 public final class StartBench {
   private static final String PRODUCTION_OPTS =
@@ -41,6 +45,8 @@ public final class StartBench {
           + "quota.mailbox-bytes = 1000000000000\n";
 
   private final Map<String, Path> jars = new LinkedHashMap<>();
+  private final Map<String, List<String>> extraOpts = new LinkedHashMap<>();
+  private final java.util.Set<String> cds = new java.util.HashSet<>();
   private Path work = Path.of("bench/target/start");
   private Path out = Path.of("bench/results/start");
   private int messages = 100_000;
@@ -60,6 +66,14 @@ public final class StartBench {
           }
           b.jars.put(kv[0], Path.of(kv[1]).toAbsolutePath());
         }
+        case "--opts" -> {
+          String[] kv = args[++i].split("=", 2);
+          if (kv.length != 2) {
+            throw new IllegalArgumentException("--opts wants LABEL=JVM-OPTIONS, not " + args[i]);
+          }
+          b.extraOpts.put(kv[0], List.of(kv[1].trim().split("\\s+")));
+        }
+        case "--cds" -> b.cds.add(args[++i]);
         case "--work" -> b.work = Path.of(args[++i]);
         case "--out" -> b.out = Path.of(args[++i]);
         case "--messages" -> b.messages = Integer.parseInt(args[++i]);
@@ -104,11 +118,7 @@ public final class StartBench {
     }
     root.put("jvm_only_ms", Map.of("median", median(jvm), "runs", jvm));
     CompareBench.log("JVM alone (java -version): median " + median(jvm) + " ms");
-    Map<String, Object> results = new LinkedHashMap<>();
-    for (var e : jars.entrySet()) {
-      results.put(e.getKey(), measure(e.getKey(), e.getValue()));
-    }
-    root.put("jars", results);
+    root.put("jars", measureAll());
     root.put("finished", ZonedDateTime.now().toString());
     return root;
   }
@@ -135,20 +145,22 @@ public final class StartBench {
     }
   }
 
-  private Started start(Path jar, Path data, Path conf, int port, Path log) throws Exception {
-    List<String> cmd =
-        command(
-            List.of(
-                "-Djava.io.tmpdir=" + work.toAbsolutePath(),
-                "-jar",
-                jar.toString(),
-                "serve",
-                "--data",
-                data.toString(),
-                "--listen",
-                "127.0.0.1:" + port,
-                "--config",
-                conf.toString()));
+  private Started start(Path jar, List<String> opts, Path data, Path conf, int port, Path log)
+      throws Exception {
+    List<String> tail = new ArrayList<>(opts);
+    tail.addAll(
+        List.of(
+            "-Djava.io.tmpdir=" + work.toAbsolutePath(),
+            "-jar",
+            jar.toString(),
+            "serve",
+            "--data",
+            data.toString(),
+            "--listen",
+            "127.0.0.1:" + port,
+            "--config",
+            conf.toString()));
+    List<String> cmd = command(tail);
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Started s = new Started(ServerProcess.adopt(p), t0);
@@ -182,70 +194,132 @@ public final class StartBench {
     return s;
   }
 
-  private Map<String, Object> measure(String label, Path jar) throws Exception {
-    Path dir = work.toAbsolutePath().resolve(label);
-    CompareBench.deleteTree(dir);
-    Path data = Files.createDirectories(dir.resolve("data"));
-    Path conf = dir.resolve("safehouse.conf");
-    Files.writeString(conf, CONFIG);
-    int port = freePort();
-    CompareBench.log("== " + label + ": queueing " + messages + " messages (" + jar + ")");
-    Started first = start(jar, data, conf, port, dir.resolve("fill.log"));
+  /** One jar (or one set of JVM options) under test: its store and its starts so far. */
+  private final class Subject {
+    final String label;
+    final Path jar;
+    final Path dir;
+    final Path data;
+    final Path conf;
+    final int port;
+    List<String> opts;
+    RawClient.Device sender;
+    SafehousePeer prober;
+    double fillSecs;
+    final List<Object> rounds = new ArrayList<>();
+    final List<Double> listening = new ArrayList<>();
+    final List<Double> signedIn = new ArrayList<>();
+    final List<Double> cpus = new ArrayList<>();
+
+    Subject(String label, Path jar) throws Exception {
+      this.label = label;
+      this.jar = jar;
+      this.dir = work.toAbsolutePath().resolve(label);
+      CompareBench.deleteTree(dir);
+      this.data = Files.createDirectories(dir.resolve("data"));
+      this.conf = dir.resolve("safehouse.conf");
+      Files.writeString(conf, CONFIG);
+      this.port = freePort();
+      this.opts = extraOpts.getOrDefault(label, List.of());
+    }
+  }
+
+  /**
+   * Fills each subject's store, then starts them in turn, round-robin ({@code --runs} rounds): a
+   * busy spell of the machine hits every subject alike.
+   */
+  private Map<String, Object> measureAll() throws Exception {
+    List<Subject> subjects = new ArrayList<>();
+    for (var e : jars.entrySet()) {
+      subjects.add(prepare(new Subject(e.getKey(), e.getValue())));
+    }
+    for (int i = 0; i < runs; i++) {
+      for (Subject s : subjects) {
+        startOnce(s, i);
+      }
+    }
+    Map<String, Object> results = new LinkedHashMap<>();
+    for (Subject s : subjects) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("jar", s.jar.toString());
+      m.put("extra_java_opts", String.join(" ", s.opts));
+      m.put("fill_s", s.fillSecs);
+      m.put("store_bytes", treeSize(s.data));
+      m.put("median_listening_ms", median(s.listening));
+      m.put("median_signed_in_ms", median(s.signedIn));
+      m.put("median_server_cpu_at_listening_ms", median(s.cpus));
+      m.put("runs", s.rounds);
+      results.put(s.label, m);
+    }
+    return results;
+  }
+
+  private Subject prepare(Subject s) throws Exception {
+    CompareBench.log("== " + s.label + ": queueing " + messages + " messages (" + s.jar + ")");
+    List<String> fillOpts = s.opts;
+    Path archive = s.dir.resolve("classes.jsa");
+    if (cds.contains(s.label)) {
+      // As the Debian launcher does: the first start writes the archive at its clean stop.
+      fillOpts = new ArrayList<>(s.opts);
+      fillOpts.add("-XX:ArchiveClassesAtExit=" + archive);
+      fillOpts.add("-XX:+VerifySharedSpaces");
+      fillOpts.add("-Xlog:cds=off,cds+dynamic=off");
+    }
+    Started first = start(s.jar, fillOpts, s.data, s.conf, s.port, s.dir.resolve("fill.log"));
     first.listening.get(120, TimeUnit.SECONDS);
     String pin = first.pin.get(10, TimeUnit.SECONDS);
-    String secret = Files.readString(data.resolve("upgrade-secret")).trim();
-    Path socket = ConfigFile.load(conf, data.toString(), null).adminSocket();
+    String secret = Files.readString(s.data.resolve("upgrade-secret")).trim();
+    Path socket = ConfigFile.load(s.conf, s.data.toString(), null).adminSocket();
     long f0 = System.nanoTime();
-    RawClient.Device sender;
-    try (SafehousePeer peer = new SafehousePeer(label, first.process, port, pin, secret, socket)) {
+    try (SafehousePeer peer =
+        new SafehousePeer(s.label, first.process, s.port, pin, secret, socket)) {
       peer.setUp(1, 0, 1, stamp -> {});
-      sender = peer.senderDevice(0);
+      s.sender = peer.senderDevice(0);
       fill(peer);
     } // closes the connections and stops the server with SIGTERM
-    double fillSecs = (System.nanoTime() - f0) / 1e9;
-    CompareBench.log(String.format(Locale.ROOT, "  queued in %.1f s", fillSecs));
-    SafehousePeer prober = new SafehousePeer(label, null, port, pin, secret, socket);
-    List<Object> rounds = new ArrayList<>();
-    List<Double> listening = new ArrayList<>();
-    List<Double> signedIn = new ArrayList<>();
-    List<Double> cpus = new ArrayList<>();
-    for (int i = 0; i < runs; i++) {
-      Started s = start(jar, data, conf, port, dir.resolve("start-" + i + ".log"));
-      double signIn = signIn(prober, sender, s) / 1e6;
-      double listen = (s.listening.get(60, TimeUnit.SECONDS) - s.t0) / 1e6;
-      double cpu = s.cpuAtListeningNanos / 1e6;
-      long stop0 = System.nanoTime();
-      s.process.close();
-      double stop = (System.nanoTime() - stop0) / 1e6;
-      listening.add(listen);
-      signedIn.add(signIn);
-      cpus.add(cpu);
-      rounds.add(
-          Map.of(
-              "listening_ms", listen,
-              "signed_in_ms", signIn,
-              "server_cpu_at_listening_ms", cpu,
-              "stop_ms", stop));
-      CompareBench.log(
-          String.format(
-              Locale.ROOT,
-              "  start %d: listening after %.0f ms (server CPU %.0f ms), signed in after %.0f ms,"
-                  + " stopped in %.0f ms",
-              i + 1,
-              listen,
-              cpu,
-              signIn,
-              stop));
+    s.fillSecs = (System.nanoTime() - f0) / 1e9;
+    CompareBench.log(String.format(Locale.ROOT, "  queued in %.1f s", s.fillSecs));
+    if (cds.contains(s.label)) {
+      if (!Files.isRegularFile(archive)) {
+        throw new IllegalStateException("no class archive written: " + archive);
+      }
+      List<String> o = new ArrayList<>(s.opts);
+      o.addAll(
+          List.of("-XX:SharedArchiveFile=" + archive, "-XX:+VerifySharedSpaces", "-Xshare:auto"));
+      s.opts = o;
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("jar", jar.toString());
-    m.put("fill_s", fillSecs);
-    m.put("store_bytes", treeSize(data));
-    m.put("median_listening_ms", median(listening));
-    m.put("median_signed_in_ms", median(signedIn));
-    m.put("median_server_cpu_at_listening_ms", median(cpus));
-    m.put("runs", rounds);
-    return m;
+    s.prober = new SafehousePeer(s.label, null, s.port, pin, secret, socket);
+    return s;
+  }
+
+  private void startOnce(Subject x, int i) throws Exception {
+    Started s = start(x.jar, x.opts, x.data, x.conf, x.port, x.dir.resolve("start-" + i + ".log"));
+    double signIn = signIn(x.prober, x.sender, s) / 1e6;
+    double listen = (s.listening.get(60, TimeUnit.SECONDS) - s.t0) / 1e6;
+    double cpu = s.cpuAtListeningNanos / 1e6;
+    long stop0 = System.nanoTime();
+    s.process.close();
+    double stop = (System.nanoTime() - stop0) / 1e6;
+    x.listening.add(listen);
+    x.signedIn.add(signIn);
+    x.cpus.add(cpu);
+    x.rounds.add(
+        Map.of(
+            "listening_ms", listen,
+            "signed_in_ms", signIn,
+            "server_cpu_at_listening_ms", cpu,
+            "stop_ms", stop));
+    CompareBench.log(
+        String.format(
+            Locale.ROOT,
+            "  %s start %d: listening after %.0f ms (server CPU %.0f ms), signed in after %.0f ms,"
+                + " stopped in %.0f ms",
+            x.label,
+            i + 1,
+            listen,
+            cpu,
+            signIn,
+            stop));
   }
 
   /** Queues the messages to the offline recipient, 1,000 unanswered at most. */

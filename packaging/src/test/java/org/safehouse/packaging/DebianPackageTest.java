@@ -157,8 +157,82 @@ class DebianPackageTest {
     assertFalse(version.contains("--config"));
   }
 
+  @Test
+  void serveWritesAClassArchiveAtItsFirstStopAndTheNextStartUsesIt() throws Exception {
+    Path wrapper = root.resolve("usr/bin/safehouse-server");
+    // A stand-in for java: prints its arguments; as the check of an archive ("-version") it
+    // answers with the exit code in the file "verdict".
+    Path java = temp.resolve("java");
+    Files.writeString(
+        java,
+        "#!/bin/sh\nfor a; do [ \"$a\" = -version ] && exit $(cat "
+            + temp.resolve("verdict")
+            + "); done\nprintf '%s\\n' \"$@\"\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(temp.resolve("verdict"), "0");
+    Path cds = temp.resolve("state/cds");
+    Files.createDirectories(
+        cds.getParent(),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path archive = cds.resolve("safehouse.jsa");
+
+    List<String> first = argsWithCds(wrapper, java, cds.toString());
+    assertTrue(first.contains("-XX:ArchiveClassesAtExit=" + archive + ".new"), first.toString());
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cds)));
+    Files.writeString(Path.of(archive + ".new"), "archive"); // what the JVM writes at its stop
+    List<String> second = argsWithCds(wrapper, java, cds.toString());
+    assertTrue(second.contains("-XX:SharedArchiveFile=" + archive), second.toString());
+    assertTrue(second.contains("-Dsafehouse.native-dir=" + cds), second.toString());
+    assertTrue(
+        second.containsAll(List.of("-Xshare:auto", "-XX:+VerifySharedSpaces")), second.toString());
+    assertEquals(second, argsWithCds(wrapper, java, cds.toString()));
+
+    // Another java (here: the same file changed): a new archive, made at the next stop.
+    assertTrue(java.toFile().setLastModified(java.toFile().lastModified() - 60_000));
+    List<String> upgraded = argsWithCds(wrapper, java, cds.toString());
+    assertTrue(
+        upgraded.contains("-XX:ArchiveClassesAtExit=" + archive + ".new"), upgraded.toString());
+    assertFalse(Files.exists(archive));
+
+    // An archive that does not map is dropped, and not made again for this java and jar.
+    Files.writeString(Path.of(archive + ".new"), "broken");
+    Files.writeString(temp.resolve("verdict"), "1");
+    for (int i = 0; i < 2; i++) {
+      List<String> after = argsWithCds(wrapper, java, cds.toString());
+      assertTrue(
+          after.stream().noneMatch(a -> a.contains("Archive") || a.contains("Share")),
+          after.toString());
+    }
+    assertFalse(Files.exists(Path.of(archive + ".new")));
+
+    // A folder others may write to is never used, nor one that cannot be made.
+    Path open = Files.createDirectories(temp.resolve("open"));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.writeString(temp.resolve("verdict"), "0");
+    List<String> shared = argsWithCds(wrapper, java, open.toString());
+    assertTrue(
+        shared.stream().noneMatch(a -> a.contains("Archive") || a.contains("native-dir")),
+        shared.toString());
+    List<String> none = argsWithCds(wrapper, java, temp.resolve("missing/cds").toString());
+    assertTrue(none.stream().noneMatch(a -> a.contains("Archive")), none.toString());
+    // Admin commands never use one.
+    List<String> admin = argsWithCds(wrapper, java, cds.toString(), "admin", "stats");
+    assertTrue(admin.stream().noneMatch(a -> a.contains("Archive")), admin.toString());
+  }
+
+  private List<String> argsWithCds(Path wrapper, Path java, String cdsDir, String... args)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of("env", "JAVA=" + java, "SAFEHOUSE_CDS_DIR=" + cdsDir, wrapper.toString()));
+    command.addAll(args.length == 0 ? List.of("serve") : List.of(args));
+    Programs.Result r = run(command.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.output());
+    return List.of(r.output().split("\n"));
+  }
+
   private List<String> args(Path wrapper, Path java, String heap, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("env", "JAVA=" + java));
+    List<String> command = new ArrayList<>(List.of("env", "JAVA=" + java, "SAFEHOUSE_CDS_DIR="));
     if (heap != null) {
       command.add(heap);
     }

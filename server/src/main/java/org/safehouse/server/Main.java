@@ -41,7 +41,13 @@ public final class Main implements Callable<Integer> {
   }
 
   static int run(String... args) {
-    CommandLine cl = new CommandLine(new Main());
+    // "serve" (every start of the relay) builds the model of its own command only: picocli's
+    // model of every admin subcommand cost ~0.2 s of CPU at each start. Same usage and errors.
+    boolean serve = args.length > 0 && args[0].equals("serve");
+    CommandLine cl =
+        serve
+            ? new CommandLine(new Serve()).setCommandName("safehouse-server serve")
+            : new CommandLine(new Main());
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           PrintWriter err = ex.getCommandLine().getErr();
@@ -56,7 +62,7 @@ public final class Main implements Callable<Integer> {
           err.flush();
           return 1;
         });
-    return cl.execute(args);
+    return cl.execute(serve ? java.util.Arrays.copyOfRange(args, 1, args.length) : args);
   }
 
   @Override
@@ -100,6 +106,7 @@ public final class Main implements Callable<Integer> {
         return 2;
       }
       SafehouseServer server;
+      org.safehouse.server.store.RocksNative.load();
       try {
         server = SafehouseServer.start(cfg, Clock.systemUTC(), push);
       } catch (StoreFormat.NewerStoreException e) {

@@ -3,8 +3,11 @@ package org.safehouse.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +38,27 @@ class MainHelpTest {
       assertTrue(
           out.toString().startsWith("Usage: safehouse-server " + String.join(" ", path)),
           path + ": " + out);
+    }
+  }
+
+  @Test
+  void serveAloneAnswersHelpAndVersionAsTheWholeCommandDoes() {
+    for (String option : List.of("--help", "--version")) {
+      CommandLine whole = new CommandLine(new Main());
+      StringWriter expected = new StringWriter();
+      whole.setOut(new PrintWriter(expected, true));
+      assertEquals(0, whole.execute("serve", option));
+      PrintStream stdout = System.out;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      try {
+        assertEquals(0, Main.run("serve", option));
+      } finally {
+        System.setOut(stdout);
+      }
+      assertEquals(
+          expected.toString().replace(System.lineSeparator(), "\n"),
+          out.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"));
     }
   }
 }
