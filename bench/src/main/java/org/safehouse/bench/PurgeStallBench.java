@@ -145,32 +145,14 @@ public final class PurgeStallBench {
             "--config",
             conf.toString()));
     ServerProcess sp = ServerProcess.start(cmd, log, 0);
-    String pin = null;
-    int port = 0;
-    Pattern listening = Pattern.compile("Safehouse relay listening on 127\\.0\\.0\\.1:(\\d+) .*");
-    for (int i = 0; i < 600 && pin == null; i++) {
-      for (String l : Files.readAllLines(log)) {
-        Matcher m = listening.matcher(l);
-        if (m.matches()) {
-          port = Integer.parseInt(m.group(1));
-        } else if (l.startsWith("Pin: ")) {
-          pin = l.substring(5).trim();
-        }
-      }
-      if (pin == null) {
-        Thread.sleep(100);
-      }
-    }
-    if (pin == null) {
-      sp.close();
-      throw new java.io.IOException("the server did not start; see " + log);
-    }
+    SafehouseLauncher.Listening started = SafehouseLauncher.awaitListening(sp, log);
     String secret = Files.readString(data.resolve("upgrade-secret")).trim();
     Path socket = ConfigFile.load(conf, data.toString(), null).adminSocket();
     int senders = 16;
     int online = 32;
     int offline = 32;
-    try (SafehousePeer peer = new SafehousePeer("safehouse", sp, port, pin, secret, socket)) {
+    try (SafehousePeer peer =
+        new SafehousePeer("safehouse", sp, started.port(), started.pin(), secret, socket)) {
       peer.setUp(senders, online, offline, stamp -> {});
       byte[][] templates = new byte[64][num("payload", 1024)];
       for (byte[] t : templates) {

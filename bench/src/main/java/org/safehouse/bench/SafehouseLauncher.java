@@ -65,6 +65,22 @@ final class SafehouseLauncher {
             work.resolve("safehouse.conf").toString()));
     Files.deleteIfExists(log);
     ServerProcess sp = ServerProcess.start(cmd, log, 0);
+    Listening l = awaitListening(sp, log);
+    Path socket =
+        ConfigFile.load(work.resolve("safehouse.conf"), data.toString(), null).adminSocket();
+    String secret = Files.readString(data.resolve("upgrade-secret")).trim();
+    return new SafehousePeer(name, sp, l.port(), l.pin(), secret, socket);
+  }
+
+  /** Where a started server listens and its certificate pin, as its log states them. */
+  record Listening(int port, String pin) {}
+
+  /**
+   * Waits (up to a minute) for the server's log to state its port and pin.
+   *
+   * @throws IOException if the server exits first or does not start in time (it is then stopped)
+   */
+  static Listening awaitListening(ServerProcess sp, Path log) throws Exception {
     String pin = null;
     int port = 0;
     for (int i = 0; i < 600 && pin == null; i++) {
@@ -87,9 +103,6 @@ final class SafehouseLauncher {
       sp.close();
       throw new IOException("the Safehouse server did not start; see " + log);
     }
-    Path socket =
-        ConfigFile.load(work.resolve("safehouse.conf"), data.toString(), null).adminSocket();
-    String secret = Files.readString(data.resolve("upgrade-secret")).trim();
-    return new SafehousePeer(name, sp, port, pin, secret, socket);
+    return new Listening(port, pin);
   }
 }

@@ -16,17 +16,7 @@ public interface WriteOp<T> {
 
   /** An op whose loss in a crash costs nothing but a repeat (acks, cursors). */
   static <T> WriteOp<T> relaxed(WriteOp<T> op) {
-    return new WriteOp<>() {
-      @Override
-      public T apply(Tx tx) throws Exception {
-        return op.apply(tx);
-      }
-
-      @Override
-      public boolean durable() {
-        return false;
-      }
-    };
+    return new FlaggedOp<>(op, false);
   }
 
   /**
@@ -42,21 +32,6 @@ public interface WriteOp<T> {
    * device's acks, which nobody waits for, ride along with the next send's write.
    */
   static <T> WriteOp<T> deferred(WriteOp<T> op) {
-    return new WriteOp<>() {
-      @Override
-      public T apply(Tx tx) throws Exception {
-        return op.apply(tx);
-      }
-
-      @Override
-      public boolean durable() {
-        return false;
-      }
-
-      @Override
-      public boolean deferrable() {
-        return true;
-      }
-    };
+    return new FlaggedOp<>(op, true);
   }
 }
