@@ -438,9 +438,8 @@ class ConsoleBrowserJourneyTest {
     assertFalse(browser.driver.getPageSource().contains("I am safe"));
   }
 
-  @Test
-  @Order(14)
-  void anOpenInviteIsListedWithItsExpiryAndOnceCancelledItsLinkEnrollsNobody() throws Exception {
+  /** Makes a new client invite on the invite page (unlocking first if the console locked). */
+  private String newInviteLink() {
     browser.open(base + "/invite");
     if (!browser.all("#passphrase").isEmpty()) {
       browser.find("#passphrase").sendKeys(Relay.PASSPHRASE, Keys.ENTER);
@@ -448,7 +447,13 @@ class ConsoleBrowserJourneyTest {
       browser.open(base + "/invite");
     }
     browser.waitFor("#new-invite").click();
-    String link = browser.waitFor("#invite-link").getAttribute("value");
+    return browser.waitFor("#invite-link").getAttribute("value");
+  }
+
+  @Test
+  @Order(14)
+  void anOpenInviteIsListedWithItsExpiryAndOnceCancelledItsLinkEnrollsNobody() throws Exception {
+    String link = newInviteLink();
     // Every earlier invite was used: this one is the only open one, with the expiry shown above.
     List<WebElement> rows = browser.all("#open-invites tbody tr");
     assertEquals(1, rows.size(), browser.find("#open-invites").getText());
@@ -483,14 +488,7 @@ class ConsoleBrowserJourneyTest {
   @Test
   @Order(15)
   void aConsoleOnAnEmptyHomeLinksAsANewDeviceOfTheCaseworkerAndSeesHerCases() throws Exception {
-    browser.open(base + "/invite");
-    if (!browser.all("#passphrase").isEmpty()) {
-      browser.find("#passphrase").sendKeys(Relay.PASSPHRASE, Keys.ENTER);
-      browser.waitLong("#case-list");
-      browser.open(base + "/invite");
-    }
-    browser.waitFor("#new-invite").click();
-    String invite = browser.waitFor("#invite-link").getAttribute("value");
+    String invite = newInviteLink();
     browser.open(base + "/devices");
     browser.waitFor("#copy[data-copy='server-link']");
     String serverLink = browser.find("#server-link").getAttribute("value");

@@ -8,7 +8,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -30,6 +29,7 @@ import org.safehouse.server.message.RoutingPolicy;
 import org.safehouse.server.store.KeyStorage;
 import org.safehouse.server.store.RelayStore;
 import org.safehouse.server.store.StoreInspector;
+import org.safehouse.server.store.WriterGate;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 
@@ -162,22 +162,14 @@ class OneBatchTest {
   @SafeVarargs
   private List<CompletableFuture<?>> oneBatch(Supplier<CompletableFuture<?>>... ops)
       throws Exception {
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
-    CompletableFuture<Object> held =
-        store.write(
-            tx -> {
-              entered.countDown();
-              gate.await(30, TimeUnit.SECONDS);
-              return null;
-            });
-    assertTrue(entered.await(30, TimeUnit.SECONDS));
     List<CompletableFuture<?>> out = new java.util.ArrayList<>();
-    for (Supplier<CompletableFuture<?>> op : ops) {
-      out.add(op.get());
-    }
-    gate.countDown();
-    held.get(30, TimeUnit.SECONDS);
+    WriterGate.hold(
+        store,
+        () -> {
+          for (Supplier<CompletableFuture<?>> op : ops) {
+            out.add(op.get());
+          }
+        });
     CompletableFuture.allOf(out.toArray(new CompletableFuture<?>[0]))
         .handle((v, e) -> null)
         .get(30, TimeUnit.SECONDS);

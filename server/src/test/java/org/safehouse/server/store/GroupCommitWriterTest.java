@@ -205,19 +205,7 @@ class GroupCommitWriterTest {
 
   /** Holds the writer while {@code queue} submits ops, so they are drained into one group. */
   private void holdWriter(Runnable queue) throws Exception {
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch gate = new CountDownLatch(1);
-    CompletableFuture<Object> held =
-        store.write(
-            tx -> {
-              entered.countDown();
-              gate.await(30, TimeUnit.SECONDS);
-              return null;
-            });
-    assertTrue(entered.await(30, TimeUnit.SECONDS));
-    queue.run();
-    gate.countDown();
-    held.get(30, TimeUnit.SECONDS);
+    WriterGate.hold(store, queue);
   }
 
   /**
