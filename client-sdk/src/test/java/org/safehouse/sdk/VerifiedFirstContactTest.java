@@ -167,7 +167,11 @@ class VerifiedFirstContactTest {
     worker.connect();
     assertEquals(Verification.VERIFIED, verificationOf(worker, other));
 
-    // A new identity for the colleague (here: swapped by the server) is not verified.
+    // A new identity for the colleague (here: swapped by the server) is not verified. The
+    // colleague's app is closed first: its own key upload after enrolling could otherwise land
+    // after the swap and put real keys back.
+    colleague.close();
+    colleague = null;
     worker.sendText(other, "before", null);
     SdkTesting.swapKeys(server, other);
     worker.signalStore().deleteAllSessions(other);
