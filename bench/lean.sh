@@ -11,11 +11,14 @@
 #     the JIT compilers settle), 100,000 offline messages; server CPU by thread per step;
 #  2. StartBench on both jars: start to "listening" and to the first sign-in on a store with
 #     100,000 queued messages, 5 starts each (alternating), server pinned to core 0; the
-#     current jar as the Debian launcher starts it (class archive, RocksDB library kept).
+#     current jar as the Debian launcher starts it (class archive, RocksDB library kept);
+#  3. SyncProbe: the disk's own append + fdatasync latency at 1,000/s in the work folder, the floor
+#     under any synced acknowledgement (Mosquitto syncs nothing per message).
 # The servers run with a 256 MB heap, as the Debian package does (SERVER_JAVA_OPTS overrides).
 # Results: OUT (default bench/results/lean): compare.{json,md}, compare-1.svg, machine.txt,
-# start/start.{json,md}. About 20 minutes. Environment: BEFORE (required), OUT, PREWARM_S,
-# SKIP_BUILD=1, BENCH_ARGS (more CompareBench options), START_ARGS (more StartBench options).
+# start/start.{json,md}, sync/sync.{json,md}. About 20 minutes. Environment: BEFORE (required),
+# OUT, PREWARM_S, SKIP_BUILD=1, BENCH_ARGS (more CompareBench options), START_ARGS (more
+# StartBench options).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -66,6 +69,8 @@ java -Xms1g -Xmx8g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dbench.git="$
   --rates 1000,4000 --payloads 256 --shared-payloads "" --idle 5000 --hold-idle \
   --prewarm-s "${PREWARM_S:-45}" "${extra[@]}"
 rm -f "$OUT/compare.partial.json"
+java -cp bench/target/relay-bench.jar org.safehouse.bench.SyncProbe --dir "$WORK" --out "$OUT/sync" \
+  --rate 1000 --seconds 15
 
 read -r -a start_extra <<< "${START_ARGS:-}"
 # "current" starts as the Debian launcher starts it: with the class archive its first start
@@ -78,4 +83,4 @@ java -Xms512m -Xmx2g -XX:+UseParallelGC -Dbench.git="$commit" \
   --work "$ROOT/bench/target/start" --out "$OUT/start" "${start_extra[@]}"
 
 echo "uptime after: $(uptime)" >> "$OUT/machine.txt"
-echo "done: $OUT/compare.md, $OUT/start/start.md"
+echo "done: $OUT/compare.md, $OUT/start/start.md, $OUT/sync/sync.md"
