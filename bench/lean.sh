@@ -9,16 +9,16 @@
 #     safehouse (this tree) and mosquitto: 5,000 idle connections held open through the send steps
 #     at 1,000 and 4,000 msg/s of 256 B (15 s each after a PREWARM_S-second warm-up, default 45:
 #     the JIT compilers settle), 100,000 offline messages; server CPU by thread per step;
-#  2. StartBench on both jars: start to "listening" and to the first sign-in on a store with
+#  2. SyncProbe: the disk's own append + fdatasync latency at 1,000/s in the work folder, the floor
+#     under any synced acknowledgement (Mosquitto syncs nothing per message);
+#  3. StartBench on the jars: start to "listening" and to the first sign-in on a store with
 #     100,000 queued messages, 5 starts each (alternating), server pinned to core 0; the
-#     current jar as the Debian launcher starts it (class archive, RocksDB library kept);
-#  3. SyncProbe: the disk's own append + fdatasync latency at 1,000/s in the work folder, the floor
-#     under any synced acknowledgement (Mosquitto syncs nothing per message).
+#     current jar as the Debian launcher starts it (class archive, RocksDB library kept).
 # The servers run with a 256 MB heap, as the Debian package does (SERVER_JAVA_OPTS overrides).
 # Results: OUT (default bench/results/lean): compare.{json,md}, compare-1.svg, machine.txt,
-# start/start.{json,md}, sync/sync.{json,md}. About 20 minutes. Environment: BEFORE (required),
-# OUT, PREWARM_S, SKIP_BUILD=1, BENCH_ARGS (more CompareBench options), START_ARGS (more
-# StartBench options).
+# sync/sync.{json,md}, start/start.{json,md}. About 20 minutes. Environment: BEFORE (required),
+# ALSO (a third commit, peer safehouse@also, started like the current one), OUT, PREWARM_S,
+# SKIP_BUILD=1, BENCH_ARGS (more CompareBench options), START_ARGS (more StartBench options).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -32,14 +32,31 @@ command -v mosquitto > /dev/null || PATH="$PATH:/usr/sbin"
 source bench/compare-common.sh
 
 # ---------------------------------------------------------------- build
+# The server jar of a commit, built once in a git worktree under bench/target.
+jar_of() {
+  local c tree
+  c="$(git rev-parse --short "$1")"
+  tree="$ROOT/bench/target/before-$c"
+  if [[ ! -f "$tree/server/target/safehouse-server.jar" ]]; then
+    git worktree remove --force "$tree" 2> /dev/null || true
+    git worktree prune
+    git worktree add -q --detach "$tree" "$c" > /dev/null
+    (cd "$tree" && mvn -o -B -q -pl server -am package -DskipTests -Dspotless.check.skip=true) >&2
+  fi
+  echo "$tree/server/target/safehouse-server.jar"
+}
 before="$(git rev-parse --short "$BEFORE")"
-tree="$ROOT/bench/target/before-$before"
-BEFORE_JAR="$tree/server/target/safehouse-server.jar"
-if [[ ! -f "$BEFORE_JAR" ]]; then
-  git worktree remove --force "$tree" 2> /dev/null || true
-  git worktree prune
-  git worktree add -q --detach "$tree" "$before"
-  (cd "$tree" && mvn -o -B -q -pl server -am package -DskipTests -Dspotless.check.skip=true)
+BEFORE_JAR="$(jar_of "$before")"
+# ALSO=<commit>: a third build between before and now (e.g. the last release), as safehouse@also.
+peers="safehouse@before,safehouse,mosquitto"
+jars=(--jar "before=$BEFORE_JAR")
+start_jars=(--jar "before=$BEFORE_JAR")
+if [[ -n "${ALSO:-}" ]]; then
+  also="$(git rev-parse --short "$ALSO")"
+  ALSO_JAR="$(jar_of "$also")"
+  peers="safehouse@before,safehouse@also,safehouse,mosquitto"
+  jars+=(--jar "also=$ALSO_JAR")
+  start_jars+=(--jar "also=$ALSO_JAR" --cds also --opts "also=-Dsafehouse.native-dir=$WORK/native-also")
 fi
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f bench/target/relay-bench.jar ]]; then
   mvn -o -B -q -P relay-bench package -pl bench -am -DskipTests -Dspotless.check.skip=true
@@ -49,7 +66,7 @@ CURRENT_JAR="$ROOT/server/target/safehouse-server.jar"
 commit="$(git rev-parse --short HEAD)"
 if [[ -n "$(git status --porcelain 2> /dev/null)" ]]; then commit="$commit-dirty"; fi
 {
-  echo "# Machine of the last bench/lean.sh (before $before, after $commit)"
+  echo "# Machine of the last bench/lean.sh (before $before,${ALSO:+ also ${also:-},} after $commit)"
   echo "date: $(date -u +%FT%TZ)"
   echo "uptime before: $(uptime)"
   echo "kernel: $(uname -srm)"
@@ -65,7 +82,7 @@ read -r -a extra <<< "${BENCH_ARGS:-}"
 java -Xms1g -Xmx8g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.CompareBench --full \
   --work "$WORK" --out "$OUT" --mqtt-port "$MQTT_PORT" \
-  --peers "safehouse@before,safehouse,mosquitto" --jar "before=$BEFORE_JAR" \
+  --peers "$peers" "${jars[@]}" \
   --rates 1000,4000 --payloads 256 --shared-payloads "" --idle 5000 --hold-idle \
   --prewarm-s "${PREWARM_S:-45}" "${extra[@]}"
 rm -f "$OUT/compare.partial.json"
@@ -75,10 +92,10 @@ java -cp bench/target/relay-bench.jar org.safehouse.bench.SyncProbe --dir "$WORK
 read -r -a start_extra <<< "${START_ARGS:-}"
 # "current" starts as the Debian launcher starts it: with the class archive its first start
 # writes, and RocksDB's library kept in an owner-only folder.
-rm -rf "$WORK/native" && mkdir -m 0700 "$WORK/native"
+rm -rf "$WORK/native" "$WORK/native-also" && mkdir -m 0700 "$WORK/native" "$WORK/native-also"
 java -Xms512m -Xmx2g -XX:+UseParallelGC -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.StartBench \
-  --jar "before=$BEFORE_JAR" --jar "current=$CURRENT_JAR" --cpus 0 \
+  "${start_jars[@]}" --jar "current=$CURRENT_JAR" --cpus 0 \
   --cds current --opts "current=-Dsafehouse.native-dir=$WORK/native" \
   --work "$ROOT/bench/target/start" --out "$OUT/start" "${start_extra[@]}"
 
