@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -43,7 +44,12 @@ public final class Main implements Callable<Integer> {
   static int run(String... args) {
     // "serve" (every start of the relay) builds the model of its own command only: picocli's
     // model of every admin subcommand cost ~0.2 s of CPU at each start. Same usage and errors.
+    // Plain service arguments (--config, --data, --listen) skip picocli altogether.
     boolean serve = args.length > 0 && args[0].equals("serve");
+    Serve plain = serve ? ServeArguments.parse(Arrays.copyOfRange(args, 1, args.length)) : null;
+    if (plain != null) {
+      return plain.callReportingErrors();
+    }
     CommandLine cl =
         serve
             ? new CommandLine(new Serve()).setCommandName("safehouse-server serve")
@@ -62,7 +68,7 @@ public final class Main implements Callable<Integer> {
           err.flush();
           return 1;
         });
-    return cl.execute(serve ? java.util.Arrays.copyOfRange(args, 1, args.length) : args);
+    return cl.execute(serve ? Arrays.copyOfRange(args, 1, args.length) : args);
   }
 
   @Override
@@ -86,6 +92,17 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", description = "config file (key = value lines; see README)")
     Path config;
+
+    /** {@link #call()}, reporting an exception as picocli's handler in {@link Main#run} does. */
+    int callReportingErrors() {
+      try {
+        return call();
+      } catch (Exception e) {
+        System.err.println("error: " + e.getMessage());
+        System.err.flush();
+        return 1;
+      }
+    }
 
     @Override
     public Integer call() throws Exception {
