@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * through address redaction, because Netty prints channels with both addresses. At INFO: start-up
  * notes and errors only, nothing routine (a quiet journald log); the routine lines (sweeps, store
  * purges) are DEBUG: {@code -Dsafehouse.log.level=DEBUG} shows them. One line per event on standard
- * error: {@code 2026-12-06T08:00:00.123Z WARN Logger - message}.
+ * error: time (ISO 8601 with offset), level, the logger's short name, message.
  *
  * <p>An admin's own configuration still wins: {@code -Dlogback.configurationFile=FILE}, or a {@code
  * logback.xml} (or {@code logback-test.xml}, as the tests have) on the class path; then this steps
