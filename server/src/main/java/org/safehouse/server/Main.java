@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -43,7 +44,12 @@ public final class Main implements Callable<Integer> {
   static int run(String... args) {
     // "serve" (every start of the relay) builds the model of its own command only: picocli's
     // model of every admin subcommand cost ~0.2 s of CPU at each start. Same usage and errors.
+    // Plain service arguments (--config, --data, --listen) skip picocli altogether.
     boolean serve = args.length > 0 && args[0].equals("serve");
+    Serve plain = serve ? ServeArguments.parse(Arrays.copyOfRange(args, 1, args.length)) : null;
+    if (plain != null) {
+      return plain.callReportingErrors();
+    }
     CommandLine cl =
         serve
             ? new CommandLine(new Serve()).setCommandName("safehouse-server serve")
@@ -62,7 +68,7 @@ public final class Main implements Callable<Integer> {
           err.flush();
           return 1;
         });
-    return cl.execute(serve ? java.util.Arrays.copyOfRange(args, 1, args.length) : args);
+    return cl.execute(serve ? Arrays.copyOfRange(args, 1, args.length) : args);
   }
 
   @Override
@@ -87,9 +93,26 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--config", description = "config file (key = value lines; see README)")
     Path config;
 
+    /** {@link #call()}, reporting an exception as picocli's handler in {@link Main#run} does. */
+    int callReportingErrors() {
+      try {
+        return call();
+      } catch (Exception e) {
+        System.err.println("error: " + e.getMessage());
+        System.err.flush();
+        return 1;
+      }
+    }
+
     @Override
     public Integer call() throws Exception {
       FatalErrors.installDefaultHandler();
+      if (System.getProperty("io.netty.jfr.enabled") == null) {
+        // Netty's buffer allocator registers its Flight Recorder events on first use: ~70 ms of
+        // CPU at every start, for events no one records (-Dio.netty.jfr.enabled=true restores).
+        // Set before any Netty class reads it.
+        System.setProperty("io.netty.jfr.enabled", "false");
+      }
       if (System.getProperty("io.netty.leakDetection.level") == null) {
         // Sampled leak tracking records a stack trace per sampled buffer; tests keep it on, a
         // production relay does not need it (-Dio.netty.leakDetection.level=simple restores it).

@@ -9,14 +9,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.io.ByteArrayOutputStream;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,6 +37,7 @@ import org.safehouse.protocol.wire.Response;
 import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.admin.AdminClient;
 import org.safehouse.server.logging.Redaction;
+import org.safehouse.server.logging.ShippedLogging;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
 import org.slf4j.LoggerFactory;
@@ -50,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * <p>With everything at TRACE, no line from our own loggers may hold an IP address, an account id
  * (hex, base64, base64url), an auth key, message bytes or an invite code. Netty at DEBUG and below
  * does print addresses (channels print as {@code [id: .., L:/127.0.0.1:.. - R:/127.0.0.1:..]}), so
- * the shipped {@code logback.xml} holds third-party loggers at WARN and redacts addresses from
- * every line; the second test runs the journeys through exactly that file and allows nothing.
+ * the shipped logging configuration ({@link ShippedLogging}, what the server jar sets up unless an
+ * admin names a logback file) holds third-party loggers at WARN and redacts addresses from every
+ * line; the second test runs the journeys through exactly that configuration and allows nothing.
  */
 @Timeout(120)
 class LogPrivacyTest {
@@ -111,14 +111,10 @@ class LogPrivacyTest {
 
   @Test
   void theShippedConfigurationEmitsNoAddressIdKeyMessageOrInvite() throws Exception {
-    URL shipped = SafehouseServer.class.getResource("/logback.xml");
-    assertNotNull(shipped, "the server jar ships logback.xml");
     logback.reset();
-    JoranConfigurator joran = new JoranConfigurator();
-    joran.setContext(logback);
-    joran.doConfigure(shipped);
+    ShippedLogging.apply(logback);
     Logger root = logback.getLogger(Logger.ROOT_LOGGER_NAME);
-    Appender<ILoggingEvent> console = root.getAppender("STDERR");
+    Appender<ILoggingEvent> console = root.getAppender(ShippedLogging.APPENDER);
     assertNotNull(console);
     // Same encoder pattern (and so the same redacting converters), written where we can read it.
     String pattern =

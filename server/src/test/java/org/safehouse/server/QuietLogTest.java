@@ -8,7 +8,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.classic.util.ContextInitializer;
@@ -28,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.safehouse.protocol.wire.ErrorCode;
 import org.safehouse.server.account.Role;
 import org.safehouse.server.config.ConfigFile;
+import org.safehouse.server.logging.ShippedLogging;
 import org.safehouse.server.testing.FakeClock;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
 
 /**
- * The shipped {@code logback.xml} is quiet under journald: the routine work of a relay (the sweeper
- * removing expired messages, the store purge) runs every minute and logs nothing at the shipped
- * levels; errors still do.
+ * The shipped logging configuration ({@link ShippedLogging}) is quiet under journald: the routine
+ * work of a relay (the sweeper removing expired messages, the store purge) runs every minute and
+ * logs nothing at the shipped levels; errors still do.
  */
 @Timeout(60)
 class QuietLogTest {
@@ -107,11 +107,9 @@ class QuietLogTest {
 
   private void shippedLoggingCapturedHere() throws Exception {
     logback.reset();
-    JoranConfigurator joran = new JoranConfigurator();
-    joran.setContext(logback);
-    joran.doConfigure(SafehouseServer.class.getResource("/logback.xml"));
+    ShippedLogging.apply(logback);
     Logger root = logback.getLogger(Logger.ROOT_LOGGER_NAME);
-    var console = (OutputStreamAppender<ILoggingEvent>) root.getAppender("STDERR");
+    var console = (OutputStreamAppender<ILoggingEvent>) root.getAppender(ShippedLogging.APPENDER);
     assertNotNull(console);
     String pattern = ((PatternLayoutEncoder) console.getEncoder()).getPattern();
     root.detachAppender(console);

@@ -1,6 +1,7 @@
 package org.safehouse.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,14 +13,19 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,6 +115,63 @@ class TlsTest {
       assertEquals("TLSv1.3", s.getSession().getProtocol());
       assertTrue(TlsMaterial.CIPHERS.contains(s.getSession().getCipherSuite()));
     }
+  }
+
+  @Test
+  void theServerAsksNoClientForACertificate() throws Exception {
+    // The JDK client consults its key manager only when the server sends a CertificateRequest.
+    AtomicBoolean asked = new AtomicBoolean();
+    X509ExtendedKeyManager recorder =
+        new X509ExtendedKeyManager() {
+          @Override
+          public String chooseClientAlias(String[] types, Principal[] issuers, Socket s) {
+            asked.set(true);
+            return null;
+          }
+
+          @Override
+          public String chooseServerAlias(String type, Principal[] issuers, Socket s) {
+            return null;
+          }
+
+          @Override
+          public String[] getClientAliases(String type, Principal[] issuers) {
+            asked.set(true);
+            return null;
+          }
+
+          @Override
+          public String[] getServerAliases(String type, Principal[] issuers) {
+            return null;
+          }
+
+          @Override
+          public X509Certificate[] getCertificateChain(String alias) {
+            return null;
+          }
+
+          @Override
+          public PrivateKey getPrivateKey(String alias) {
+            return null;
+          }
+        };
+    SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+    ctx.init(
+        new KeyManager[] {recorder},
+        new TrustManager[] {new RawClient.PinTrustManager(server.pin())},
+        null);
+    try (SSLSocket s = socket(ctx, server.port())) {
+      s.startHandshake();
+      assertEquals("TLSv1.3", s.getSession().getProtocol());
+      // Round trip, so the server's whole first flight (where a request would be) has come.
+      s.getOutputStream()
+          .write(
+              "GET / HTTP/1.1\r\nHost: relay\r\n\r\n"
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      assertTrue(s.getInputStream().read() >= 0, "the server answered");
+    }
+    assertFalse(asked.get(), "the server asked for a client certificate");
   }
 
   @Test

@@ -57,7 +57,10 @@ public final class PushSender {
   }
 
   private final PushSettings settings;
-  private final SSLSocketFactory tls;
+
+  /** Null until the first send when the JVM's default trust store is used (see below). */
+  private volatile SSLSocketFactory tls;
+
   private final Resolver resolver;
 
   public PushSender(PushSettings settings) throws IOException {
@@ -66,15 +69,28 @@ public final class PushSender {
 
   PushSender(PushSettings settings, Resolver resolver) throws IOException {
     this.settings = settings;
-    this.tls = context(settings).getSocketFactory();
+    // The JVM's default trust store (~140 authorities) takes ~50 ms of CPU to load: done at the
+    // first wake-up, not at every start. A push.trust-cert file is read now, so a bad one stops
+    // the start with its name.
+    this.tls = settings.trustCert().isEmpty() ? null : context(settings).getSocketFactory();
     this.resolver = resolver;
+  }
+
+  private SSLSocketFactory tls() throws IOException {
+    SSLSocketFactory f = tls;
+    if (f == null) {
+      try {
+        f = SSLContext.getDefault().getSocketFactory();
+      } catch (GeneralSecurityException e) {
+        throw new IOException("the JVM's default TLS context is not available", e);
+      }
+      tls = f;
+    }
+    return f;
   }
 
   private static SSLContext context(PushSettings settings) throws IOException {
     try {
-      if (settings.trustCert().isEmpty()) {
-        return SSLContext.getDefault();
-      }
       X509Certificate cert;
       try (InputStream in = Files.newInputStream(settings.trustCert().get())) {
         cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -151,7 +167,7 @@ public final class PushSender {
     try (Socket raw = new Socket()) {
       raw.connect(new InetSocketAddress(address, port), timeout);
       raw.setSoTimeout(timeout);
-      try (SSLSocket s = (SSLSocket) tls.createSocket(raw, host, port, true)) {
+      try (SSLSocket s = (SSLSocket) tls().createSocket(raw, host, port, true)) {
         SSLParameters p = s.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
         p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});

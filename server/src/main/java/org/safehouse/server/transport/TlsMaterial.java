@@ -1,5 +1,6 @@
 package org.safehouse.server.transport;
 
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -121,6 +122,9 @@ public final class TlsMaterial {
               io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
           .protocols("TLSv1.3")
           .ciphers(CIPHERS)
+          // No client certificates: asked for none, trusted none (and no default trust store).
+          .clientAuth(ClientAuth.NONE)
+          .trustManager(new NoClientCertificates())
           .build();
     } catch (IOException | RuntimeException e) {
       throw new IOException(
