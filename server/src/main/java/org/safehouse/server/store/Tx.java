@@ -349,7 +349,7 @@ public final class Tx {
 
   /** Remembers where the next read of a mailbox starts. */
   public void putCursor(DeviceAddress d, long seq) throws RocksDBException {
-    batch.put(store.cursorsCf(), Keys.device(d), Keys.longValue(seq));
+    ledger.cursor(d, seq);
   }
 
   /**
