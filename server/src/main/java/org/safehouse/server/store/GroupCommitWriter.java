@@ -66,6 +66,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private final WriteOptions unsynced = new WriteOptions().setSync(false);
   private final AccountCache accountCache = new AccountCache(100_000);
   private final AccountCache usageCache = new AccountCache(100_000);
+  private final StoredCopies copies = new StoredCopies();
   private long[] counters;
   private volatile Counters published;
   private long nextSeq;
@@ -169,7 +170,9 @@ final class GroupCommitWriter implements AutoCloseable {
     long started = System.nanoTime();
     long applied = started;
     try (DeleteTrackingBatch batch = new DeleteTrackingBatch(store.metaCf())) {
-      Tx tx = new Tx(store, batch, accountCache, usageCache, counters, nextSeq, seqReservedUpTo);
+      Tx tx =
+          new Tx(
+              store, batch, accountCache, usageCache, copies, counters, nextSeq, seqReservedUpTo);
       for (Pending<?> p : group) {
         try {
           tx.beginOp();
@@ -199,6 +202,7 @@ final class GroupCommitWriter implements AutoCloseable {
             System.nanoTime() - applied);
       }
       tx.committed();
+      copies.committed(tx);
       counters = tx.counters;
       nextSeq = tx.nextSeq;
       seqReservedUpTo = tx.seqReservedUpTo;

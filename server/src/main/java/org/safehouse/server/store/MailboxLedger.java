@@ -38,6 +38,9 @@ final class MailboxLedger {
   // Undo state of the current op: each touched mailbox's value before it (null: not in group).
   private final Map<ByteBuffer, long[]> opBefore = new HashMap<>();
   private int opAppended;
+  // Each device's last cursor in this group, written once (see cursor); and the current op's undo.
+  private final Map<ByteBuffer, byte[]> cursors = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> opCursorsBefore = new HashMap<>();
 
   MailboxLedger(RelayStore store, AccountCache committed) {
     this.store = store;
@@ -46,6 +49,7 @@ final class MailboxLedger {
 
   void beginOp() {
     opBefore.clear();
+    opCursorsBefore.clear();
     opAppended = appended.size();
   }
 
@@ -59,6 +63,27 @@ final class MailboxLedger {
           }
         });
     appended.subList(opAppended, appended.size()).clear();
+    opCursorsBefore.forEach(
+        (k, v) -> {
+          if (v == null) {
+            cursors.remove(k);
+          } else {
+            cursors.put(k, v);
+          }
+        });
+  }
+
+  /**
+   * Where the next read of {@code d}'s mailbox starts. Only the group's last cursor of a device is
+   * written (as each put would have overwritten the one before): a device acking several times in
+   * one group costs one record. Its session's cursor only grows (see DeliverySession).
+   */
+  void cursor(DeviceAddress d, long seq) {
+    ByteBuffer k = ByteBuffer.wrap(Keys.device(d));
+    byte[] before = cursors.put(k, Keys.longValue(seq));
+    if (!opCursorsBefore.containsKey(k)) {
+      opCursorsBefore.put(k, before);
+    }
   }
 
   /** Copies and bytes stored for {@code d}, this group's changes included. */
@@ -82,6 +107,13 @@ final class MailboxLedger {
     ByteBuffer k = ByteBuffer.wrap(Keys.device(d));
     remember(k);
     group.put(k, GONE);
+    if (cursors.containsKey(k)) {
+      // Its cursor is deleted in the batch; one written later would bring it back.
+      if (!opCursorsBefore.containsKey(k)) {
+        opCursorsBefore.put(k, cursors.get(k));
+      }
+      cursors.remove(k);
+    }
   }
 
   /**
@@ -118,8 +150,11 @@ final class MailboxLedger {
     return appended;
   }
 
-  /** Adds this group's usage records to its batch; called once, just before the write. */
+  /** Adds this group's usage records and cursors to its batch; once, just before the write. */
   void write(WriteBatch batch) throws RocksDBException {
+    for (Map.Entry<ByteBuffer, byte[]> e : cursors.entrySet()) {
+      batch.put(store.cursorsCf(), array(e.getKey()), e.getValue());
+    }
     for (Map.Entry<ByteBuffer, long[]> e : group.entrySet()) {
       byte[] key = array(e.getKey());
       if (e.getValue() == GONE) {

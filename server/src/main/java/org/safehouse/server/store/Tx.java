@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
@@ -54,6 +53,7 @@ public final class Tx {
 
   // Account records as committed, kept by the writer thread across groups (see AccountCache).
   private final AccountCache accountCache;
+  private final StoredCopies copies;
   private final MailboxLedger ledger;
   private final AccountDeletion deletion;
 
@@ -74,12 +74,14 @@ public final class Tx {
       WriteBatch batch,
       AccountCache accountCache,
       AccountCache usageCache,
+      StoredCopies copies,
       long[] counters,
       long nextSeq,
       long seqReservedUpTo) {
     this.store = store;
     this.batch = batch;
     this.accountCache = accountCache;
+    this.copies = copies;
     this.ledger = new MailboxLedger(store, usageCache);
     this.deletion = new AccountDeletion(this, store);
     this.counters = counters.clone();
@@ -317,15 +319,12 @@ public final class Tx {
     if (removedMessages.contains(k) || opRemoved.contains(k)) {
       return false;
     }
-    // Only the expiry is needed (for its index entry): read the value's first 9 bytes, not the
-    // whole ciphertext, on the writer thread every send waits behind. The size comes with it.
-    byte[] head = new byte[Codec.EXPIRY_HEAD];
-    int size = store.db().get(store.mailboxCf(), key, head);
-    if (size == RocksDB.NOT_FOUND) {
-      return false;
+    // Only the expiry (for its index entry) and the size are needed: kept for recent copies.
+    StoredCopies.Head head = copies.find(store, d, seq, key);
+    if (head != null) {
+      singleDeleteMessage(d, seq, head.expiresAtMillis, key, head.size);
     }
-    singleDeleteMessage(d, seq, Codec.messageExpiry(head), key, size);
-    return true;
+    return head != null;
   }
 
   boolean wasRemoved(byte[] key) {
@@ -338,6 +337,7 @@ public final class Tx {
     batch.singleDelete(store.mailboxCf(), key);
     batch.singleDelete(store.expiryCf(), Keys.expiry(expiresAt, d, seq));
     opRemoved.add(ByteBuffer.wrap(key));
+    copies.evict(d, seq);
     ledger.removed(d, size);
     counters[RelayStore.QUEUED]--;
   }
@@ -349,7 +349,7 @@ public final class Tx {
 
   /** Remembers where the next read of a mailbox starts. */
   public void putCursor(DeviceAddress d, long seq) throws RocksDBException {
-    batch.put(store.cursorsCf(), Keys.device(d), Keys.longValue(seq));
+    ledger.cursor(d, seq);
   }
 
   /**
