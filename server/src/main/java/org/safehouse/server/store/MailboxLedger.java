@@ -54,21 +54,19 @@ final class MailboxLedger {
   }
 
   void rollbackOp() {
-    opBefore.forEach(
-        (k, v) -> {
-          if (v == null) {
-            group.remove(k);
-          } else {
-            group.put(k, v);
-          }
-        });
+    undo(group, opBefore);
     appended.subList(opAppended, appended.size()).clear();
-    opCursorsBefore.forEach(
+    undo(cursors, opCursorsBefore);
+  }
+
+  /** Puts back each key's value from before the op (null: the key was not in {@code map}). */
+  private static <V> void undo(Map<ByteBuffer, V> map, Map<ByteBuffer, V> before) {
+    before.forEach(
         (k, v) -> {
           if (v == null) {
-            cursors.remove(k);
+            map.remove(k);
           } else {
-            cursors.put(k, v);
+            map.put(k, v);
           }
         });
   }
