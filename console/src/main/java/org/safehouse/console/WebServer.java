@@ -25,14 +25,18 @@ import java.util.logging.Logger;
  * <ul>
  *   <li>Host must be {@code 127.0.0.1:PORT} or {@code localhost:PORT} (DNS rebinding): else 421.
  *   <li>The printed address carries a one-time token; presenting it once sets an HttpOnly,
- *       SameSite=Strict session cookie and the token is spent. Without the cookie: 403.
+ *       SameSite=Strict session cookie and the token is spent. Without the cookie: 403. The
+ *       cookie's name carries the port ({@link #cookieName}): a browser keeps cookies per host, not
+ *       per port, so two consoles on one computer would otherwise sign each other out.
  *   <li>Every POST needs the session's CSRF token, and an Origin (if sent) of this console, and no
  *       cross-site {@code Sec-Fetch-Site}: else 403.
  *   <li>Every answer: a strict CSP, no-store, nosniff, no referrer, no framing.
  * </ul>
  */
 final class WebServer implements AutoCloseable {
-  static final String COOKIE = "safehouse_console";
+  /** The session cookie's name, before the port. */
+  static final String COOKIE_PREFIX = "safehouse_console_";
+
   static final String CSP =
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
           + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -75,6 +79,11 @@ final class WebServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** This console's session cookie: one per port, so that consoles side by side keep theirs. */
+  String cookieName() {
+    return COOKIE_PREFIX + port();
+  }
+
   /** The one-time address to open; it works once. */
   String address() {
     return "http://127.0.0.1:" + port() + "/?token=" + oneTimeToken;
@@ -104,7 +113,8 @@ final class WebServer implements AutoCloseable {
         String expected = oneTimeToken;
         if (expected != null && same(token, expected)) {
           oneTimeToken = null;
-          h.add("Set-Cookie", COOKIE + "=" + sessionId + "; Path=/; HttpOnly; SameSite=Strict");
+          h.add(
+              "Set-Cookie", cookieName() + "=" + sessionId + "; Path=/; HttpOnly; SameSite=Strict");
           h.set("Location", "/");
           ex.sendResponseHeaders(303, -1);
           return;
@@ -174,10 +184,11 @@ final class WebServer implements AutoCloseable {
     if (cookies == null) {
       return false;
     }
+    String name = cookieName() + "=";
     for (String header : cookies) {
       for (String c : header.split(";")) {
         String kv = c.trim();
-        if (kv.startsWith(COOKIE + "=") && same(kv.substring(COOKIE.length() + 1), sessionId)) {
+        if (kv.startsWith(name) && same(kv.substring(name.length()), sessionId)) {
           return true;
         }
       }

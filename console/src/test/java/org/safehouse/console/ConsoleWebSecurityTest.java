@@ -118,7 +118,34 @@ class ConsoleWebSecurityTest {
     }
     assertEquals(403, RawHttp.get(port, "/?token=wrong", Map.of()).status());
     assertEquals(
-        403, RawHttp.get(port, "/", Map.of("Cookie", WebServer.COOKIE + "=guess")).status());
+        403,
+        RawHttp.get(port, "/", Map.of("Cookie", WebServer.COOKIE_PREFIX + port + "=guess"))
+            .status());
+  }
+
+  @Test
+  void twoConsolesOnOneComputerKeepTheirOwnSessionsInOneBrowser() throws IOException {
+    try (ConsoleMain.Running other =
+        ConsoleMain.start(dir.resolve("other-home"), null, 0, Duration.ofMinutes(10))) {
+      String mine = login();
+      String a = other.address();
+      RawHttp.Response r =
+          RawHttp.get(other.port(), "/?token=" + a.substring(a.indexOf("token=") + 6), Map.of());
+      assertEquals(303, r.status());
+      String theirs = r.header("Set-Cookie");
+      theirs = theirs.substring(0, theirs.indexOf(';'));
+      // A browser keeps one cookie per name and host (not port), and sends all of a host's
+      // cookies to every port: both sessions must survive the second sign-in, side by side.
+      assertTrue(
+          !mine.substring(0, mine.indexOf('=')).equals(theirs.substring(0, theirs.indexOf('='))),
+          "the two consoles' cookies share a name: " + mine + " / " + theirs);
+      String jar = mine + "; " + theirs;
+      assertEquals(200, RawHttp.get(port, "/", Map.of("Cookie", jar)).status());
+      assertEquals(200, RawHttp.get(other.port(), "/", Map.of("Cookie", jar)).status());
+      // Neither session opens the other console.
+      assertEquals(403, RawHttp.get(other.port(), "/", Map.of("Cookie", mine)).status());
+      assertEquals(403, RawHttp.get(port, "/", Map.of("Cookie", theirs)).status());
+    }
   }
 
   @Test
