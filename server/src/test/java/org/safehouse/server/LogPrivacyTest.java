@@ -11,9 +11,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.ContextInitializer;
-import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.OutputStreamAppender;
-import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,6 +36,7 @@ import org.safehouse.server.account.InviteLink;
 import org.safehouse.server.admin.AdminClient;
 import org.safehouse.server.logging.Redaction;
 import org.safehouse.server.logging.ShippedLogging;
+import org.safehouse.server.testing.LogCapture;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
 import org.slf4j.LoggerFactory;
@@ -75,7 +74,8 @@ class LogPrivacyTest {
 
   @Test
   void atTraceOurLoggersNeverLogAddressesIdsKeysMessagesOrInvites() throws Exception {
-    OutputStreamAppender<ILoggingEvent> all = capture("%level [%thread] %logger - %msg%n%ex{full}");
+    OutputStreamAppender<ILoggingEvent> all =
+        LogCapture.into(logback, "%level [%thread] %logger - %msg%n%ex{full}", captured);
     logback.reset();
     Logger root = logback.getLogger(Logger.ROOT_LOGGER_NAME);
     root.addAppender(all);
@@ -111,19 +111,10 @@ class LogPrivacyTest {
 
   @Test
   void theShippedConfigurationEmitsNoAddressIdKeyMessageOrInvite() throws Exception {
-    logback.reset();
-    ShippedLogging.apply(logback);
-    Logger root = logback.getLogger(Logger.ROOT_LOGGER_NAME);
-    Appender<ILoggingEvent> console = root.getAppender(ShippedLogging.APPENDER);
-    assertNotNull(console);
     // Same encoder pattern (and so the same redacting converters), written where we can read it.
-    String pattern =
-        ((PatternLayoutEncoder) ((LayoutWrappingEncoder<ILoggingEvent>) encoderOf(console)))
-            .getPattern();
+    OutputStreamAppender<ILoggingEvent> copy = LogCapture.shippedInto(logback, captured);
+    String pattern = ((PatternLayoutEncoder) copy.getEncoder()).getPattern();
     assertTrue(pattern.contains("%redactedMsg") && pattern.contains("%redactedEx"), pattern);
-    root.detachAppender(console);
-    OutputStreamAppender<ILoggingEvent> copy = capture(pattern);
-    root.addAppender(copy);
     assertFalse(LoggerFactory.getLogger("io.netty.handler.ssl.SslHandler").isInfoEnabled());
 
     runJourneys();
@@ -141,10 +132,6 @@ class LogPrivacyTest {
     for (String line : lines) {
       assertClean(line);
     }
-  }
-
-  private static Object encoderOf(Appender<ILoggingEvent> appender) {
-    return ((OutputStreamAppender<ILoggingEvent>) appender).getEncoder();
   }
 
   /** Everything a deployment does that could put sensitive data near a logger. */
@@ -241,22 +228,6 @@ class LogPrivacyTest {
     secrets.add(Base64.getEncoder().withoutPadding().encodeToString(bytes));
     secrets.add(Base64.getUrlEncoder().encodeToString(bytes));
     secrets.add(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
-  }
-
-  private OutputStreamAppender<ILoggingEvent> capture(String pattern) {
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-    encoder.setContext(logback);
-    encoder.setPattern(pattern);
-    encoder.setCharset(StandardCharsets.UTF_8);
-    encoder.start();
-    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
-    appender.setContext(logback);
-    appender.setName("capture");
-    appender.setEncoder(encoder);
-    appender.setOutputStream(captured);
-    appender.setImmediateFlush(true);
-    appender.start();
-    return appender;
   }
 
   private List<String> lines() {

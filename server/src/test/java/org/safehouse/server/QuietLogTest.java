@@ -1,17 +1,13 @@
 package org.safehouse.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.classic.util.ContextInitializer;
-import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.spi.FilterReply;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +25,7 @@ import org.safehouse.server.account.Role;
 import org.safehouse.server.config.ConfigFile;
 import org.safehouse.server.logging.ShippedLogging;
 import org.safehouse.server.testing.FakeClock;
+import org.safehouse.server.testing.LogCapture;
 import org.safehouse.server.testing.RawClient;
 import org.safehouse.server.testing.TestServers;
 import org.slf4j.LoggerFactory;
@@ -105,24 +102,7 @@ class QuietLogTest {
   /** A logger name under org.safehouse, as the server's own are. */
   private static final class ExpirySweeperProbe {}
 
-  private void shippedLoggingCapturedHere() throws Exception {
-    logback.reset();
-    ShippedLogging.apply(logback);
-    Logger root = logback.getLogger(Logger.ROOT_LOGGER_NAME);
-    var console = (OutputStreamAppender<ILoggingEvent>) root.getAppender(ShippedLogging.APPENDER);
-    assertNotNull(console);
-    String pattern = ((PatternLayoutEncoder) console.getEncoder()).getPattern();
-    root.detachAppender(console);
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-    encoder.setContext(logback);
-    encoder.setPattern(pattern);
-    encoder.start();
-    OutputStreamAppender<ILoggingEvent> copy = new OutputStreamAppender<>();
-    copy.setContext(logback);
-    copy.setEncoder(encoder);
-    copy.setOutputStream(captured);
-    copy.setImmediateFlush(true);
-    copy.start();
-    root.addAppender(copy);
+  private void shippedLoggingCapturedHere() {
+    LogCapture.shippedInto(logback, captured);
   }
 }
