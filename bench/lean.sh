@@ -14,7 +14,8 @@
 #  3. StartBench on the jars: start to "listening" and to the first sign-in on a store with
 #     100,000 queued messages, 5 starts each (alternating), server pinned to core 0; the
 #     current jar as the Debian launcher starts it (class archive, RocksDB library kept).
-# The servers run with a 256 MB heap, as the Debian package does (SERVER_JAVA_OPTS overrides).
+# The servers run with a 256 MB heap in huge pages, as the Debian package does on a kernel that
+# offers them (SERVER_JAVA_OPTS overrides).
 # Results: OUT (default bench/results/lean): compare.{json,md}, compare-1.svg, machine.txt,
 # sync/sync.{json,md}, start/start.{json,md}. About 20 minutes. Environment: BEFORE (required),
 # ALSO (a third commit, peer safehouse@also, started like the current one), OUT, PREWARM_S,
@@ -25,7 +26,7 @@ cd "$ROOT"
 BEFORE="${BEFORE:?usage: BEFORE=<commit> bench/lean.sh}"
 OUT="${OUT:-bench/results/lean}"
 WORK="$ROOT/bench/target/lean"
-export SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
+export SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
 mkdir -p "$OUT" "$WORK"
 command -v mosquitto > /dev/null || PATH="$PATH:/usr/sbin"
 # shellcheck source=bench/compare-common.sh

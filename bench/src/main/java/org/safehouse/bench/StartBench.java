@@ -36,7 +36,8 @@ import org.safehouse.server.testing.RawClient;
  */
 public final class StartBench {
   private static final String PRODUCTION_OPTS =
-      "-Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError";
+      "-Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages -XX:+UseParallelGC"
+          + " -XX:+ExitOnOutOfMemoryError";
   private static final String CONFIG =
       "tls.enabled = true\n"
           + "limits.requests-per-second = 1000000\n"

@@ -158,6 +158,30 @@ class DebianPackageTest {
   }
 
   @Test
+  void serveBacksTheHeapWithHugePagesOnlyWhenTheKernelOffersThem() throws Exception {
+    Path wrapper = root.resolve("usr/bin/safehouse-server");
+    Path java = temp.resolve("java");
+    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+    Path setting = temp.resolve("enabled");
+    String thp = "-XX:+UseTransparentHugePages";
+    for (String offered : List.of("always [madvise] never", "[always] madvise never")) {
+      Files.writeString(setting, offered + "\n");
+      List<String> serve = args(wrapper, java, "SAFEHOUSE_THP_FILE=" + setting, "serve");
+      assertEquals(
+          List.of("-XX:+AlwaysPreTouch", thp, "-XX:+UseParallelGC"),
+          serve.subList(2, 5),
+          offered);
+      List<String> admin = args(wrapper, java, "SAFEHOUSE_THP_FILE=" + setting, "admin", "stats");
+      assertFalse(admin.contains(thp), admin.toString());
+    }
+    // "never" (the JVM would warn at every start) or no such setting: no huge pages asked for.
+    Files.writeString(setting, "always madvise [never]\n");
+    assertFalse(args(wrapper, java, "SAFEHOUSE_THP_FILE=" + setting, "serve").contains(thp));
+    assertFalse(args(wrapper, java, null, "serve").contains(thp));
+  }
+
+  @Test
   void serveWritesAClassArchiveAtItsFirstStopAndTheNextStartUsesIt() throws Exception {
     Path wrapper = root.resolve("usr/bin/safehouse-server");
     // A stand-in for java: prints its arguments; as the check of an archive ("-version") it
@@ -231,10 +255,17 @@ class DebianPackageTest {
     return List.of(r.output().split("\n"));
   }
 
-  private List<String> args(Path wrapper, Path java, String heap, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("env", "JAVA=" + java, "SAFEHOUSE_CDS_DIR="));
-    if (heap != null) {
-      command.add(heap);
+  private List<String> args(Path wrapper, Path java, String env, String... args) throws Exception {
+    // A kernel without transparent huge pages, unless the test says otherwise.
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "env",
+                "JAVA=" + java,
+                "SAFEHOUSE_CDS_DIR=",
+                "SAFEHOUSE_THP_FILE=" + temp.resolve("no-such-file")));
+    if (env != null) {
+      command.add(env);
     }
     command.add(wrapper.toString());
     command.addAll(List.of(args));
