@@ -183,7 +183,7 @@ public final class MessageService {
   /**
    * Deletes acknowledged copies and moves the mailbox cursor. Not synced on its own: losing an ack
    * in a crash means one repeated delivery, which clients drop by message id. Nobody waits for it:
-   * the writer may hold it a few milliseconds to write it with the next send (see {@link
+   * the writer may hold it up to 50 ms to write it with the next send (see {@link
    * WriteOp#deferred}).
    */
   public CompletableFuture<Integer> ack(DeviceAddress device, long[] seqs, long cursor) {

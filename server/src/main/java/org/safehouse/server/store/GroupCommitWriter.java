@@ -3,6 +3,7 @@ package org.safehouse.server.store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,20 +21,21 @@ import org.slf4j.LoggerFactory;
  * Senders that arrive while a sync is running form the next group, so throughput grows with load
  * while each sync still covers every acknowledged write.
  *
- * <p>A group made only of {@linkplain WriteOp#deferrable deferrable} ops (acks) is held up to
- * {@link #HOLD_NANOS} for the next op, and written with it: at a low rate every send would
- * otherwise cost two writes, its own and its recipient's ack. Small groups complete on this thread
- * (see {@link #INLINE_COMPLETIONS}).
+ * <p>{@linkplain WriteOp#deferrable Deferrable} ops (acks) wait in a queue of their own that does
+ * not wake the writer: they are written with the next group, or after at most {@link
+ * #IDLE_POLL_NANOS} when nothing else comes. At a low rate every send would otherwise cost two
+ * writes, its own and its recipient's ack, and on a one-core server each ack would also cost a
+ * wake-up of this thread and two context switches. Small groups complete on this thread (see {@link
+ * #INLINE_COMPLETIONS}).
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_GROUP = 4096;
-  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-  /** How long a group of deferrable ops (acks) waits for the next op to ride along with. */
-  static final long HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(4);
+  /** How long the writer sleeps when idle: also the longest a deferrable op (an ack) waits. */
+  static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-  /** A group of deferrable ops this big is written without waiting. */
+  /** Every this many deferrable ops, one wakes the writer: no more than about that many wait. */
   static final int MAX_HELD = 256;
 
   /**
@@ -52,6 +54,9 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private final RelayStore store;
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+  // Deferrable ops: added without waking the writer (see the class comment).
+  private final ConcurrentLinkedQueue<Pending<?>> held = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger heldCount = new AtomicInteger();
   private final Thread thread;
   private final ExecutorService completer =
       Executors.newSingleThreadExecutor(
@@ -94,9 +99,25 @@ final class GroupCommitWriter implements AutoCloseable {
       f.completeExceptionally(new StoreClosedException());
       return f;
     }
-    queue.add(new Pending<>(op, f, System.nanoTime()));
+    Pending<T> p = new Pending<>(op, f, System.nanoTime());
+    if (!op.deferrable()) {
+      queue.add(p);
+    } else {
+      held.add(p);
+      if (heldCount.incrementAndGet() % MAX_HELD == 0) {
+        queue.add(new Pending<>(WAKE, new CompletableFuture<>(), p.queuedAt()));
+      }
+    }
+    if (closing) {
+      // The writer may have finished already: fail what it will not take (a second completion of
+      // a future it did take is ignored).
+      failLeftOver();
+    }
     return f;
   }
+
+  /** Queued only to wake the writer: the deferrable ops waiting are written with it. */
+  private static final WriteOp<Void> WAKE = WriteOp.relaxed(tx -> null);
 
   Counters counters() {
     return published;
@@ -113,29 +134,21 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void run() {
     List<Pending<?>> group = new ArrayList<>();
-    long holdUntil = 0;
     while (true) {
       try {
-        // A group of deferrable ops only is held: the next op joins it, or it is written alone
-        // once its time is up.
-        long wait = group.isEmpty() ? IDLE_POLL_NANOS : holdUntil - System.nanoTime();
-        Pending<?> next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
-        if (next == null) {
-          if (!group.isEmpty()) {
-            commitAndClear(group);
-          } else if (closing && queue.isEmpty()) {
-            return;
-          }
-          continue;
+        Pending<?> next =
+            closing ? queue.poll() : queue.poll(IDLE_POLL_NANOS, TimeUnit.NANOSECONDS);
+        // The deferrable ops first: each was submitted before the op that woke the writer, or
+        // waited its time.
+        takeHeld(group);
+        if (next != null) {
+          group.add(next);
+          queue.drainTo(group, MAX_GROUP - group.size());
         }
-        int held = group.size();
-        if (held == 0) {
-          holdUntil = System.nanoTime() + HOLD_NANOS;
-        }
-        group.add(next);
-        queue.drainTo(group, MAX_GROUP - group.size());
-        if (closing || group.size() >= MAX_HELD || !onlyDeferrable(group, held)) {
+        if (!group.isEmpty()) {
           commitAndClear(group);
+        } else if (closing) {
+          return;
         }
       } catch (InterruptedException e) {
         fail(group, new StoreClosedException());
@@ -145,13 +158,10 @@ final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  private static boolean onlyDeferrable(List<Pending<?>> group, int from) {
-    for (int i = from; i < group.size(); i++) {
-      if (!group.get(i).op().deferrable()) {
-        return false;
-      }
+  private void takeHeld(List<Pending<?>> group) {
+    for (Pending<?> p; group.size() < MAX_GROUP && (p = held.poll()) != null; ) {
+      group.add(p);
     }
-    return true;
   }
 
   private void commitAndClear(List<Pending<?>> group) {
@@ -257,6 +267,16 @@ final class GroupCommitWriter implements AutoCloseable {
     return group.get(0);
   }
 
+  /** Fails what a submit that raced with the close left behind, rather than leave it waiting. */
+  private void failLeftOver() {
+    if (thread.isAlive()) {
+      return;
+    }
+    for (Pending<?> p; (p = queue.poll()) != null || (p = held.poll()) != null; ) {
+      p.future().completeExceptionally(new StoreClosedException());
+    }
+  }
+
   private static void fail(List<Pending<?>> group, Exception e) {
     for (Pending<?> p : group) {
       p.future().completeExceptionally(e);
@@ -290,10 +310,7 @@ final class GroupCommitWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    // A submit that raced with the close: fail it rather than leave its caller waiting.
-    for (Pending<?> p; (p = queue.poll()) != null; ) {
-      p.future().completeExceptionally(new StoreClosedException());
-    }
+    failLeftOver();
     synced.close();
     unsynced.close();
   }

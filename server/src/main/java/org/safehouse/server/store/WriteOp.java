@@ -20,16 +20,17 @@ public interface WriteOp<T> {
   }
 
   /**
-   * Whether the writer may hold the op back a few milliseconds, to write it with the next group
-   * instead of in a write of its own. Only relaxed ops whose future nobody waits on promptly.
+   * Whether the writer may hold the op back (up to 50 ms), to write it with the next group instead
+   * of in a write of its own, without waking up for it. Only relaxed ops whose future nobody waits
+   * on promptly.
    */
   default boolean deferrable() {
     return false;
   }
 
   /**
-   * A {@link #relaxed} op the writer may hold back a few milliseconds (see {@link #deferrable}): a
-   * device's acks, which nobody waits for, ride along with the next send's write.
+   * A {@link #relaxed} op the writer may hold back (see {@link #deferrable}): a device's acks,
+   * which nobody waits for, ride along with the next send's write.
    */
   static <T> WriteOp<T> deferred(WriteOp<T> op) {
     return new FlaggedOp<>(op, true);

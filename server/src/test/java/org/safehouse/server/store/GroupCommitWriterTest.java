@@ -57,6 +57,24 @@ class GroupCommitWriterTest {
   }
 
   @Test
+  void anAckWaitsForTheNextSendEvenAfterAPauseInsteadOfWakingTheWriter() throws Exception {
+    // A phone acks a delivery, and the next send comes a few milliseconds later: the ack is
+    // written with that send. (A writer woken by the ack would have written it alone.)
+    int rounds = 40;
+    WriterStats.Snapshot before = store.writerStats().snapshot();
+    for (int i = 0; i < rounds; i++) {
+      long seq = append();
+      store.write(WriteOp.deferred(tx -> tx.removeMessage(device, seq)));
+      Thread.sleep(8);
+    }
+    append();
+    WriterStats.Snapshot d = store.writerStats().snapshot().minus(before);
+    assertEquals(2L * rounds + 1, d.ops());
+    assertTrue(d.groups() <= rounds + 1 + rounds / 5, "groups: " + d.groups());
+    assertEquals(1, store.counters().queuedMessages());
+  }
+
+  @Test
   void anAckWithNothingAfterItIsStillWritten() throws Exception {
     long seq = append();
     assertEquals(true, store.write(WriteOp.deferred(tx -> tx.removeMessage(device, seq))).get());
