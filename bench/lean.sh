@@ -13,7 +13,7 @@
 #     under any synced acknowledgement (Mosquitto syncs nothing per message);
 #  3. StartBench on the jars: start to "listening" and to the first sign-in on a store with
 #     100,000 queued messages, 5 starts each (alternating), server pinned to core 0; the
-#     current jar as the Debian launcher starts it (class archive, RocksDB library kept).
+#     current jar as the Debian launcher starts it (class archive, native libraries kept).
 # The servers run with a 256 MB heap in huge pages, as the Debian package does on a kernel that
 # offers them (SERVER_JAVA_OPTS overrides).
 # Results: OUT (default bench/results/lean): compare.{json,md}, compare-1.svg, machine.txt,
@@ -57,7 +57,7 @@ if [[ -n "${ALSO:-}" ]]; then
   ALSO_JAR="$(jar_of "$also")"
   peers="safehouse@before,safehouse@also,safehouse,mosquitto"
   jars+=(--jar "also=$ALSO_JAR")
-  start_jars+=(--jar "also=$ALSO_JAR" --cds also --opts "also=-Dsafehouse.native-dir=$WORK/native-also")
+  start_jars+=(--jar "also=$ALSO_JAR" --cds also --opts "also=-Dsafehouse.native-dir=$WORK/native-also -Djava.library.path=$WORK/native-also")
 fi
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f bench/target/relay-bench.jar ]]; then
   mvn -o -B -q -P relay-bench package -pl bench -am -DskipTests -Dspotless.check.skip=true
@@ -92,12 +92,12 @@ java -cp bench/target/relay-bench.jar org.safehouse.bench.SyncProbe --dir "$WORK
 
 read -r -a start_extra <<< "${START_ARGS:-}"
 # "current" starts as the Debian launcher starts it: with the class archive its first start
-# writes, and RocksDB's library kept in an owner-only folder.
+# writes, and the libraries of RocksDB and Netty kept in an owner-only folder.
 rm -rf "$WORK/native" "$WORK/native-also" && mkdir -m 0700 "$WORK/native" "$WORK/native-also"
 java -Xms512m -Xmx2g -XX:+UseParallelGC -Dbench.git="$commit" \
   -cp bench/target/relay-bench.jar org.safehouse.bench.StartBench \
   "${start_jars[@]}" --jar "current=$CURRENT_JAR" --cpus 0 \
-  --cds current --opts "current=-Dsafehouse.native-dir=$WORK/native" \
+  --cds current --opts "current=-Dsafehouse.native-dir=$WORK/native -Djava.library.path=$WORK/native" \
   --work "$ROOT/bench/target/start" --out "$OUT/start" "${start_extra[@]}"
 
 echo "uptime after: $(uptime)" >> "$OUT/machine.txt"

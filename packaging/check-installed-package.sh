@@ -152,10 +152,11 @@ else
     fail "$cds and its archive should be 700 and 400 $user, are: ${mode:-missing}"
   start_relay
   if grep -q "listening on 127.0.0.1:$port " "$log" && grep -q "$cds/safehouse.jsa" "/proc/$pid/maps" &&
-    grep -q "$cds/librocksdbjni" "/proc/$pid/maps"; then
-    pass "the second start listens with the class archive and RocksDB's library from $cds mapped"
+    grep -q "$cds/librocksdbjni" "/proc/$pid/maps" && grep -q "$cds/libnetty_tcnative" "/proc/$pid/maps" &&
+    grep -q "$cds/libnetty_transport_native_epoll" "/proc/$pid/maps"; then
+    pass "the second start listens with the class archive and the libraries of RocksDB and Netty from $cds mapped"
   else
-    fail "the second start should listen with $cds/safehouse.jsa and librocksdbjni mapped: $(cat "$log"; ls -l "$cds")"
+    fail "the second start should listen with $cds/safehouse.jsa, librocksdbjni and libnetty_* mapped: $(cat "$log"; ls -l "$cds")"
   fi
   stop_relay
   [[ "$status" == 0 && "$(wc -l <"$log")" -le 4 ]] && pass "it stops cleanly and quietly with the archive" ||

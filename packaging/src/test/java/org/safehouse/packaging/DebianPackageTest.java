@@ -169,9 +169,7 @@ class DebianPackageTest {
       Files.writeString(setting, offered + "\n");
       List<String> serve = args(wrapper, java, "SAFEHOUSE_THP_FILE=" + setting, "serve");
       assertEquals(
-          List.of("-XX:+AlwaysPreTouch", thp, "-XX:+UseParallelGC"),
-          serve.subList(2, 5),
-          offered);
+          List.of("-XX:+AlwaysPreTouch", thp, "-XX:+UseParallelGC"), serve.subList(2, 5), offered);
       List<String> admin = args(wrapper, java, "SAFEHOUSE_THP_FILE=" + setting, "admin", "stats");
       assertFalse(admin.contains(thp), admin.toString());
     }
@@ -207,6 +205,7 @@ class DebianPackageTest {
     List<String> second = argsWithCds(wrapper, java, cds.toString());
     assertTrue(second.contains("-XX:SharedArchiveFile=" + archive), second.toString());
     assertTrue(second.contains("-Dsafehouse.native-dir=" + cds), second.toString());
+    assertTrue(second.contains("-Djava.library.path=" + cds), second.toString());
     assertTrue(
         second.containsAll(List.of("-Xshare:auto", "-XX:+VerifySharedSpaces")), second.toString());
     assertEquals(second, argsWithCds(wrapper, java, cds.toString()));
@@ -235,7 +234,9 @@ class DebianPackageTest {
     Files.writeString(temp.resolve("verdict"), "0");
     List<String> shared = argsWithCds(wrapper, java, open.toString());
     assertTrue(
-        shared.stream().noneMatch(a -> a.contains("Archive") || a.contains("native-dir")),
+        shared.stream()
+            .noneMatch(
+                a -> a.contains("Archive") || a.contains("native-dir") || a.contains("library")),
         shared.toString());
     List<String> none = argsWithCds(wrapper, java, temp.resolve("missing/cds").toString());
     assertTrue(none.stream().noneMatch(a -> a.contains("Archive")), none.toString());

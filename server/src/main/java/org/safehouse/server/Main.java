@@ -129,6 +129,9 @@ public final class Main implements Callable<Integer> {
         return 2;
       }
       SafehouseServer server;
+      // From the launcher's cache folder, not copied out of the jar again (before Netty loads
+      // them).
+      org.safehouse.server.natives.NettyNatives.keep();
       org.safehouse.server.store.RocksNative.load();
       try {
         server = SafehouseServer.start(cfg, Clock.systemUTC(), push);
