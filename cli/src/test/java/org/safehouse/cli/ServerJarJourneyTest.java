@@ -149,6 +149,15 @@ class ServerJarJourneyTest {
             .startsWith("safehouse-server "));
     assertTrue(ok("nobody", "", "--version").out().startsWith("safehouse "));
 
+    // Logging is set up in code, with redaction, unless a logback file is on the class path:
+    // none may ride along in the jar.
+    try (java.util.jar.JarFile jar =
+        new java.util.jar.JarFile(ShippedJars.jar(ShippedJars.SERVER).toFile())) {
+      for (String config : List.of("logback.xml", "logback-test.xml")) {
+        assertTrue(jar.getEntry(config) == null, "the server jar carries " + config);
+      }
+    }
+
     int port = startServer();
     // The first screen is Safehouse's own three lines; as a service it never shows the invite.
     assertEquals(3, screen.size(), "first screen: " + screen);
