@@ -119,10 +119,7 @@ class DebianPackageTest {
   @Test
   void theCommandRunsTheJarWithExitOnOutOfMemoryTheHeapAndEveryArgument() throws Exception {
     Path wrapper = root.resolve("usr/bin/safehouse-server");
-    // A stand-in for java that prints the arguments it was given, one per line.
-    Path java = temp.resolve("java");
-    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
-    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+    Path java = echoingJava();
 
     List<String> serve = args(wrapper, java, "SAFEHOUSE_HEAP=300m", "serve", "--listen", "x y");
     assertEquals(
@@ -160,9 +157,7 @@ class DebianPackageTest {
   @Test
   void serveBacksTheHeapWithHugePagesOnlyWhenTheKernelOffersThem() throws Exception {
     Path wrapper = root.resolve("usr/bin/safehouse-server");
-    Path java = temp.resolve("java");
-    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
-    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+    Path java = echoingJava();
     Path setting = temp.resolve("enabled");
     String thp = "-XX:+UseTransparentHugePages";
     for (String offered : List.of("always [madvise] never", "[always] madvise never")) {
@@ -243,6 +238,14 @@ class DebianPackageTest {
     // Admin commands never use one.
     List<String> admin = argsWithCds(wrapper, java, cds.toString(), "admin", "stats");
     assertTrue(admin.stream().noneMatch(a -> a.contains("Archive")), admin.toString());
+  }
+
+  /** A stand-in for java that prints the arguments it was given, one per line. */
+  private Path echoingJava() throws IOException {
+    Path java = temp.resolve("java");
+    Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+    return java;
   }
 
   private List<String> argsWithCds(Path wrapper, Path java, String cdsDir, String... args)
