@@ -60,6 +60,10 @@ if [[ -n "${ALSO:-}" ]]; then
   start_jars+=(--jar "also=$ALSO_JAR" --cds also --opts "also=-Dsafehouse.native-dir=$WORK/native-also -Djava.library.path=$WORK/native-also")
 fi
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f bench/target/relay-bench.jar ]]; then
+  # The relay's modules from clean: a resource deleted from the sources but left in a build folder
+  # would ride along in the jar (a stale logback.xml once slowed every start). Not bench/target,
+  # which holds the other builds' worktrees.
+  mvn -o -B -q clean -pl protocol,server
   mvn -o -B -q -P relay-bench package -pl bench -am -DskipTests -Dspotless.check.skip=true
 fi
 CURRENT_JAR="$ROOT/server/target/safehouse-server.jar"
