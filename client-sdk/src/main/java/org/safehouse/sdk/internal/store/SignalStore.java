@@ -51,7 +51,7 @@ public final class SignalStore implements SignalProtocolStore {
   private final int registrationId;
 
   private SignalStore(LocalStore store, IdentityKeyPair identityKeyPair, int registrationId) {
-    this.records = new DeferredRecords(store);
+    this.records = new DeferredRecords(store, this);
     this.identities = new IdentityTrust(records);
     this.preKeys = new PreKeyRecords(records);
     this.sessions = new SessionRecords(records);

@@ -126,6 +126,42 @@ class SignalStoreTest {
   }
 
   @Test
+  void aChangeFromAnotherThreadWaitsForTheDeferringThreadInsteadOfBeingForgotten()
+      throws Exception {
+    LocalStore aliceLocal =
+        LocalStore.create(temp.resolve("alice"), PASSPHRASE, LocalStoreTest.FAST_KDF);
+    LocalStore bobLocal =
+        LocalStore.create(temp.resolve("bob"), PASSPHRASE, LocalStoreTest.FAST_KDF);
+    SignalStore alice = SignalStore.create(aliceLocal, IdentityKeyPair.generate(), 1111);
+    SignalStore bob = SignalStore.create(bobLocal, IdentityKeyPair.generate(), 2222);
+    new SessionBuilder(alice, BOB).process(publishPreKeys(bob));
+    byte[] first = new SessionCipher(alice, BOB).encrypt(utf8("first contact")).serialize();
+
+    // Bob's inbox thread decrypts and has put the session changes into its batch...
+    bob.deferWrites();
+    new SessionCipher(bob, ALICE).decrypt(new PreKeySignalMessage(first));
+    LocalStore.Batch batch = new LocalStore.Batch();
+    bob.addDeferredTo(batch);
+    // ...when another thread resets the session with Alice.
+    Thread reset = new Thread(() -> bob.deleteAllSessions("alice"));
+    reset.start();
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (reset.getState() != Thread.State.WAITING
+        && reset.isAlive()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    bobLocal.commit(batch);
+    bob.discardWrites();
+    reset.join(5_000);
+
+    assertFalse(reset.isAlive());
+    assertFalse(bob.containsSession(ALICE), "the reset came last, so it stands");
+    aliceLocal.close();
+    bobLocal.close();
+  }
+
+  @Test
   void changedIdentityIsReportedAndNotTrustedUntilApproved() throws Exception {
     Path home = temp.resolve("alice");
     IdentityKey first = IdentityKeyPair.generate().getPublicKey();
