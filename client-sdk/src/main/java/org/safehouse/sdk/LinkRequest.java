@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import org.safehouse.protocol.InviteLink;
 import org.safehouse.protocol.wire.ClientFrame;
@@ -17,6 +18,7 @@ import org.safehouse.protocol.wire.Response;
 import org.safehouse.sdk.SafehouseException.Reason;
 import org.safehouse.sdk.internal.net.Connection;
 import org.safehouse.sdk.internal.store.LocalStore;
+import org.safehouse.sdk.internal.store.NewStoreKey;
 import org.safehouse.sdk.internal.store.SignalStore;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
@@ -81,7 +83,9 @@ public final class LinkRequest {
    * prekeys. The returned client is connected.
    *
    * @param home a folder that holds no Safehouse store yet (created if missing)
-   * @param passphrase protects the home folder; not retained, not cleared
+   * @param passphrase protects the home folder; its key is derived first (1-2 s), and then the
+   *     array is cleared, before any waiting: the passphrase is not kept in memory while this waits
+   *     for the approval, which can take minutes. Pass a copy to keep it.
    * @param wait how long to wait for the approval
    * @return the linked, connected client; the caller closes it
    * @throws SafehouseException {@code LINK_INVALID} if nobody approved the code in time; {@code
@@ -94,11 +98,25 @@ public final class LinkRequest {
       throws IOException, SafehouseException {
     Objects.requireNonNull(home, "home");
     Objects.requireNonNull(passphrase, "passphrase");
-    if (Files.exists(home.resolve("store.key"))) {
-      throw new FileAlreadyExistsException(
-          home.toString(), null, "already holds a Safehouse store");
+    Objects.requireNonNull(wait, "wait");
+    NewStoreKey key;
+    try {
+      if (Files.exists(home.resolve("store.key"))) {
+        throw new FileAlreadyExistsException(
+            home.toString(), null, "already holds a Safehouse store");
+      }
+      key = NewStoreKey.derive(passphrase);
+    } finally {
+      Arrays.fill(passphrase, '\0');
     }
-    long deadline = System.nanoTime() + Objects.requireNonNull(wait, "wait").toNanos();
+    try (key) {
+      return await(home, key, wait);
+    }
+  }
+
+  private SafehouseClient await(Path home, NewStoreKey key, Duration wait)
+      throws IOException, SafehouseException {
+    long deadline = System.nanoTime() + wait.toNanos();
     ServerLink link =
         new ServerLink(server.address(), server.pin(), server.secret(), options.proxy());
     try {
@@ -108,7 +126,7 @@ public final class LinkRequest {
           for (int i = 0; i < POLLS_PER_CONNECTION && connection.isOpen(); i++) {
             Response r = redeem(connection);
             if (r.getError() == ErrorCode.OK) {
-              return SafehouseClient.linked(join(home, passphrase, link, connection, r));
+              return SafehouseClient.linked(join(home, key, link, connection, r));
             }
             if (r.getError() != ErrorCode.AUTH_FAILED) {
               throw ServerLink.refusal(r);
@@ -148,7 +166,7 @@ public final class LinkRequest {
   }
 
   private Device join(
-      Path home, char[] passphrase, ServerLink link, Connection connection, Response r)
+      Path home, NewStoreKey key, ServerLink link, Connection connection, Response r)
       throws IOException, SafehouseException {
     byte[] accountId = r.getLinked().getAccountId().toByteArray();
     IdentityKeyPair identity =
@@ -157,7 +175,7 @@ public final class LinkRequest {
             provisioning.getPrivateKey(),
             DeviceCredentials.rawPublicKey(authKey),
             accountId);
-    LocalStore local = LocalStore.create(home, passphrase);
+    LocalStore local = key.createStore(home);
     try {
       SignalStore signal =
           SignalStore.create(local, identity, 1 + new SecureRandom().nextInt(16380));

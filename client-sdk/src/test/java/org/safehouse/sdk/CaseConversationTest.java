@@ -170,7 +170,7 @@ class CaseConversationTest {
     LinkRequest request =
         SafehouseClient.requestLink(existing.serverLink(), ClientOptions.defaults());
     assertEquals(2, existing.approveLink(request.code()));
-    SafehouseClient linked = request.finish(temp.resolve(name), PASSPHRASE, WAIT);
+    SafehouseClient linked = request.finish(temp.resolve(name), PASSPHRASE.clone(), WAIT);
     clients.add(linked);
     return linked;
   }

@@ -1,14 +1,18 @@
 package org.safehouse.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.safehouse.sdk.SdkTesting.PASSPHRASE;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -105,6 +109,38 @@ class LinkedDevicesTest extends ServerAndClients {
   }
 
   @Test
+  void aNewDeviceKeepsNoPassphraseInMemoryWhileItWaitsForTheApproval() throws Exception {
+    startServer();
+    SafehouseClient phone = enroll("phone", Role.CASEWORKER);
+    LinkRequest request = SafehouseClient.requestLink(phone.serverLink(), WITH_HISTORY);
+    char[] typed = PASSPHRASE.clone();
+    CompletableFuture<SafehouseClient> linking =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return request.finish(temp.resolve("laptop"), typed, Duration.ofSeconds(60));
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!Arrays.equals(typed, new char[typed.length])) {
+      assertTrue(System.nanoTime() < deadline, "the passphrase is still in memory");
+      Thread.sleep(20);
+    }
+    assertFalse(linking.isDone(), "still waiting for the approval");
+
+    phone.approveLink(request.code());
+    SafehouseClient laptop = linking.get(60, TimeUnit.SECONDS);
+    assertEquals(2, laptop.account().deviceId());
+    laptop.close();
+    // The home folder opens with the passphrase that was typed.
+    SafehouseClient again = SafehouseClient.open(temp.resolve("laptop"), PASSPHRASE.clone());
+    clients.add(again);
+    assertEquals(2, again.account().deviceId());
+  }
+
+  @Test
   void aClientMayLinkNoSecondDeviceByDefault() throws Exception {
     startServer();
     SafehouseClient caseworker = enroll("caseworker", Role.CASEWORKER);
@@ -165,7 +201,8 @@ class LinkedDevicesTest extends ServerAndClients {
   private SafehouseClient link(SafehouseClient existing, String name) throws Exception {
     LinkRequest request = SafehouseClient.requestLink(existing.serverLink(), WITH_HISTORY);
     assertEquals(2, existing.approveLink(request.code()));
-    SafehouseClient linked = request.finish(temp.resolve(name), PASSPHRASE, Duration.ofSeconds(30));
+    SafehouseClient linked =
+        request.finish(temp.resolve(name), PASSPHRASE.clone(), Duration.ofSeconds(30));
     clients.add(linked);
     return linked;
   }

@@ -96,7 +96,7 @@ class OwnDeviceFileCopiesTest extends ServerAndClients {
   private SafehouseClient link(SafehouseClient existing) throws Exception {
     LinkRequest request = SafehouseClient.requestLink(existing.serverLink(), WITH_HISTORY);
     assertEquals(2, existing.approveLink(request.code()));
-    return keep(request.finish(temp.resolve("laptop"), PASSPHRASE, Duration.ofSeconds(30)));
+    return keep(request.finish(temp.resolve("laptop"), PASSPHRASE.clone(), Duration.ofSeconds(30)));
   }
 
   private boolean stored(byte[] blobId) throws Exception {

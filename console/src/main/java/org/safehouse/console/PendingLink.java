@@ -14,8 +14,8 @@ import org.safehouse.sdk.SafehouseException;
 /**
  * This console becoming a new device of an account the caseworker already uses (issue 15): it holds
  * the one-time link code while a linked device approves it, then hands the linked client to the
- * {@link Console}. The passphrase for the new home waits in memory (an array, cleared after) only
- * until then: the SDK derives the home's key once the code is approved.
+ * {@link Console}. The passphrase for the new home is cleared as soon as the SDK has derived the
+ * home's key, before the wait for the approval begins.
  */
 final class PendingLink {
   private static final Logger LOG = Logger.getLogger(PendingLink.class.getName());

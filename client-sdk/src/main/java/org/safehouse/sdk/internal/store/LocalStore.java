@@ -86,6 +86,12 @@ public final class LocalStore implements AutoCloseable {
   /** As {@link #create(Path, char[])} with explicit Argon2 costs; tests use cheaper ones. */
   static LocalStore create(Path home, char[] passphrase, KdfParameters kdf) throws IOException {
     Objects.requireNonNull(passphrase, "passphrase");
+    return create(home, dataKeyOut -> KeyFile.wrapNewKey(passphrase, kdf, dataKeyOut));
+  }
+
+  /** Creates the store with the key file {@code wrap} returns after filling in the data key. */
+  static LocalStore create(Path home, java.util.function.Function<byte[], KeyFile> wrap)
+      throws IOException {
     createPrivateDirectory(home);
     Path keyFile = home.resolve(KEY_FILE);
     if (Files.exists(keyFile)) {
@@ -96,7 +102,7 @@ public final class LocalStore implements AutoCloseable {
     byte[] dataKey = new byte[Aead.KEY_BYTES];
     try {
       createPrivateDirectory(home.resolve(RECORDS_DIR));
-      KeyFile wrapped = KeyFile.wrapNewKey(passphrase, kdf, dataKey);
+      KeyFile wrapped = wrap.apply(dataKey);
       // The key file is written last: its presence is what makes a store exist.
       AtomicFiles.write(keyFile, wrapped.encode());
       return new LocalStore(home, dataKey, lockChannel, lock);
