@@ -35,14 +35,21 @@ final class Devices {
   private final SignalStore signal;
   private final DeviceCredentials credentials;
   private final Clock clock;
+  private final DeviceListMemory lists;
   private Set<Integer> others;
   private long othersAtMillis;
 
-  Devices(ServerLink link, SignalStore signal, DeviceCredentials credentials, Clock clock) {
+  Devices(
+      ServerLink link,
+      SignalStore signal,
+      DeviceCredentials credentials,
+      Clock clock,
+      DeviceListMemory lists) {
     this.link = link;
     this.signal = signal;
     this.credentials = credentials;
     this.clock = clock;
+    this.lists = lists;
   }
 
   /** Publishes the signed list of this account's devices if the server has none (enrollment). */
@@ -52,10 +59,11 @@ final class Devices {
       return;
     }
     SortedMap<Integer, byte[]> devices = trusted(listed);
+    SignedDeviceList signed = sign(listed, devices);
     link.call(
         ClientFrame.newBuilder()
-            .setPublishDeviceList(
-                PublishDeviceList.newBuilder().setDeviceList(sign(listed, devices))));
+            .setPublishDeviceList(PublishDeviceList.newBuilder().setDeviceList(signed)));
+    remember(signed, devices);
   }
 
   /** See {@link SafehouseClient#approveLink}. */
@@ -67,6 +75,7 @@ final class Devices {
       SortedMap<Integer, byte[]> devices = trusted(listed);
       int newId = listed.getDevices().getNextDeviceId();
       devices.put(newId, parsed.authPublicKey());
+      SignedDeviceList signed = sign(listed, devices);
       Response r =
           link.callAllowingErrors(
               ClientFrame.newBuilder()
@@ -74,8 +83,10 @@ final class Devices {
                       ApproveLink.newBuilder()
                           .setAuthPublicKey(ByteString.copyFrom(parsed.authPublicKey()))
                           .setProvisioning(ByteString.copyFrom(sealed))
-                          .setDeviceList(sign(listed, devices))));
+                          .setDeviceList(signed)));
       if (r.getError() == ErrorCode.OK) {
+        // Not remembered as the newest list yet: the server puts it in force only when the new
+        // device redeems the approval, and keeps the current one if it never does.
         forgetOwnDevices();
         return r.getLinkApproved().getDeviceId();
       }
@@ -102,14 +113,14 @@ final class Devices {
             Reason.UNKNOWN_PEER, "This account has no device " + deviceId + " ('devices').");
       }
       devices.remove(deviceId);
+      SignedDeviceList signed = sign(listed, devices);
       Response r =
           link.callAllowingErrors(
               ClientFrame.newBuilder()
                   .setUnlinkDevice(
-                      UnlinkDevice.newBuilder()
-                          .setDeviceId(deviceId)
-                          .setDeviceList(sign(listed, devices))));
+                      UnlinkDevice.newBuilder().setDeviceId(deviceId).setDeviceList(signed)));
       if (r.getError() == ErrorCode.OK) {
+        remember(signed, devices);
         forgetOwnDevices();
         return;
       }
@@ -170,24 +181,53 @@ final class Devices {
   /**
    * The devices this account signed: the stored list if it verifies under this account's identity,
    * or this device alone if none was ever published. Never the server's own listing, which a server
-   * could pad with a ghost device for this device to sign.
+   * could pad with a ghost device for this device to sign, nor a list older than the newest this
+   * device saw, which could name a device unlinked since.
    */
-  private SortedMap<Integer, byte[]> trusted(Response listed) throws SafehouseException {
+  private SortedMap<Integer, byte[]> trusted(Response listed)
+      throws IOException, SafehouseException {
+    long version =
+        listed.getDevices().hasDeviceList()
+            ? DeviceLists.version(listed.getDevices().getDeviceList())
+            : 0;
+    long newest =
+        lists.newest(credentials.accountHex(), signal.getIdentityKeyPair().getPublicKey());
+    if (version < newest) {
+      throw new SafehouseException(
+          Reason.PROTOCOL,
+          "The server sent an older list of this account's devices than this device has seen (it"
+              + " could name a device unlinked since): do not link or unlink now, and tell the"
+              + " server's operator.");
+    }
     if (!listed.getDevices().hasDeviceList()) {
       SortedMap<Integer, byte[]> self = new TreeMap<>();
       self.put(credentials.deviceId(), DeviceCredentials.rawPublicKey(credentials.authKeyPkcs8()));
       return self;
     }
-    return DeviceLists.verify(
-            listed.getDevices().getDeviceList(),
-            signal.getIdentityKeyPair().getPublicKey(),
-            credentials.accountId())
-        .orElseThrow(
-            () ->
-                new SafehouseException(
-                    Reason.PROTOCOL,
-                    "The server's list of this account's devices is not signed by this account:"
-                        + " do not link or unlink now, and tell the server's operator."));
+    SortedMap<Integer, byte[]> devices =
+        DeviceLists.verify(
+                listed.getDevices().getDeviceList(),
+                signal.getIdentityKeyPair().getPublicKey(),
+                credentials.accountId())
+            .orElseThrow(
+                () ->
+                    new SafehouseException(
+                        Reason.PROTOCOL,
+                        "The server's list of this account's devices is not signed by this"
+                            + " account: do not link or unlink now, and tell the server's"
+                            + " operator."));
+    remember(listed.getDevices().getDeviceList(), devices);
+    return devices;
+  }
+
+  /** Remembers a list in force (published, or served and verified) if it is the newest seen. */
+  private void remember(SignedDeviceList signed, SortedMap<Integer, byte[]> devices)
+      throws IOException {
+    lists.remember(
+        credentials.accountHex(),
+        signal.getIdentityKeyPair().getPublicKey(),
+        DeviceLists.version(signed),
+        devices.keySet());
   }
 
   private static SortedMap<Integer, byte[]> devicesOf(Response listed) {

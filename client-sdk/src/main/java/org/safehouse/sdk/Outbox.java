@@ -48,6 +48,7 @@ final class Outbox {
   private final ServerLink link;
   private final SignalStore signal;
   private final Object cryptoLock;
+  private final DeviceListMemory lists;
   // Per peer: its devices that are on no device list its identity signed (ghosts), as of the last
   // fetch of its keys. They get random bytes, never a copy they could read.
   private final java.util.Map<String, Set<Integer>> refused =
@@ -62,10 +63,11 @@ final class Outbox {
     this.selfDevice = selfDevice;
   }
 
-  Outbox(ServerLink link, SignalStore signal, Object cryptoLock) {
+  Outbox(ServerLink link, SignalStore signal, Object cryptoLock, DeviceListMemory lists) {
     this.link = link;
     this.signal = signal;
     this.cryptoLock = cryptoLock;
+    this.lists = lists;
   }
 
   /**
@@ -98,10 +100,7 @@ final class Outbox {
       Set<Integer> ghosts = new TreeSet<>(devices);
       ghosts.removeAll(real);
       if (real.isEmpty()) {
-        throw new SafehouseException(
-            Reason.PROTOCOL,
-            "None of that contact's devices is on a device list its identity signed; nothing was"
-                + " sent. Tell the server's operator.");
+        throw noSignedDevice();
       }
       List<Copy> copies = new ArrayList<>(encrypt(peer, real, plaintext));
       for (int ghost : ghosts) {
@@ -133,7 +132,10 @@ final class Outbox {
           }
         }
       }
-      if (!missing.isEmpty()) {
+      if (!missing.isEmpty() || !current.containsAll(devices)) {
+        // A device gone (unlinked) also means a newer signed list: fetching it now makes it the
+        // newest this device remembers, so the server cannot later serve the older list again
+        // to bring the unlinked device back.
         establish(peer, missing);
       }
       devices = new TreeSet<>(current);
@@ -179,14 +181,25 @@ final class Outbox {
                     FetchKeys.newBuilder()
                         .setAccountId(ByteString.copyFrom(Peers.accountId(peer)))));
     Set<Integer> built = new TreeSet<>();
+    boolean firstContact = trustedIdentity(peer) == null;
     Set<Integer> listed = new TreeSet<>(signedDevices(peer, response.getKeyBundles()));
     Set<Integer> offered = new TreeSet<>();
     response.getKeyBundles().getDevicesList().forEach(b -> offered.add(b.getDeviceId()));
     if (!offered.isEmpty() && java.util.Collections.disjoint(listed, offered)) {
       // A list that verifies for none of the devices (the server swapped the keys, or serves a
       // list that is not the peer's): the identity checks below refuse a swapped identity as they
-      // always did, and name it; every device must still show the peer's one identity.
-      listed = offered;
+      // always did, and name it; every device must still show the peer's one identity. Once this
+      // device has seen a list signed by the identity it trusts, a device that shows that identity
+      // stays off: only a signed list may name it (a lost device unlinked since still holds it).
+      IdentityKey trusted = trustedIdentity(peer);
+      boolean signsLists = trusted != null && lists.newest(peer, trusted) > 0;
+      listed = new TreeSet<>();
+      for (DeviceKeyBundle b : response.getKeyBundles().getDevicesList()) {
+        if (!signsLists
+            || !java.util.Arrays.equals(b.getIdentityKey().toByteArray(), trusted.serialize())) {
+          listed.add(b.getDeviceId());
+        }
+      }
     }
     Set<Integer> ghosts = new TreeSet<>();
     for (DeviceKeyBundle bundle : response.getKeyBundles().getDevicesList()) {
@@ -230,7 +243,13 @@ final class Outbox {
       built.add(bundle.getDeviceId());
     }
     refused.put(peer, ghosts);
+    if (firstContact && !built.isEmpty()) {
+      signedDevices(peer, response.getKeyBundles()); // remembers the list, its identity now trusted
+    }
     if (built.isEmpty() && only == null) {
+      if (!ghosts.isEmpty()) {
+        throw noSignedDevice();
+      }
       throw new SafehouseException(
           Reason.UNKNOWN_PEER, "That contact has not finished setting up; try again later.");
     }
@@ -242,16 +261,16 @@ final class Outbox {
    * device knows for the peer (for a first contact, the one its bundles show, which {@link
    * #establish} then checks as for any first contact). A peer that never published a list has only
    * its first device (accounts enrolled before lists existed); a list that does not verify names
-   * none.
+   * none. Under an identity this device already trusts, a list older than the newest it saw names
+   * only the devices the newest names too ({@link DeviceListMemory}).
    */
-  private Set<Integer> signedDevices(String peer, KeyBundles bundles) throws SafehouseException {
+  private Set<Integer> signedDevices(String peer, KeyBundles bundles)
+      throws IOException, SafehouseException {
+    IdentityKey known = trustedIdentity(peer);
     if (!bundles.hasDeviceList()) {
-      return java.util.Collections.singleton(1);
+      Set<Integer> first = java.util.Collections.singleton(1);
+      return known == null ? first : lists.trusted(peer, known, 0, first);
     }
-    IdentityKey known =
-        peer.equals(self)
-            ? signal.getIdentityKeyPair().getPublicKey()
-            : signal.getIdentity(Peers.address(peer));
     List<IdentityKey> candidates = new ArrayList<>();
     if (known != null) {
       candidates.add(known);
@@ -270,10 +289,29 @@ final class Outbox {
     for (IdentityKey identity : candidates) {
       var listed = DeviceLists.verify(bundles.getDeviceList(), identity, account);
       if (listed.isPresent()) {
-        return new TreeSet<>(listed.get().keySet());
+        Set<Integer> devices = new TreeSet<>(listed.get().keySet());
+        // A first contact's list is remembered once its identity is trusted (see establish): an
+        // impostor's list must not become the newest.
+        return known == null
+            ? devices
+            : lists.trusted(peer, known, DeviceLists.version(bundles.getDeviceList()), devices);
       }
     }
     return java.util.Collections.emptySet();
+  }
+
+  private static SafehouseException noSignedDevice() {
+    return new SafehouseException(
+        Reason.PROTOCOL,
+        "None of that contact's devices is on a device list its identity signed; nothing was"
+            + " sent. Tell the server's operator.");
+  }
+
+  /** The identity this device trusts for {@code peer} (its own for itself); null if none yet. */
+  private IdentityKey trustedIdentity(String peer) {
+    return peer.equals(self)
+        ? signal.getIdentityKeyPair().getPublicKey()
+        : signal.getIdentity(Peers.address(peer));
   }
 
   /** Random bytes the size of a real copy, for a device that must get nothing readable. */

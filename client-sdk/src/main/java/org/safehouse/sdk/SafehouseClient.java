@@ -77,7 +77,8 @@ public final class SafehouseClient implements AutoCloseable {
     this.clock = device.clock();
     Object cryptoLock = new Object();
     this.keys = new KeyMaintenance(link, signal, new PreKeys(local, signal, clock), clock);
-    this.outbox = new Outbox(link, signal, cryptoLock);
+    DeviceListMemory lists = new DeviceListMemory(local);
+    this.outbox = new Outbox(link, signal, cryptoLock, lists);
     this.inbox = new Inbox(local, signal, cryptoLock, outbox, worker.receipts(), link, clock);
     this.safetyNumbers =
         new SafetyNumbers(local, signal, outbox, cryptoLock, credentials.accountId());
@@ -88,7 +89,7 @@ public final class SafehouseClient implements AutoCloseable {
     this.history = new History(local, clock, device.keepHistory() && !duress);
     history.ownAccount(credentials.accountHex());
     this.wakeups = new Wakeups(link);
-    this.devices = new Devices(link, signal, credentials, clock);
+    this.devices = new Devices(link, signal, credentials, clock, lists);
     this.ownCopies = new OwnCopies(outbox, devices, credentials);
     this.attachments = new Attachments(local, outbox, link, history, ownCopies, clock);
     inbox.onSentCopy(credentials.accountHex(), history::recordSent);

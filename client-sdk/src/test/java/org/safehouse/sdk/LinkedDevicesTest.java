@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.safehouse.sdk.SdkTesting.PASSPHRASE;
 
+import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.safehouse.protocol.wire.Delivery;
+import org.safehouse.protocol.wire.SignedDeviceList;
 import org.safehouse.sdk.SafehouseException.Reason;
 import org.safehouse.sdk.internal.crypto.Envelope;
 import org.safehouse.server.SafehouseServer;
@@ -141,6 +143,23 @@ class LinkedDevicesTest extends ServerAndClients {
   }
 
   @Test
+  void anApprovalThatIsNeverRedeemedLeavesTheDevicesAsTheyWere() throws Exception {
+    startServer();
+    SafehouseClient phone = enroll("phone", Role.CASEWORKER);
+    LinkRequest abandoned = SafehouseClient.requestLink(phone.serverLink(), WITH_HISTORY);
+    assertEquals(2, phone.approveLink(abandoned.code()));
+
+    // The new device never comes: the list in force still names the phone alone.
+    assertEquals(List.of(new LinkedDevice(1, true, true)), phone.devices());
+    LinkRequest next = SafehouseClient.requestLink(phone.serverLink(), WITH_HISTORY);
+    phone.approveLink(next.code());
+    SafehouseClient laptop =
+        next.finish(temp.resolve("laptop"), PASSPHRASE.clone(), Duration.ofSeconds(30));
+    clients.add(laptop);
+    assertEquals(2, phone.devices().size());
+  }
+
+  @Test
   void aClientMayLinkNoSecondDeviceByDefault() throws Exception {
     startServer();
     SafehouseClient caseworker = enroll("caseworker", Role.CASEWORKER);
@@ -186,6 +205,62 @@ class LinkedDevicesTest extends ServerAndClients {
       assertThrows(
           Exception.class, () -> Envelope.open(cipher, copy.getCiphertext().toByteArray()));
     }
+  }
+
+  @Test
+  void aServerThatRollsTheListBackToNameAnUnlinkedDeviceGetsItNothingReadable() throws Exception {
+    startServer();
+    SafehouseClient phone = enroll("phone", Role.CASEWORKER);
+    SafehouseClient colleague = enroll("colleague", Role.ADMIN);
+    String me = phone.account().accountId();
+    AccountId account = AccountId.of(HexFormat.of().parseHex(me));
+    DeviceRecords records = new DeviceRecords(server.store());
+    link(phone, "laptop");
+    DeviceRecords.StoredList withLaptop = records.list(account).orElseThrow();
+    assertEquals(List.of(), colleague.sendTextForReceipt(me, "to both", null).refusedDevices());
+    // The laptop is lost and unlinked from the phone; the colleague writes after that.
+    phone.unlinkDevice(2);
+    assertEquals(List.of(), colleague.sendTextForReceipt(me, "after", null).refusedDevices());
+
+    // A compelled server puts the lost laptop back (it holds the account's identity, so its keys
+    // verify) and serves the older list, validly signed, that names it.
+    Ghost.inject(server, me, 2, phone.signalStore().getIdentityKeyPair());
+    putList(records, account, withLaptop);
+    SendReceipt rolledBack = colleague.sendTextForReceipt(me, "for the phone only", null);
+    assertEquals(List.of(2), rolledBack.refusedDevices());
+    assertEquals(3, SdkTesting.receive(phone, 3, patience()).size());
+
+    // ...or a list that verifies for no device at all: then nothing is sent.
+    byte[] unsigned =
+        SignedDeviceList.newBuilder()
+            .setList(ByteString.copyFromUtf8("not a list"))
+            .build()
+            .toByteArray();
+    putList(records, account, new DeviceRecords.StoredList(99, unsigned));
+    colleague.signalStore().deleteAllSessions(me);
+    assertEquals(
+        Reason.PROTOCOL,
+        assertThrows(SafehouseException.class, () -> colleague.sendText(me, "not sent", null))
+            .reason());
+
+    // The phone will not sign a new list on top of an older one.
+    putList(records, account, withLaptop);
+    LinkRequest next = SafehouseClient.requestLink(phone.serverLink(), WITH_HISTORY);
+    assertEquals(
+        Reason.PROTOCOL,
+        assertThrows(SafehouseException.class, () -> phone.approveLink(next.code())).reason());
+  }
+
+  private void putList(DeviceRecords records, AccountId account, DeviceRecords.StoredList list)
+      throws Exception {
+    server
+        .store()
+        .write(
+            tx -> {
+              records.putList(tx, account, list);
+              return null;
+            })
+        .get();
   }
 
   private static final ClientOptions WITH_HISTORY = ClientOptions.defaults().withHistory(true);
@@ -248,12 +323,18 @@ class LinkedDevicesTest extends ServerAndClients {
   /** A device written straight into the store, with keys of its own, as a compelled host could. */
   private record Ghost(RawClient.Device device, InMemorySignalProtocolStore signal) {
     static Ghost inject(SafehouseServer server, String accountHex, int deviceId) throws Exception {
+      return inject(server, accountHex, deviceId, IdentityKeyPair.generate());
+    }
+
+    /** With {@code identity}: the account's own, for a lost device that holds it. */
+    static Ghost inject(
+        SafehouseServer server, String accountHex, int deviceId, IdentityKeyPair identity)
+        throws Exception {
       AccountId account = AccountId.of(HexFormat.of().parseHex(accountHex));
       DeviceAddress address = new DeviceAddress(account, deviceId);
       RawClient.Device device = new RawClient.Device();
       device.accountId = account.bytes();
       device.deviceId = deviceId;
-      IdentityKeyPair identity = IdentityKeyPair.generate();
       InMemorySignalProtocolStore signal = new InMemorySignalProtocolStore(identity, 4242);
       ECKeyPair signed = ECKeyPair.generate();
       KEMKeyPair kyber = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
