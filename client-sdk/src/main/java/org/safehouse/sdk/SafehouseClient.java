@@ -367,7 +367,8 @@ public final class SafehouseClient implements AutoCloseable {
    * @return the new device's id
    * @throws SafehouseException {@code LINK_INVALID} for a malformed or already used code; {@code
    *     DEVICE_LIMIT} if the account has as many devices as the server allows for its role; {@code
-   *     PROTOCOL} if the server's list of this account's devices is not signed by it
+   *     PROTOCOL} if the server's list of this account's devices is not signed by it, or is older
+   *     than one this device has seen (it could name a device unlinked since)
    * @throws IOException if the connection breaks
    */
   public int approveLink(String linkCode) throws IOException, SafehouseException {
@@ -380,7 +381,8 @@ public final class SafehouseClient implements AutoCloseable {
    *
    * @param deviceId the device, as {@link #devices()} lists it
    * @throws SafehouseException {@code LAST_DEVICE} for the account's only device; {@code
-   *     UNKNOWN_PEER} for a device the account does not have
+   *     UNKNOWN_PEER} for a device the account does not have; {@code PROTOCOL} as {@link
+   *     #approveLink}
    * @throws IOException if the connection breaks
    */
   public void unlinkDevice(int deviceId) throws IOException, SafehouseException {
@@ -392,7 +394,8 @@ public final class SafehouseClient implements AutoCloseable {
    * device list.
    *
    * @return the devices, by id
-   * @throws SafehouseException {@code PROTOCOL} if the server's list is not signed by this account
+   * @throws SafehouseException {@code PROTOCOL} if the server's list is not signed by this account,
+   *     or is older than one this device has seen
    * @throws IOException if the connection breaks
    */
   public List<LinkedDevice> devices() throws IOException, SafehouseException {
@@ -577,8 +580,9 @@ public final class SafehouseClient implements AutoCloseable {
    * @throws SafehouseException {@code UNKNOWN_PEER} for an unknown or unreachable account; {@code
    *     IDENTITY_CHANGED} if the peer's safety number changed and was not approved; {@code
    *     IDENTITY_MISMATCH} if this is the first contact with the peer that made this device's
-   *     invite and its identity is not the one the invite named; {@code SERVER_UNAVAILABLE} if not
-   *     connected; {@code RATE_LIMITED} if this account sends too fast
+   *     invite and its identity is not the one the invite named; {@code PROTOCOL} if none of the
+   *     peer's devices is on a device list its identity signed (nothing sent); {@code
+   *     SERVER_UNAVAILABLE} if not connected; {@code RATE_LIMITED} if this account sends too fast
    * @throws IOException if the connection breaks before the server confirms
    */
   public String sendText(String peerAccountId, String text, Duration ttl)
