@@ -34,8 +34,7 @@ final class DeviceListMemory {
   synchronized Set<Integer> trusted(
       String account, IdentityKey identity, long version, Set<Integer> devices) throws IOException {
     Newest newest = read(account, identity);
-    if (newest == null || version > newest.version()) {
-      write(account, identity, version, devices);
+    if (remember(account, identity, version, devices, newest)) {
       return devices;
     }
     Set<Integer> kept = new TreeSet<>(devices);
@@ -52,10 +51,18 @@ final class DeviceListMemory {
   /** Remembers a list in force that this device verified or published, if it is the newest. */
   synchronized void remember(
       String account, IdentityKey identity, long version, Set<Integer> devices) throws IOException {
-    Newest newest = read(account, identity);
-    if (newest == null || version > newest.version()) {
-      write(account, identity, version, devices);
+    remember(account, identity, version, devices, read(account, identity));
+  }
+
+  /** Writes the list if it is newer than {@code newest} (null: none seen); true if it was. */
+  private boolean remember(
+      String account, IdentityKey identity, long version, Set<Integer> devices, Newest newest)
+      throws IOException {
+    if (newest != null && version <= newest.version()) {
+      return false;
     }
+    write(account, identity, version, devices);
+    return true;
   }
 
   private record Newest(long version, Set<Integer> devices) {}
